@@ -1,0 +1,45 @@
+//! The native JSON API under `/api/v1`, and `/health`.
+
+mod keys;
+mod structure;
+mod users;
+pub mod wire;
+
+use super::ApiError;
+use crate::app::AppState;
+use crate::error::Error;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{web, HttpResponse};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/health", web::get().to(health)).service(
+        web::scope("/api/v1")
+            // Everything here may carry personal data or credentials: never cache it.
+            .wrap(DefaultHeaders::new().add(("Cache-Control", "no-store")))
+            .configure(structure::configure)
+            .configure(users::configure)
+            .configure(keys::configure)
+            .default_service(web::to(not_found)),
+    );
+}
+
+async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError(Error::NotFound("no such endpoint".into())))
+}
+
+#[derive(serde::Serialize)]
+struct Health {
+    status: &'static str,
+    database: &'static str,
+}
+
+/// Unauthenticated liveness: answers 503 when the database cannot be read.
+async fn health(state: web::Data<AppState>) -> HttpResponse {
+    let probe = state
+        .run(|conn, _| Ok(conn.query_row("SELECT count(*) FROM users", [], |r| r.get::<_, i64>(0))?))
+        .await;
+    match probe {
+        Ok(_) => HttpResponse::Ok().json(Health { status: "ok", database: "ok" }),
+        Err(_) => HttpResponse::ServiceUnavailable().json(Health { status: "unavailable", database: "unreadable" }),
+    }
+}

@@ -1,0 +1,259 @@
+//! `/api/v1/users`: profiles, memberships, modules, the caller's own account, CSV export.
+
+use super::wire::{List, MembershipOut, UserOut};
+use crate::api::{csv, present, ApiError, Body, Caller, PendingCaller};
+use crate::app::AppState;
+use crate::domain::model::UserRecord;
+use crate::error::Error;
+use crate::ops::users::{self as ops, NewMembership, NewUser, ScopeRef, UserChanges, UserFilter};
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/users").route(web::get().to(list)).route(web::post().to(create)))
+        .service(web::resource("/users/me").route(web::get().to(me)))
+        .service(web::resource("/users/me/password").route(web::put().to(change_password)))
+        .service(web::resource("/users/export.csv").route(web::get().to(export)))
+        .service(
+            web::resource("/users/{id}")
+                .route(web::get().to(get))
+                .route(web::patch().to(update))
+                .route(web::delete().to(delete)),
+        )
+        .service(web::resource("/users/{id}/memberships").route(web::post().to(add_membership)))
+        .service(web::resource("/users/{id}/memberships/{membership}").route(web::delete().to(remove_membership)));
+}
+
+type Reply = Result<HttpResponse, ApiError>;
+
+/// A role at exactly one of an organisation, a site or a plant.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct MembershipIn {
+    organisation_id: Option<String>,
+    site_id: Option<String>,
+    plant_id: Option<String>,
+    role: String,
+}
+
+fn one_scope(field: &str, org: Option<String>, site: Option<String>, plant: Option<String>) -> Result<Option<ScopeRef>, Error> {
+    match (org, site, plant) {
+        (Some(o), None, None) => Ok(Some(ScopeRef::Organisation(o))),
+        (None, Some(s), None) => Ok(Some(ScopeRef::Site(s))),
+        (None, None, Some(p)) => Ok(Some(ScopeRef::Plant(p))),
+        (None, None, None) => Ok(None),
+        _ => Err(Error::invalid(field, "give only one of organisationId, siteId, plantId")),
+    }
+}
+
+impl MembershipIn {
+    fn into_request(self, field: &str) -> Result<NewMembership, Error> {
+        let scope = one_scope(field, self.organisation_id, self.site_id, self.plant_id)?
+            .ok_or_else(|| Error::invalid(field, "give one of organisationId, siteId, plantId"))?;
+        Ok(NewMembership { scope, role: self.role })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct NewUserIn {
+    email: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    display_name: Option<String>,
+    mobile_number: Option<String>,
+    country_code: Option<String>,
+    password: Option<String>,
+    #[serde(default)]
+    superadmin: bool,
+    #[serde(default)]
+    memberships: Vec<MembershipIn>,
+    #[serde(default)]
+    modules: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct UserPatch {
+    email: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    first_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    last_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    display_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    mobile_number: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    country_code: Option<Option<String>>,
+    status: Option<String>,
+    superadmin: Option<bool>,
+    can_introspect: Option<bool>,
+    modules: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ListQuery {
+    organisation_id: Option<String>,
+    site_id: Option<String>,
+    plant_id: Option<String>,
+    role: Option<String>,
+    q: Option<String>,
+    limit: Option<usize>,
+    cursor: Option<String>,
+}
+
+impl ListQuery {
+    fn into_filter(self) -> Result<UserFilter, Error> {
+        Ok(UserFilter {
+            scope: one_scope("organisationId", self.organisation_id, self.site_id, self.plant_id)?,
+            role: self.role,
+            text: self.q,
+            cursor: self.cursor,
+            limit: self.limit,
+        })
+    }
+}
+
+async fn list(state: web::Data<AppState>, Caller(p): Caller, q: web::Query<ListQuery>) -> Reply {
+    let filter = q.into_inner().into_filter()?;
+    let page = state.run(move |conn, _| ops::list_users(conn, &p, filter)).await?;
+    let mut list = List::<UserOut>::of(page.items);
+    list.next_cursor = Some(page.next_cursor);
+    Ok(HttpResponse::Ok().json(list))
+}
+
+async fn create(state: web::Data<AppState>, Caller(p): Caller, Body(b): Body<NewUserIn>) -> Reply {
+    let memberships = b
+        .memberships
+        .into_iter()
+        .enumerate()
+        .map(|(i, m)| m.into_request(&format!("memberships[{i}]")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let input = NewUser {
+        email: b.email,
+        first_name: b.first_name,
+        last_name: b.last_name,
+        display_name: b.display_name,
+        mobile_number: b.mobile_number,
+        country_code: b.country_code,
+        password: b.password,
+        superadmin: b.superadmin,
+        memberships,
+        modules: b.modules,
+    };
+    let created = state.run(move |conn, env| ops::create_user(conn, env, &p, input)).await?;
+    let mut out = UserOut::from(created.record);
+    out.temporary_password = created.temporary_password;
+    Ok(HttpResponse::Created().json(out))
+}
+
+async fn get(state: web::Data<AppState>, Caller(p): Caller, id: web::Path<String>) -> Reply {
+    let record = state.run(move |conn, _| ops::get_user(conn, &p, &id)).await?;
+    Ok(HttpResponse::Ok().json(UserOut::from(record)))
+}
+
+async fn me(state: web::Data<AppState>, PendingCaller(p): PendingCaller) -> Reply {
+    let record = state.run(move |conn, _| ops::me(conn, &p)).await?;
+    Ok(HttpResponse::Ok().json(UserOut::from(record)))
+}
+
+async fn update(state: web::Data<AppState>, Caller(p): Caller, id: web::Path<String>, Body(b): Body<UserPatch>) -> Reply {
+    let changes = UserChanges {
+        email: b.email,
+        first_name: b.first_name,
+        last_name: b.last_name,
+        display_name: b.display_name,
+        mobile_number: b.mobile_number,
+        country_code: b.country_code,
+        status: b.status,
+        superadmin: b.superadmin,
+        can_introspect: b.can_introspect,
+        modules: b.modules,
+        password: None,
+    };
+    let record = state.run(move |conn, env| ops::update_user(conn, env, &p, &id, changes)).await?;
+    Ok(HttpResponse::Ok().json(UserOut::from(record)))
+}
+
+async fn delete(state: web::Data<AppState>, Caller(p): Caller, id: web::Path<String>) -> Reply {
+    state.run(move |conn, env| ops::delete_user(conn, env, &p, &id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn change_password(state: web::Data<AppState>, PendingCaller(p): PendingCaller, Body(b): Body<PasswordChange>) -> Reply {
+    state
+        .run(move |conn, env| ops::change_own_password(conn, env, &p, &b.current_password, &b.new_password))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn add_membership(state: web::Data<AppState>, Caller(p): Caller, id: web::Path<String>, Body(b): Body<MembershipIn>) -> Reply {
+    let request = b.into_request("membership")?;
+    let m = state.run(move |conn, env| ops::add_membership(conn, env, &p, &id, request)).await?;
+    Ok(HttpResponse::Created().json(MembershipOut::from(&m)))
+}
+
+async fn remove_membership(state: web::Data<AppState>, Caller(p): Caller, path: web::Path<(String, String)>) -> Reply {
+    let (user, membership) = path.into_inner();
+    state.run(move |conn, _| ops::remove_membership(conn, &p, &user, &membership)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+const CSV_HEADER: [&str; 11] = [
+    "id", "email", "firstName", "lastName", "displayName", "status", "superadmin", "roles", "modules", "createdAt", "lastLoginAt",
+];
+
+fn csv_row(r: &UserRecord) -> String {
+    let u = &r.user;
+    let roles = r
+        .memberships
+        .iter()
+        .map(|m| format!("{} at {} {}", m.role.as_str(), m.scope.kind().as_str(), m.scope_name))
+        .collect::<Vec<_>>()
+        .join("; ");
+    csv::row(&[
+        u.id.as_str(),
+        &u.email,
+        u.first_name.as_deref().unwrap_or(""),
+        u.last_name.as_deref().unwrap_or(""),
+        &u.display_name,
+        u.status.as_str(),
+        if u.superadmin { "true" } else { "false" },
+        &roles,
+        &r.modules.join("; "),
+        &u.created_at,
+        u.last_login_at.as_deref().unwrap_or(""),
+    ])
+}
+
+/// Every user the caller can see under the same filters as the list, as CSV.
+async fn export(state: web::Data<AppState>, Caller(p): Caller, q: web::Query<ListQuery>) -> Reply {
+    let mut filter = q.into_inner().into_filter()?;
+    let text = state
+        .run(move |conn, _| {
+            let mut out = csv::row(&CSV_HEADER);
+            filter.limit = Some(ops::MAX_LIMIT);
+            loop {
+                let page = ops::list_users(conn, &p, filter.clone())?;
+                page.items.iter().for_each(|r| out.push_str(&csv_row(r)));
+                match page.next_cursor {
+                    Some(next) => filter.cursor = Some(next),
+                    None => return Ok(out),
+                }
+            }
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(("Content-Disposition", "attachment; filename=\"users.csv\""))
+        .body(text))
+}

@@ -1,0 +1,102 @@
+//! The command line: `serve` (the default), `init`, `check`, `backup <path>`.
+
+use crate::app::{self, AppState};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db;
+use crate::ops::bootstrap::{self, Bootstrap};
+use clap::{Parser, Subcommand};
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+
+#[derive(Parser)]
+#[command(name = "gatehouse", version, about = "Users, roles and plant scopes: one binary, one SQLite file.")]
+pub struct Cli {
+    /// Configuration file (default: ./config.toml when present).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the APIs and the admin page (the default).
+    Serve,
+    /// Create or migrate the database and create the first superadmin, then exit.
+    Init,
+    /// Check the database's integrity and schema version; exits non-zero on any problem.
+    Check,
+    /// Copy the database to PATH with SQLite's online backup (safe while serving).
+    Backup { path: PathBuf },
+}
+
+/// Runs the command line; the error is one line for the operator.
+pub fn main() -> Result<(), String> {
+    let cli = Cli::parse();
+    let config = match &cli.config {
+        Some(path) => Config::load(path, true),
+        None => Config::load(Path::new("config.toml"), false),
+    }
+    .map_err(|e| format!("configuration: {e}"))?;
+    crate::logging::init(&config.log.level);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config),
+        Command::Init => init(config).map(|_| ()),
+        Command::Check => check(&config.database.path),
+        Command::Backup { path } => backup(&config.database.path, &path),
+    }
+}
+
+/// Opens and migrates the database, and creates the first superadmin if there are no users.
+fn init(config: Config) -> Result<AppState, String> {
+    let path = config.database.path.display().to_string();
+    let state = AppState::open(config, Clock::default()).map_err(|e| format!("database {path}: {e}"))?;
+    let email = std::env::var("GATEHOUSE_ADMIN_EMAIL").unwrap_or_else(|_| "admin@localhost".into());
+    let password = std::env::var("GATEHOUSE_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
+    let mut conn = state.pool.get().map_err(|e| format!("database {path}: {e}"))?;
+    match bootstrap::bootstrap(&mut conn, &state.env, &email, password).map_err(|e| format!("first superadmin: {e}"))? {
+        Bootstrap::NotNeeded => {}
+        Bootstrap::Created { email } => log::info!("created the first superadmin {email}"),
+        Bootstrap::Generated { email, password } => log::warn!(
+            "created the first superadmin {email} with the generated password {password} \
+             (it must be changed at first sign-in and is not shown again)"
+        ),
+    }
+    drop(conn);
+    Ok(state)
+}
+
+fn serve(config: Config) -> Result<(), String> {
+    let bind = config.server.bind.clone();
+    let state = init(config)?;
+    let listener = std::net::TcpListener::bind(&bind).map_err(|e| format!("cannot listen on {bind}: {e}"))?;
+    log::info!("gatehouse {} listening on http://{bind}", env!("CARGO_PKG_VERSION"));
+    actix_web::rt::System::new()
+        .block_on(app::serve(listener, state))
+        .map_err(|e| format!("server: {e}"))
+}
+
+fn open_existing(path: &Path) -> Result<Connection, String> {
+    Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .map_err(|e| format!("cannot open database {}: {e}", path.display()))
+}
+
+fn check(path: &Path) -> Result<(), String> {
+    let conn = open_existing(path)?;
+    let problems = db::check(&conn).map_err(|e| format!("{}: {e}", path.display()))?;
+    if !problems.is_empty() {
+        return Err(format!("{}: {}", path.display(), problems.join("; ")));
+    }
+    let version = db::schema_version(&conn).map_err(|e| e.to_string())?;
+    println!("{}: ok (schema version {version})", path.display());
+    Ok(())
+}
+
+fn backup(path: &Path, target: &Path) -> Result<(), String> {
+    let conn = open_existing(path)?;
+    db::backup(&conn, target).map_err(|e| format!("backup of {} to {}: {e}", path.display(), target.display()))?;
+    check(target)?;
+    println!("backup written to {}", target.display());
+    Ok(())
+}

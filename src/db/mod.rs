@@ -1,0 +1,132 @@
+//! Storage: the connection pool, its pragmas, migrations, integrity checks and backups.
+//! Every function here is synchronous; callers run them off the async workers.
+
+pub mod keys;
+pub mod structure;
+pub mod users;
+
+use crate::error::Error;
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use std::path::Path;
+use std::time::Duration;
+
+pub type Pool = r2d2::Pool<SqliteConnectionManager>;
+
+const SCHEMA: &str = include_str!("../../schema.sql");
+
+/// Settings every connection gets: WAL, a full fsync on commit (plant servers lose power),
+/// foreign keys enforced, and a wait instead of an error while another writer holds the lock.
+fn prepare(conn: &mut Connection, busy_timeout: Duration) -> rusqlite::Result<()> {
+    conn.busy_timeout(busy_timeout)?;
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+}
+
+/// Opens the pool on `path`, creating the file when absent.
+pub fn open(path: &Path, size: u32, busy_timeout: Duration) -> Result<Pool, Error> {
+    let manager = SqliteConnectionManager::file(path).with_init(move |c| prepare(c, busy_timeout));
+    r2d2::Pool::builder()
+        .max_size(size)
+        .build(manager)
+        .map_err(|e| Error::Internal(format!("cannot open database {}: {e}", path.display())))
+}
+
+/// Begins a write transaction that takes the write lock at once, so that concurrent writers
+/// queue on the busy timeout instead of failing part-way.
+pub fn write(conn: &mut Connection) -> Result<Transaction<'_>, Error> {
+    Ok(conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
+}
+
+/// The numbered migrations in `schema.sql`, in order.
+pub fn migrations() -> Vec<(u32, &'static str)> {
+    let mut out = Vec::new();
+    let mut rest = SCHEMA;
+    while let Some(start) = rest.find("-- migration ") {
+        let after = &rest[start + "-- migration ".len()..];
+        let number: u32 = after
+            .split(|c: char| !c.is_ascii_digit())
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        let end = after.find("-- migration ").unwrap_or(after.len());
+        out.push((number, &after[..end]));
+        rest = &after[end..];
+    }
+    out
+}
+
+pub fn latest_version() -> u32 {
+    migrations().last().map(|(n, _)| *n).unwrap_or(0)
+}
+
+pub fn schema_version(conn: &Connection) -> Result<u32, Error> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+/// Applies the migrations the database lacks, each in its own transaction.
+/// Refuses a database written by a newer Gatehouse.
+pub fn migrate(conn: &mut Connection) -> Result<u32, Error> {
+    let current = schema_version(conn)?;
+    let latest = latest_version();
+    if current > latest {
+        return Err(Error::Internal(format!(
+            "the database has schema version {current}, newer than this Gatehouse understands ({latest}); run a newer release or restore a backup"
+        )));
+    }
+    for (number, sql) in migrations().into_iter().filter(|(n, _)| *n > current) {
+        let tx = write(conn)?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", number)?;
+        tx.commit()?;
+        log::info!("database migrated to schema version {number}");
+    }
+    Ok(latest)
+}
+
+/// Problems found by SQLite's integrity and foreign-key checks and the schema version.
+pub fn check(conn: &Connection) -> Result<Vec<String>, Error> {
+    let mut problems = Vec::new();
+    let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    for row in rows {
+        let row = row?;
+        if row != "ok" {
+            problems.push(format!("integrity: {row}"));
+        }
+    }
+    let mut stmt = conn.prepare("PRAGMA foreign_key_check")?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    for table in rows {
+        problems.push(format!("foreign key: a row of {} points at nothing", table?));
+    }
+    let version = schema_version(conn)?;
+    if version != latest_version() {
+        problems.push(format!("schema version {version}, expected {}", latest_version()));
+    }
+    Ok(problems)
+}
+
+/// Copies the live database to `target` with SQLite's online backup; safe while serving.
+/// The copy is written beside the target and renamed into place when complete.
+pub fn backup(conn: &Connection, target: &Path) -> Result<(), Error> {
+    let partial = target.with_extension("partial");
+    let _ = std::fs::remove_file(&partial);
+    {
+        let mut copy = Connection::open(&partial)
+            .map_err(|e| Error::Internal(format!("cannot create {}: {e}", partial.display())))?;
+        let backup = rusqlite::backup::Backup::new(conn, &mut copy)?;
+        backup.run_to_completion(256, Duration::from_millis(5), None)?;
+    }
+    std::fs::rename(&partial, target)
+        .map_err(|e| Error::Internal(format!("cannot move the copy to {}: {e}", target.display())))
+}
+
+/// Maps a uniqueness violation to a conflict with `message`; other errors pass through.
+pub fn unique_or(e: rusqlite::Error, message: &str) -> Error {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE => {
+            Error::Conflict(message.to_string())
+        }
+        _ => e.into(),
+    }
+}

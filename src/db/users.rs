@@ -1,0 +1,287 @@
+//! Users, their memberships and their modules.
+
+use crate::domain::access::ScopeSet;
+use crate::domain::model::{Membership, Role, Scope, ScopeType, User, UserStatus};
+use crate::error::Error;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+const USER: &str = "SELECT u.number, u.id, u.email, u.first_name, u.last_name, u.display_name,
+    u.mobile_number, u.country_code, u.status, u.superadmin, u.can_introspect,
+    u.must_change_password, u.locked_until, u.created_at, u.updated_at, u.last_login_at
+    FROM users u";
+
+fn user(row: &Row) -> rusqlite::Result<User> {
+    let status: String = row.get(8)?;
+    Ok(User {
+        number: row.get(0)?,
+        id: row.get(1)?,
+        email: row.get(2)?,
+        first_name: row.get(3)?,
+        last_name: row.get(4)?,
+        display_name: row.get(5)?,
+        mobile_number: row.get(6)?,
+        country_code: row.get(7)?,
+        status: if status == "active" { UserStatus::Active } else { UserStatus::Disabled },
+        superadmin: row.get(9)?,
+        can_introspect: row.get(10)?,
+        must_change_password: row.get(11)?,
+        locked_until: row.get(12)?,
+        created_at: row.get(13)?,
+        updated_at: row.get(14)?,
+        last_login_at: row.get(15)?,
+    })
+}
+
+pub fn find_user(conn: &Connection, id: &str) -> Result<Option<User>, Error> {
+    Ok(conn.query_row(&format!("{USER} WHERE u.id = ?1"), [id], user).optional()?)
+}
+
+pub fn find_user_by_email(conn: &Connection, email_key: &str) -> Result<Option<User>, Error> {
+    Ok(conn.query_row(&format!("{USER} WHERE u.email_key = ?1"), [email_key], user).optional()?)
+}
+
+/// What sign-in needs to know about an account, the hash included.
+#[derive(Clone)]
+pub struct StoredCredentials {
+    pub user_id: String,
+    pub password_hash: String,
+    pub active: bool,
+    pub epoch: i64,
+    pub failed_logins: i64,
+    pub locked_until: Option<String>,
+}
+
+impl std::fmt::Debug for StoredCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredCredentials").field("user_id", &self.user_id).finish_non_exhaustive()
+    }
+}
+
+pub fn find_credentials(conn: &Connection, email_key: &str) -> Result<Option<StoredCredentials>, Error> {
+    let sql = "SELECT id, password_hash, status, credential_epoch, failed_logins, locked_until
+        FROM users WHERE email_key = ?1";
+    let found = conn
+        .query_row(sql, [email_key], |r| {
+            Ok(StoredCredentials {
+                user_id: r.get(0)?,
+                password_hash: r.get(1)?,
+                active: r.get::<_, String>(2)? == "active",
+                epoch: r.get(3)?,
+                failed_logins: r.get(4)?,
+                locked_until: r.get(5)?,
+            })
+        })
+        .optional()?;
+    Ok(found)
+}
+
+pub fn credential_epoch(conn: &Connection, user_id: &str) -> Result<Option<i64>, Error> {
+    let sql = "SELECT credential_epoch FROM users WHERE id = ?1";
+    Ok(conn.query_row(sql, [user_id], |r| r.get(0)).optional()?)
+}
+
+pub fn insert_user(conn: &Connection, u: &User, email_key: &str, password_hash: &str) -> Result<i64, Error> {
+    conn.execute(
+        "INSERT INTO users (id, email, email_key, first_name, last_name, display_name, mobile_number,
+            country_code, status, superadmin, can_introspect, must_change_password, password_hash,
+            created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        params![
+            u.id, u.email, email_key, u.first_name, u.last_name, u.display_name, u.mobile_number,
+            u.country_code, u.status.as_str(), u.superadmin, u.can_introspect, u.must_change_password,
+            password_hash, u.created_at, u.updated_at
+        ],
+    )
+    .map_err(|e| crate::db::unique_or(e, "a user with this email already exists"))?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Writes the profile and flags of `u` (not the password).
+pub fn update_user(conn: &Connection, u: &User, email_key: &str) -> Result<(), Error> {
+    conn.execute(
+        "UPDATE users SET email = ?2, email_key = ?3, first_name = ?4, last_name = ?5, display_name = ?6,
+            mobile_number = ?7, country_code = ?8, status = ?9, superadmin = ?10, can_introspect = ?11,
+            must_change_password = ?12, updated_at = ?13
+         WHERE id = ?1",
+        params![
+            u.id, u.email, email_key, u.first_name, u.last_name, u.display_name, u.mobile_number,
+            u.country_code, u.status.as_str(), u.superadmin, u.can_introspect, u.must_change_password,
+            u.updated_at
+        ],
+    )
+    .map_err(|e| crate::db::unique_or(e, "a user with this email already exists"))?;
+    Ok(())
+}
+
+/// Sets a new password hash and ends every credential issued before it.
+pub fn set_password(conn: &Connection, id: &str, hash: &str, must_change: bool, now: &str) -> Result<(), Error> {
+    conn.execute(
+        "UPDATE users SET password_hash = ?2, must_change_password = ?3, updated_at = ?4,
+            credential_epoch = credential_epoch + 1
+         WHERE id = ?1",
+        params![id, hash, must_change, now],
+    )?;
+    Ok(())
+}
+
+/// Ends every credential of the user issued before now (used on disable).
+pub fn bump_credential_epoch(conn: &Connection, id: &str) -> Result<(), Error> {
+    conn.execute("UPDATE users SET credential_epoch = credential_epoch + 1 WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+pub fn delete_user(conn: &Connection, id: &str) -> Result<(), Error> {
+    conn.execute("DELETE FROM users WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+pub fn record_login(conn: &Connection, id: &str, now: &str) -> Result<(), Error> {
+    conn.execute(
+        "UPDATE users SET last_login_at = ?2, failed_logins = 0, locked_until = NULL WHERE id = ?1",
+        params![id, now],
+    )?;
+    Ok(())
+}
+
+pub fn count_users(conn: &Connection) -> Result<i64, Error> {
+    Ok(conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?)
+}
+
+pub fn count_active_superadmins(conn: &Connection) -> Result<i64, Error> {
+    let sql = "SELECT count(*) FROM users WHERE superadmin = 1 AND status = 'active'";
+    Ok(conn.query_row(sql, [], |r| r.get(0))?)
+}
+
+const MEMBERSHIP: &str = "SELECT m.id, m.user_id, m.organisation_id, m.site_id, m.plant_id, m.role,
+    coalesce(p.name, s.name, o.name)
+    FROM memberships m
+    JOIN organisations o ON o.id = m.organisation_id
+    LEFT JOIN sites s ON s.id = m.site_id AND m.scope_type = 'site'
+    LEFT JOIN plants p ON p.id = m.plant_id";
+
+fn membership(row: &Row) -> rusqlite::Result<Membership> {
+    let role: String = row.get(5)?;
+    Ok(Membership {
+        id: row.get(0)?,
+        user_id: row.get(1)?,
+        scope: Scope { organisation_id: row.get(2)?, site_id: row.get(3)?, plant_id: row.get(4)? },
+        role: Role::parse(&role).unwrap_or(Role::Viewer),
+        scope_name: row.get(6)?,
+    })
+}
+
+/// Memberships of the given users, in a stable order.
+pub fn list_memberships(conn: &Connection, user_ids: &[&str]) -> Result<Vec<Membership>, Error> {
+    let ids = serde_json::to_string(user_ids).map_err(|e| Error::Internal(e.to_string()))?;
+    let sql = format!(
+        "{MEMBERSHIP} WHERE m.user_id IN (SELECT value FROM json_each(?1))
+         ORDER BY m.user_id, m.created_at, m.id"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map([ids], membership)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn find_membership(conn: &Connection, id: &str) -> Result<Option<Membership>, Error> {
+    Ok(conn.query_row(&format!("{MEMBERSHIP} WHERE m.id = ?1"), [id], membership).optional()?)
+}
+
+pub fn insert_membership(conn: &Connection, m: &Membership, now: &str) -> Result<(), Error> {
+    conn.execute(
+        "INSERT INTO memberships (id, user_id, scope_type, organisation_id, site_id, plant_id, scope_id, role, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            m.id, m.user_id, m.scope.kind().as_str(), m.scope.organisation_id, m.scope.site_id,
+            m.scope.plant_id, m.scope.id(), m.role.as_str(), now
+        ],
+    )
+    .map_err(|e| crate::db::unique_or(e, "the user already holds this role at this scope"))?;
+    Ok(())
+}
+
+pub fn delete_membership(conn: &Connection, id: &str) -> Result<(), Error> {
+    conn.execute("DELETE FROM memberships WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+/// Modules of the given users, as (user id, module) pairs.
+pub fn list_modules(conn: &Connection, user_ids: &[&str]) -> Result<Vec<(String, String)>, Error> {
+    let ids = serde_json::to_string(user_ids).map_err(|e| Error::Internal(e.to_string()))?;
+    let sql = "SELECT user_id, module FROM user_modules WHERE user_id IN (SELECT value FROM json_each(?1))
+        ORDER BY user_id, module";
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map([ids], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn set_modules(conn: &Connection, user_id: &str, modules: &[String]) -> Result<(), Error> {
+    conn.execute("DELETE FROM user_modules WHERE user_id = ?1", [user_id])?;
+    let mut stmt = conn.prepare("INSERT OR IGNORE INTO user_modules (user_id, module) VALUES (?1, ?2)")?;
+    for module in modules {
+        stmt.execute(params![user_id, module])?;
+    }
+    Ok(())
+}
+
+/// A page of users, in email order, as one caller may see them.
+#[derive(Debug, Default)]
+pub struct UserQuery {
+    /// None: every user (a superadmin). Some: users with a membership in these scopes, and `me`.
+    pub visible: Option<ScopeSet>,
+    pub me: String,
+    pub scope: Option<(ScopeType, String)>,
+    pub role: Option<Role>,
+    pub text: Option<String>,
+    pub after: Option<String>,
+    pub limit: usize,
+}
+
+/// Whether membership `alias` lies in the caller's visible scopes (?1 = everything).
+fn visible(alias: &str) -> String {
+    format!(
+        "(?1 = 1 OR {alias}.organisation_id IN (SELECT value FROM json_each(?3))
+          OR {alias}.site_id IN (SELECT value FROM json_each(?4))
+          OR {alias}.plant_id IN (SELECT value FROM json_each(?5)))"
+    )
+}
+
+pub fn search_users(conn: &Connection, q: &UserQuery) -> Result<Vec<User>, Error> {
+    let sql = format!(
+        "{USER} WHERE (?1 = 1 OR u.id = ?2 OR EXISTS (SELECT 1 FROM memberships v WHERE v.user_id = u.id AND {v}))
+          AND ((?6 IS NULL AND ?8 IS NULL) OR EXISTS (SELECT 1 FROM memberships f WHERE f.user_id = u.id AND {f}
+               AND (?8 IS NULL OR f.role = ?8)
+               AND (?6 IS NULL OR (?6 = 'organisation' AND f.organisation_id = ?7)
+                    OR (?6 = 'site' AND f.site_id = ?7) OR (?6 = 'plant' AND f.plant_id = ?7))))
+          AND (?9 IS NULL OR u.email_key LIKE ?9 ESCAPE '\\' OR u.first_name LIKE ?9 ESCAPE '\\'
+               OR u.last_name LIKE ?9 ESCAPE '\\' OR u.display_name LIKE ?9 ESCAPE '\\')
+          AND (?10 IS NULL OR u.email_key > ?10)
+         ORDER BY u.email_key LIMIT ?11",
+        v = visible("v"),
+        f = visible("f"),
+    );
+    let all = q.visible.is_none();
+    let set = q.visible.clone().unwrap_or_default();
+    let json = |list: &Vec<String>| serde_json::to_string(list).unwrap_or_else(|_| "[]".into());
+    let pattern = q.text.as_ref().map(|t| {
+        let escaped = t.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        format!("%{escaped}%")
+    });
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(
+        params![
+            all,
+            q.me,
+            json(&set.organisations),
+            json(&set.sites),
+            json(&set.plants),
+            q.scope.as_ref().map(|(k, _)| k.as_str()),
+            q.scope.as_ref().map(|(_, id)| id.as_str()),
+            q.role.map(Role::as_str),
+            pattern,
+            q.after,
+            q.limit as i64,
+        ],
+        user,
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

@@ -1,0 +1,121 @@
+//! Parsed field values: once a value has one of these types, it is valid.
+
+use crate::error::Error;
+
+/// An email address as given, with its lower-case key for lookups and uniqueness.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email {
+    pub text: String,
+    pub key: String,
+}
+
+impl Email {
+    pub fn parse(field: &str, raw: &str) -> Result<Email, Error> {
+        let text = raw.trim();
+        let bad = |why: &str| Error::invalid(field, format!("`{}` is not a valid email address: {why}", crate::logging::escape(text)));
+        if text.len() > 254 {
+            return Err(bad("longer than 254 characters"));
+        }
+        if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(bad("it contains spaces or control characters"));
+        }
+        let (local, domain) = text.rsplit_once('@').ok_or_else(|| bad("it has no @"))?;
+        if local.is_empty() || local.len() > 64 || local.contains('@') {
+            return Err(bad("the part before @ must be 1 to 64 characters without another @"));
+        }
+        let labels_ok = domain.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        });
+        if domain.is_empty() || !labels_ok {
+            return Err(bad("the domain after @ is not a host name"));
+        }
+        Ok(Email { text: text.to_string(), key: text.to_lowercase() })
+    }
+
+    pub fn local_part(&self) -> &str {
+        self.key.rsplit_once('@').map(|(l, _)| l).unwrap_or(&self.key)
+    }
+}
+
+/// A mobile number: digits, optionally grouped by spaces or dashes, 4 to 15 digits (E.164).
+pub fn mobile_number(raw: &str) -> Result<String, Error> {
+    let text = raw.trim();
+    let digits = text.chars().filter(|c| c.is_ascii_digit()).count();
+    let allowed = text.chars().all(|c| c.is_ascii_digit() || c == ' ' || c == '-');
+    if !allowed || !(4..=15).contains(&digits) {
+        return Err(Error::invalid("mobileNumber", "must be 4 to 15 digits (spaces and dashes allowed)"));
+    }
+    Ok(text.to_string())
+}
+
+/// A country dialing code such as `+91` or `+44`.
+pub fn country_code(raw: &str) -> Result<String, Error> {
+    let text = raw.trim();
+    let digits = text.strip_prefix('+').unwrap_or(text);
+    if digits.is_empty() || digits.len() > 4 || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(Error::invalid("countryCode", "must be a dialing code such as +91 or +44"));
+    }
+    Ok(format!("+{digits}"))
+}
+
+/// A name of an organisation, site, plant or person: trimmed, 1 to 200 characters, one line.
+pub fn name(field: &str, raw: &str) -> Result<String, Error> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Err(Error::invalid(field, "must not be empty"));
+    }
+    if text.chars().count() > 200 {
+        return Err(Error::invalid(field, "must be at most 200 characters"));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(Error::invalid(field, "must not contain control characters such as newlines"));
+    }
+    Ok(text.to_string())
+}
+
+/// An IANA time zone name such as `Europe/London` or `UTC` (checked for shape, not membership).
+pub fn timezone(raw: &str) -> Result<String, Error> {
+    let text = raw.trim();
+    let ok = !text.is_empty()
+        && text.len() <= 64
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c));
+    if !ok {
+        return Err(Error::invalid("timezone", "must be a time zone name such as Europe/London"));
+    }
+    Ok(text.to_string())
+}
+
+/// A domain name such as `acme.example`.
+pub fn domain(raw: &str) -> Result<String, Error> {
+    let probe = format!("x@{}", raw.trim());
+    Email::parse("domain", &probe)
+        .map(|e| e.key[2..].to_string())
+        .map_err(|_| Error::invalid("domain", "must be a domain name such as acme.example"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_checked_and_keyed_case_insensitively() {
+        let e = Email::parse("email", " Ann.Lee@Plant.Example ").unwrap();
+        assert_eq!(e.text, "Ann.Lee@Plant.Example");
+        assert_eq!(e.key, "ann.lee@plant.example");
+        for bad in ["", "no-at", "@x.com", "a@", "a b@x.com", "a@x..com", "a@-x.com"] {
+            assert!(Email::parse("email", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn phone_fields_are_checked() {
+        assert_eq!(country_code("91").unwrap(), "+91");
+        assert!(country_code("+9a").is_err());
+        assert!(mobile_number("1234567890").is_ok());
+        assert!(mobile_number("12ab").is_err());
+    }
+}

@@ -1,0 +1,135 @@
+//! The one error type of the domain; each wire format maps it to its own shape.
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// The client sent something wrong; `field` names it when there is one.
+    Invalid { field: Option<String>, message: String },
+    /// No credentials, or credentials that do not hold.
+    Unauthenticated,
+    /// The target is visible but the caller may not do this to it.
+    Forbidden(String),
+    /// The caller must change their password before anything else.
+    PasswordChangeRequired,
+    /// Absent, or outside everything the caller can see.
+    NotFound(String),
+    /// The request clashes with what is stored (a duplicate, something in the way).
+    Conflict(String),
+    /// The body is not of a media type the endpoint takes.
+    UnsupportedMediaType(String),
+    /// The body is larger than the configured limit.
+    PayloadTooLarge(usize),
+    /// Something went wrong on our side; the text is for the log only.
+    Internal(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Error {
+        Error::Invalid {
+            field: Some(field.to_string()),
+            message: message.into(),
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Error {
+        Error::Invalid {
+            field: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(what: &str) -> Error {
+        Error::NotFound(format!("{what} not found"))
+    }
+
+    /// The HTTP status that the native API and most dialects give this kind.
+    pub fn status(&self) -> u16 {
+        match self {
+            Error::Invalid { .. } => 400,
+            Error::Unauthenticated => 401,
+            Error::Forbidden(_) | Error::PasswordChangeRequired => 403,
+            Error::NotFound(_) => 404,
+            Error::Conflict(_) => 409,
+            Error::PayloadTooLarge(_) => 413,
+            Error::UnsupportedMediaType(_) => 415,
+            Error::Internal(_) => 500,
+        }
+    }
+
+    /// A short machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Invalid { .. } => "invalid_request",
+            Error::Unauthenticated => "unauthenticated",
+            Error::Forbidden(_) => "forbidden",
+            Error::PasswordChangeRequired => "password_change_required",
+            Error::NotFound(_) => "not_found",
+            Error::Conflict(_) => "conflict",
+            Error::PayloadTooLarge(_) => "payload_too_large",
+            Error::UnsupportedMediaType(_) => "unsupported_media_type",
+            Error::Internal(_) => "internal_error",
+        }
+    }
+
+    /// The message a client may see: never the cause of an internal error.
+    pub fn public_message(&self) -> String {
+        match self {
+            Error::Invalid { field: Some(f), message } => format!("{f}: {message}"),
+            Error::Invalid { field: None, message } => message.clone(),
+            Error::Unauthenticated => "authentication required".into(),
+            Error::Forbidden(m) | Error::NotFound(m) | Error::Conflict(m) => m.clone(),
+            Error::UnsupportedMediaType(m) => m.clone(),
+            Error::PasswordChangeRequired => {
+                "the password must be changed before anything else can be done".into()
+            }
+            Error::PayloadTooLarge(limit) => format!("the request body is larger than {limit} bytes"),
+            Error::Internal(_) => "internal error; the server log has the details".into(),
+        }
+    }
+
+    /// Logs internal errors (the cause stays in the log); returns self for chaining.
+    pub fn logged(self) -> Error {
+        if let Error::Internal(cause) = &self {
+            log::error!("internal error: {}", crate::logging::escape(cause));
+        }
+        self
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Internal(cause) => write!(f, "internal error: {cause}"),
+            other => f.write_str(&other.public_message()),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Error {
+        Error::Internal(format!("database: {e}"))
+    }
+}
+
+impl From<r2d2::Error> for Error {
+    fn from(e: r2d2::Error) -> Error {
+        Error::Internal(format!("database pool: {e}"))
+    }
+}
+
+impl From<bcrypt::BcryptError> for Error {
+    fn from(e: bcrypt::BcryptError) -> Error {
+        Error::Internal(format!("bcrypt: {e}"))
+    }
+}
+
+impl From<actix_web::error::BlockingError> for Error {
+    fn from(_: actix_web::error::BlockingError) -> Error {
+        Error::Internal("the blocking thread pool is gone".into())
+    }
+}

@@ -1,0 +1,64 @@
+//! API keys: any active user creates keys for themselves; a key acts with its owner's rights.
+
+use super::{new_id, Env};
+use crate::db::keys::{self as store, ApiKey};
+use crate::domain::access::Principal;
+use crate::domain::fields;
+use crate::error::Error;
+use crate::{clock, db, secrets};
+use rusqlite::Connection;
+
+/// Every key starts with this, so that a leaked one is easy to recognise in a scan.
+pub const KEY_PREFIX: &str = "ghk_";
+
+/// A new key: the record and the whole secret, shown this once.
+pub struct NewKey {
+    pub key: ApiKey,
+    pub secret: String,
+}
+
+pub fn create_key(conn: &mut Connection, env: &Env, actor: &Principal, name: &str, expires_at: Option<&str>) -> Result<NewKey, Error> {
+    let name = fields::name("name", name)?;
+    let now = env.clock.now();
+    let expires_at = match expires_at {
+        None => None,
+        Some(text) => {
+            let at = clock::parse(text)
+                .ok_or_else(|| Error::invalid("expiresAt", "must be an RFC 3339 time such as 2027-01-31T00:00:00Z"))?;
+            if at <= now {
+                return Err(Error::invalid("expiresAt", "must be in the future"));
+            }
+            Some(clock::format(at))
+        }
+    };
+    // 32 random bytes: 256 bits, well over the 128 required.
+    let secret = secrets::token(KEY_PREFIX, 32)?;
+    let key = ApiKey {
+        id: new_id(),
+        user_id: actor.user_id.clone(),
+        name,
+        prefix: secret[..KEY_PREFIX.len() + 8].to_string(),
+        created_at: clock::format(now),
+        expires_at,
+        last_used_at: None,
+    };
+    let tx = db::write(conn)?;
+    store::insert_key(&tx, &key, &secrets::digest(&secret))?;
+    tx.commit()?;
+    Ok(NewKey { key, secret })
+}
+
+pub fn list_keys(conn: &Connection, actor: &Principal) -> Result<Vec<ApiKey>, Error> {
+    store::list_keys(conn, &actor.user_id)
+}
+
+/// Revokes one of the caller's own keys; anyone else's is "not found".
+pub fn revoke_key(conn: &mut Connection, actor: &Principal, id: &str) -> Result<ApiKey, Error> {
+    let tx = db::write(conn)?;
+    let key = store::find_key(&tx, id)?
+        .filter(|k| k.user_id == actor.user_id)
+        .ok_or_else(|| Error::not_found("API key"))?;
+    store::delete_key(&tx, id)?;
+    tx.commit()?;
+    Ok(key)
+}

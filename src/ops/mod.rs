@@ -1,0 +1,50 @@
+//! The operations every API calls: authorize, validate, run one transaction, return typed results.
+//! Nothing here knows about HTTP or any wire format.
+
+pub mod bootstrap;
+pub mod keys;
+pub mod structure;
+pub mod users;
+
+use crate::auth::cache::CredentialCache;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::error::Error;
+
+/// What the operations need besides a connection: settings, the clock, the credential cache.
+pub struct Env {
+    pub config: Config,
+    pub clock: Clock,
+    pub cache: CredentialCache,
+    /// A bcrypt hash of a random password at the configured cost, checked against when the
+    /// email is unknown so that a miss takes as long as a wrong password.
+    pub dummy_hash: String,
+}
+
+impl Env {
+    pub fn new(config: Config, clock: Clock) -> Result<Env, Error> {
+        let cache = CredentialCache::new(config.security.credential_cache_ttl.0);
+        let dummy_hash = hash_password(&config, &crate::secrets::token("", 16)?)?;
+        Ok(Env { config, clock, cache, dummy_hash })
+    }
+}
+
+/// A new UUID (v4) as text.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// bcrypt at the configured cost; refuses (never truncates) over 72 bytes.
+pub fn hash_password(config: &Config, password: &str) -> Result<String, Error> {
+    bcrypt::non_truncating_hash(password, config.security.bcrypt_cost).map_err(|e| match e {
+        bcrypt::BcryptError::Truncation(_) => Error::invalid("password", "must be at most 72 bytes long"),
+        other => other.into(),
+    })
+}
+
+/// Checks that an id from the client has the shape of a UUID, so that a typo reads as a typo.
+pub fn parse_id(field: &str, raw: &str) -> Result<String, Error> {
+    uuid::Uuid::parse_str(raw.trim())
+        .map(|u| u.to_string())
+        .map_err(|_| Error::invalid(field, format!("`{}` is not a UUID", crate::logging::escape(raw))))
+}

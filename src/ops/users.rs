@@ -1,0 +1,454 @@
+//! Users: read, list, create, change, delete, and their memberships and modules.
+
+use super::{hash_password, new_id, Env};
+use crate::db::{self, users as store};
+use crate::domain::access::Principal;
+use crate::domain::fields::{self, Email};
+use crate::domain::model::{Membership, Role, Scope, ScopeType, User, UserRecord, UserStatus};
+use crate::domain::password;
+use crate::error::Error;
+use crate::ops::structure;
+use rusqlite::Connection;
+
+/// Where a membership is to be held, as the client names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScopeRef {
+    Organisation(String),
+    Site(String),
+    Plant(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct NewMembership {
+    pub scope: ScopeRef,
+    pub role: String,
+}
+
+#[derive(Debug, Default)]
+pub struct NewUser {
+    pub email: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub display_name: Option<String>,
+    pub mobile_number: Option<String>,
+    pub country_code: Option<String>,
+    pub password: Option<String>,
+    pub superadmin: bool,
+    pub memberships: Vec<NewMembership>,
+    pub modules: Vec<String>,
+}
+
+/// Changes to a user; `None` leaves a field alone, `Some(None)` clears an optional one.
+#[derive(Debug, Default)]
+pub struct UserChanges {
+    pub email: Option<String>,
+    pub first_name: Option<Option<String>>,
+    pub last_name: Option<Option<String>>,
+    pub display_name: Option<Option<String>>,
+    pub mobile_number: Option<Option<String>>,
+    pub country_code: Option<Option<String>>,
+    pub status: Option<String>,
+    pub superadmin: Option<bool>,
+    pub can_introspect: Option<bool>,
+    pub modules: Option<Vec<String>>,
+    /// A password set by an administrator (the 4PointX dialect's PUT carries one).
+    pub password: Option<String>,
+}
+
+/// A created user, with the generated password when none was given (shown once).
+pub struct Created {
+    pub record: UserRecord,
+    pub temporary_password: Option<String>,
+}
+
+/// The filter of a user list.
+#[derive(Debug, Default, Clone)]
+pub struct UserFilter {
+    pub scope: Option<ScopeRef>,
+    pub role: Option<String>,
+    pub text: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<usize>,
+}
+
+pub struct Page {
+    pub items: Vec<UserRecord>,
+    pub next_cursor: Option<String>,
+}
+
+pub const DEFAULT_LIMIT: usize = 50;
+pub const MAX_LIMIT: usize = 500;
+
+fn optional_field(field: &str, value: Option<String>, parse: impl Fn(&str) -> Result<String, Error>) -> Result<Option<String>, Error> {
+    value
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| parse(&v).map_err(|e| rename_field(e, field)))
+        .transpose()
+}
+
+fn rename_field(e: Error, field: &str) -> Error {
+    match e {
+        Error::Invalid { message, .. } => Error::invalid(field, message),
+        other => other,
+    }
+}
+
+fn derive_display_name(first: &Option<String>, last: &Option<String>, email: &Email) -> String {
+    let joined = [first.as_deref(), last.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    if joined.is_empty() { email.local_part().to_string() } else { joined }
+}
+
+/// Checks module names against the configured catalogue; the error names the unknown one.
+pub fn parse_modules(env: &Env, modules: &[String]) -> Result<Vec<String>, Error> {
+    let mut out: Vec<String> = Vec::new();
+    for m in modules {
+        let known = env.config.modules.catalogue.iter().find(|c| c.as_str() == m.trim());
+        match known {
+            Some(name) if !out.contains(name) => out.push(name.clone()),
+            Some(_) => {}
+            None => return Err(Error::invalid("modules", format!("unknown module `{}`", crate::logging::escape(m)))),
+        }
+    }
+    Ok(out)
+}
+
+/// Finds the scope a client names, if the caller can see it; otherwise "no such ...".
+pub fn resolve_scope(conn: &Connection, actor: &Principal, scope: &ScopeRef) -> Result<(Scope, String), Error> {
+    let missing = |field: &str, what: &str| Error::invalid(field, format!("no such {what}"));
+    match scope {
+        ScopeRef::Organisation(id) => structure::get_organisation(conn, actor, id)
+            .map(|o| (Scope::organisation(&o.id), o.name))
+            .map_err(|_| missing("organisationId", "organisation")),
+        ScopeRef::Site(id) => structure::get_site(conn, actor, id)
+            .map(|s| (s.scope(), s.name))
+            .map_err(|_| missing("siteId", "site")),
+        ScopeRef::Plant(id) => structure::get_plant(conn, actor, id)
+            .map(|p| (p.scope(), p.name))
+            .map_err(|_| missing("plantId", "plant")),
+    }
+}
+
+/// A user with memberships and modules, as stored (unfiltered).
+pub fn load_record(conn: &Connection, id: &str) -> Result<Option<UserRecord>, Error> {
+    let Some(user) = store::find_user(conn, id)? else {
+        return Ok(None);
+    };
+    Ok(load_records(conn, vec![user])?.pop())
+}
+
+fn load_records(conn: &Connection, users: Vec<User>) -> Result<Vec<UserRecord>, Error> {
+    let ids: Vec<&str> = users.iter().map(|u| u.id.as_str()).collect();
+    let mut memberships = store::list_memberships(conn, &ids)?;
+    let mut modules = store::list_modules(conn, &ids)?;
+    Ok(users
+        .into_iter()
+        .map(|user| {
+            let (mine, rest): (Vec<_>, Vec<_>) = memberships.drain(..).partition(|m| m.user_id == user.id);
+            memberships = rest;
+            let (own, others): (Vec<_>, Vec<_>) = modules.drain(..).partition(|(u, _)| *u == user.id);
+            modules = others;
+            UserRecord { user, memberships: mine, modules: own.into_iter().map(|(_, m)| m).collect() }
+        })
+        .collect())
+}
+
+/// Keeps only the memberships the caller may see.
+fn as_seen_by(actor: &Principal, mut record: UserRecord) -> UserRecord {
+    record.memberships.retain(|m| actor.can_see_membership(m));
+    record
+}
+
+/// The user, if the caller can see them (404 otherwise, as if absent). Unfiltered.
+fn visible(conn: &Connection, actor: &Principal, id: &str) -> Result<UserRecord, Error> {
+    load_record(conn, id)?
+        .filter(|r| actor.can_see_user(r))
+        .ok_or_else(|| Error::not_found("user"))
+}
+
+pub fn get_user(conn: &Connection, actor: &Principal, id: &str) -> Result<UserRecord, Error> {
+    visible(conn, actor, id).map(|r| as_seen_by(actor, r))
+}
+
+pub fn find_by_email(conn: &Connection, actor: &Principal, email: &str) -> Result<UserRecord, Error> {
+    let user = store::find_user_by_email(conn, &email.trim().to_lowercase())?.ok_or_else(|| Error::not_found("user"))?;
+    get_user(conn, actor, &user.id)
+}
+
+pub fn me(conn: &Connection, actor: &Principal) -> Result<UserRecord, Error> {
+    load_record(conn, &actor.user_id)?.ok_or(Error::Unauthenticated)
+}
+
+pub fn list_users(conn: &Connection, actor: &Principal, filter: UserFilter) -> Result<Page, Error> {
+    let limit = filter.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(Error::invalid("limit", format!("must be between 1 and {MAX_LIMIT}")));
+    }
+    let after = filter.cursor.as_deref().map(decode_cursor).transpose()?;
+    let query = store::UserQuery {
+        visible: (!actor.superadmin).then(|| actor.user_reading_scopes()),
+        me: actor.user_id.clone(),
+        scope: filter.scope.map(|s| match s {
+            ScopeRef::Organisation(id) => (ScopeType::Organisation, id),
+            ScopeRef::Site(id) => (ScopeType::Site, id),
+            ScopeRef::Plant(id) => (ScopeType::Plant, id),
+        }),
+        role: filter.role.as_deref().map(Role::parse).transpose()?,
+        text: filter.text.filter(|t| !t.trim().is_empty()).map(|t| t.trim().to_string()),
+        after,
+        limit: limit + 1,
+    };
+    let mut users = store::search_users(conn, &query)?;
+    let next_cursor = if users.len() > limit {
+        users.truncate(limit);
+        users.last().map(|u| encode_cursor(&u.email.to_lowercase()))
+    } else {
+        None
+    };
+    let items = load_records(conn, users)?.into_iter().map(|r| as_seen_by(actor, r)).collect();
+    Ok(Page { items, next_cursor })
+}
+
+fn encode_cursor(email_key: &str) -> String {
+    crate::secrets::hex(email_key.as_bytes())
+}
+
+fn decode_cursor(cursor: &str) -> Result<String, Error> {
+    let bad = || Error::invalid("cursor", "is not a cursor this server gave out");
+    if cursor.len() % 2 != 0 {
+        return Err(bad());
+    }
+    let bytes = (0..cursor.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(cursor.get(i..i + 2).unwrap_or("zz"), 16))
+        .collect::<Result<Vec<u8>, _>>()
+        .map_err(|_| bad())?;
+    String::from_utf8(bytes).map_err(|_| bad())
+}
+
+pub fn create_user(conn: &mut Connection, env: &Env, actor: &Principal, input: NewUser) -> Result<Created, Error> {
+    if input.superadmin && !actor.superadmin {
+        return Err(Error::Forbidden("only a superadmin grants superadmin".into()));
+    }
+    if !actor.superadmin && input.memberships.is_empty() {
+        return Err(Error::invalid("memberships", "give at least one role at a scope you administer"));
+    }
+    let email = Email::parse("email", &input.email)?;
+    let first_name = optional_field("firstName", input.first_name, |v| fields::name("firstName", v))?;
+    let last_name = optional_field("lastName", input.last_name, |v| fields::name("lastName", v))?;
+    let display_name = optional_field("displayName", input.display_name, |v| fields::name("displayName", v))?
+        .unwrap_or_else(|| derive_display_name(&first_name, &last_name, &email));
+    let mobile_number = optional_field("mobileNumber", input.mobile_number, fields::mobile_number)?;
+    let country_code = optional_field("countryCode", input.country_code, fields::country_code)?;
+    let modules = parse_modules(env, &input.modules)?;
+    let roles = input.memberships.iter().map(|m| Role::parse(&m.role)).collect::<Result<Vec<_>, _>>()?;
+    let min_length = env.config.security.password_min_length;
+    let (password, generated) = match input.password {
+        Some(p) => {
+            password::check("password", &p, &email, min_length)?;
+            (p, false)
+        }
+        None => (password::generate(min_length)?, true),
+    };
+    let hash = hash_password(&env.config, &password)?;
+
+    let now = env.clock.now_text();
+    let tx = db::write(conn)?;
+    let mut memberships = Vec::new();
+    let id = new_id();
+    for (request, role) in input.memberships.iter().zip(roles) {
+        let (scope, scope_name) = resolve_scope(&tx, actor, &request.scope)?;
+        if !actor.administers(&scope) {
+            return Err(Error::Forbidden(format!("you may not grant roles at {scope_name}")));
+        }
+        memberships.push(Membership { id: new_id(), user_id: id.clone(), scope, scope_name, role });
+    }
+    let mut user = User {
+        id,
+        number: 0,
+        email: email.text.clone(),
+        first_name,
+        last_name,
+        display_name,
+        mobile_number,
+        country_code,
+        status: UserStatus::Active,
+        superadmin: input.superadmin,
+        can_introspect: false,
+        must_change_password: generated,
+        locked_until: None,
+        created_at: now.clone(),
+        updated_at: now.clone(),
+        last_login_at: None,
+    };
+    user.number = store::insert_user(&tx, &user, &email.key, &hash)?;
+    for m in &memberships {
+        store::insert_membership(&tx, m, &now)?;
+    }
+    store::set_modules(&tx, &user.id, &modules)?;
+    tx.commit()?;
+    let record = UserRecord { user, memberships, modules };
+    Ok(Created { record: as_seen_by(actor, record), temporary_password: generated.then_some(password) })
+}
+
+/// Refuses removing, disabling or demoting the last active superadmin.
+fn keep_a_superadmin(conn: &Connection, target: &User) -> Result<(), Error> {
+    if target.superadmin && target.status == UserStatus::Active && store::count_active_superadmins(conn)? <= 1 {
+        return Err(Error::Conflict("this is the last active superadmin; make another one first".into()));
+    }
+    Ok(())
+}
+
+pub fn update_user(conn: &mut Connection, env: &Env, actor: &Principal, id: &str, changes: UserChanges) -> Result<UserRecord, Error> {
+    let modules = changes.modules.as_deref().map(|m| parse_modules(env, m)).transpose()?;
+    let status = changes.status.as_deref().map(UserStatus::parse).transpose()?;
+    let new_hash = match &changes.password {
+        Some(p) => {
+            // The policy needs the email; take it from the change or, failing that, from the store.
+            let email_text = match &changes.email {
+                Some(e) => e.clone(),
+                None => load_record(conn, id)?.map(|r| r.user.email).unwrap_or_default(),
+            };
+            let email = Email::parse("email", &email_text)?;
+            password::check("password", p, &email, env.config.security.password_min_length)?;
+            Some(hash_password(&env.config, p)?)
+        }
+        None => None,
+    };
+
+    let tx = db::write(conn)?;
+    let record = visible(&tx, actor, id)?;
+    let flags_change = changes.superadmin.is_some_and(|s| s != record.user.superadmin)
+        || changes.can_introspect.is_some_and(|c| c != record.user.can_introspect);
+    if flags_change && !actor.superadmin {
+        return Err(Error::Forbidden("only a superadmin changes superadmin or canIntrospect".into()));
+    }
+    if !actor.can_manage_user(&record) {
+        return Err(Error::Forbidden("this user holds roles outside the scopes you administer".into()));
+    }
+    let mut user = record.user.clone();
+    let mut email_key = user.email.to_lowercase();
+    if let Some(e) = changes.email {
+        let email = Email::parse("email", &e)?;
+        user.email = email.text;
+        email_key = email.key;
+    }
+    if let Some(v) = changes.first_name {
+        user.first_name = optional_field("firstName", v, |v| fields::name("firstName", v))?;
+    }
+    if let Some(v) = changes.last_name {
+        user.last_name = optional_field("lastName", v, |v| fields::name("lastName", v))?;
+    }
+    if let Some(v) = changes.mobile_number {
+        user.mobile_number = optional_field("mobileNumber", v, fields::mobile_number)?;
+    }
+    if let Some(v) = changes.country_code {
+        user.country_code = optional_field("countryCode", v, fields::country_code)?;
+    }
+    let email = Email::parse("email", &user.email)?;
+    match changes.display_name {
+        Some(v) => {
+            user.display_name = optional_field("displayName", v, |v| fields::name("displayName", v))?
+                .unwrap_or_else(|| derive_display_name(&user.first_name, &user.last_name, &email));
+        }
+        None if record.user.display_name == derive_display_name(&record.user.first_name, &record.user.last_name, &email) => {
+            user.display_name = derive_display_name(&user.first_name, &user.last_name, &email);
+        }
+        None => {}
+    }
+    if let Some(s) = status {
+        if s == UserStatus::Disabled && user.id == actor.user_id {
+            return Err(Error::bad_request("you cannot disable yourself"));
+        }
+        if s == UserStatus::Disabled {
+            keep_a_superadmin(&tx, &record.user)?;
+        }
+        user.status = s;
+    }
+    if let Some(flag) = changes.superadmin {
+        if !flag {
+            keep_a_superadmin(&tx, &record.user)?;
+        }
+        user.superadmin = flag;
+    }
+    if let Some(flag) = changes.can_introspect {
+        user.can_introspect = flag;
+    }
+    user.updated_at = env.clock.now_text();
+    store::update_user(&tx, &user, &email_key)?;
+    let disabled = user.status == UserStatus::Disabled && record.user.status != UserStatus::Disabled;
+    if disabled {
+        store::bump_credential_epoch(&tx, &user.id)?;
+    }
+    if let Some(hash) = &new_hash {
+        store::set_password(&tx, &user.id, hash, false, &user.updated_at)?;
+    }
+    if let Some(m) = &modules {
+        store::set_modules(&tx, &user.id, m)?;
+    }
+    tx.commit()?;
+    if disabled || new_hash.is_some() {
+        env.cache.forget(&user.id);
+    }
+    get_user(conn, actor, id)
+}
+
+pub fn delete_user(conn: &mut Connection, env: &Env, actor: &Principal, id: &str) -> Result<UserRecord, Error> {
+    let tx = db::write(conn)?;
+    let record = visible(&tx, actor, id)?;
+    if record.user.id == actor.user_id {
+        return Err(Error::bad_request("you cannot delete yourself"));
+    }
+    if !actor.can_manage_user(&record) {
+        return Err(Error::Forbidden("this user holds roles outside the scopes you administer".into()));
+    }
+    keep_a_superadmin(&tx, &record.user)?;
+    store::delete_user(&tx, id)?;
+    tx.commit()?;
+    env.cache.forget(id);
+    Ok(as_seen_by(actor, record))
+}
+
+pub fn add_membership(conn: &mut Connection, env: &Env, actor: &Principal, user_id: &str, request: NewMembership) -> Result<Membership, Error> {
+    let role = Role::parse(&request.role)?;
+    let tx = db::write(conn)?;
+    visible(&tx, actor, user_id)?;
+    let (scope, scope_name) = resolve_scope(&tx, actor, &request.scope)?;
+    if !actor.administers(&scope) {
+        return Err(Error::Forbidden(format!("you may not grant roles at {scope_name}")));
+    }
+    let membership = Membership { id: new_id(), user_id: user_id.to_string(), scope, scope_name, role };
+    store::insert_membership(&tx, &membership, &env.clock.now_text())?;
+    tx.commit()?;
+    Ok(membership)
+}
+
+pub fn remove_membership(conn: &mut Connection, actor: &Principal, user_id: &str, membership_id: &str) -> Result<Membership, Error> {
+    let tx = db::write(conn)?;
+    visible(&tx, actor, user_id)?;
+    let membership = store::find_membership(&tx, membership_id)?
+        .filter(|m| m.user_id == user_id && actor.can_see_membership(m))
+        .ok_or_else(|| Error::not_found("membership"))?;
+    if !actor.administers(&membership.scope) {
+        return Err(Error::Forbidden(format!("you may not revoke roles at {}", membership.scope_name)));
+    }
+    store::delete_membership(&tx, membership_id)?;
+    tx.commit()?;
+    Ok(membership)
+}
+
+pub fn change_own_password(conn: &mut Connection, env: &Env, actor: &Principal, current: &str, new: &str) -> Result<(), Error> {
+    let email = Email::parse("email", &actor.email)?;
+    if crate::auth::check_password(conn, env, &email.key, current).is_err() {
+        return Err(Error::invalid("currentPassword", "is not the current password"));
+    }
+    password::check("newPassword", new, &email, env.config.security.password_min_length)?;
+    if new == current {
+        return Err(Error::invalid("newPassword", "must differ from the current password"));
+    }
+    let hash = hash_password(&env.config, new)?;
+    let tx = db::write(conn)?;
+    store::set_password(&tx, &actor.user_id, &hash, false, &env.clock.now_text())?;
+    tx.commit()?;
+    env.cache.forget(&actor.user_id);
+    Ok(())
+}

@@ -21,10 +21,17 @@ pub struct AppState {
 impl AppState {
     /// Opens (creating and migrating) the database named by the configuration.
     pub fn open(config: Config, clock: Clock) -> Result<AppState, Error> {
-        let pool = db::open(&config.database.path, config.database.pool_size, config.database.busy_timeout.0)?;
+        let pool = db::open(
+            &config.database.path,
+            config.database.pool_size,
+            config.database.busy_timeout.0,
+        )?;
         db::migrate(&mut *pool.get()?)?;
         let env = Env::new(config, clock)?;
-        Ok(AppState { pool, env: Arc::new(env) })
+        Ok(AppState {
+            pool,
+            env: Arc::new(env),
+        })
     }
 
     /// Runs `work` with a pooled connection on the blocking thread pool, never on an async
@@ -41,7 +48,10 @@ impl AppState {
             work(&mut conn, &env)
         })
         .await;
-        result.map_err(Error::from).and_then(|r| r).map_err(Error::logged)
+        result
+            .map_err(Error::from)
+            .and_then(|r| r)
+            .map_err(Error::logged)
     }
 }
 

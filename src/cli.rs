@@ -10,7 +10,11 @@ use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
-#[command(name = "gatehouse", version, about = "Users, roles and plant scopes: one binary, one SQLite file.")]
+#[command(
+    name = "gatehouse",
+    version,
+    about = "Users, roles and plant scopes: one binary, one SQLite file."
+)]
 pub struct Cli {
     /// Configuration file (default: ./config.toml when present).
     #[arg(long, global = true, value_name = "FILE")]
@@ -51,11 +55,19 @@ pub fn main() -> Result<(), String> {
 /// Opens and migrates the database, and creates the first superadmin if there are no users.
 fn init(config: Config) -> Result<AppState, String> {
     let path = config.database.path.display().to_string();
-    let state = AppState::open(config, Clock::default()).map_err(|e| format!("database {path}: {e}"))?;
+    let state =
+        AppState::open(config, Clock::default()).map_err(|e| format!("database {path}: {e}"))?;
     let email = std::env::var("GATEHOUSE_ADMIN_EMAIL").unwrap_or_else(|_| "admin@localhost".into());
-    let password = std::env::var("GATEHOUSE_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
-    let mut conn = state.pool.get().map_err(|e| format!("database {path}: {e}"))?;
-    match bootstrap::bootstrap(&mut conn, &state.env, &email, password).map_err(|e| format!("first superadmin: {e}"))? {
+    let password = std::env::var("GATEHOUSE_ADMIN_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty());
+    let mut conn = state
+        .pool
+        .get()
+        .map_err(|e| format!("database {path}: {e}"))?;
+    match bootstrap::bootstrap(&mut conn, &state.env, &email, password)
+        .map_err(|e| format!("first superadmin: {e}"))?
+    {
         Bootstrap::NotNeeded => {}
         Bootstrap::Created { email } => log::info!("created the first superadmin {email}"),
         Bootstrap::Generated { email, password } => log::warn!(
@@ -70,16 +82,23 @@ fn init(config: Config) -> Result<AppState, String> {
 fn serve(config: Config) -> Result<(), String> {
     let bind = config.server.bind.clone();
     let state = init(config)?;
-    let listener = std::net::TcpListener::bind(&bind).map_err(|e| format!("cannot listen on {bind}: {e}"))?;
-    log::info!("gatehouse {} listening on http://{bind}", env!("CARGO_PKG_VERSION"));
+    let listener =
+        std::net::TcpListener::bind(&bind).map_err(|e| format!("cannot listen on {bind}: {e}"))?;
+    log::info!(
+        "gatehouse {} listening on http://{bind}",
+        env!("CARGO_PKG_VERSION")
+    );
     actix_web::rt::System::new()
         .block_on(app::serve(listener, state))
         .map_err(|e| format!("server: {e}"))
 }
 
 fn open_existing(path: &Path) -> Result<Connection, String> {
-    Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-        .map_err(|e| format!("cannot open database {}: {e}", path.display()))
+    Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| format!("cannot open database {}: {e}", path.display()))
 }
 
 fn check(path: &Path) -> Result<(), String> {
@@ -95,7 +114,8 @@ fn check(path: &Path) -> Result<(), String> {
 
 fn backup(path: &Path, target: &Path) -> Result<(), String> {
     let conn = open_existing(path)?;
-    db::backup(&conn, target).map_err(|e| format!("backup of {} to {}: {e}", path.display(), target.display()))?;
+    db::backup(&conn, target)
+        .map_err(|e| format!("backup of {} to {}: {e}", path.display(), target.display()))?;
     check(target)?;
     println!("backup written to {}", target.display());
     Ok(())

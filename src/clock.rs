@@ -39,7 +39,9 @@ pub fn format(t: OffsetDateTime) -> String {
 
 /// Parses RFC 3339 text (any offset) into a UTC time.
 pub fn parse(text: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(text, &Rfc3339).ok().map(|t| t.to_offset(time::UtcOffset::UTC))
+    OffsetDateTime::parse(text, &Rfc3339)
+        .ok()
+        .map(|t| t.to_offset(time::UtcOffset::UTC))
 }
 
 /// Milliseconds since the epoch, as the 4PointX dialect shows times.

@@ -120,7 +120,9 @@ pub struct Span(pub Duration);
 impl Span {
     pub fn parse(text: &str) -> Result<Span, String> {
         let text = text.trim();
-        let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+        let split = text
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len());
         let (digits, unit) = text.split_at(split);
         let count: u64 = digits
             .parse()
@@ -130,7 +132,11 @@ impl Span {
             "m" => 60,
             "h" => 3600,
             "d" => 86_400,
-            _ => return Err(format!("`{text}` needs a unit: s, m, h or d (as in 30s, 15m, 1h, 30d)")),
+            _ => {
+                return Err(format!(
+                    "`{text}` needs a unit: s, m, h or d (as in 30s, 15m, 1h, 30d)"
+                ))
+            }
         };
         Ok(Span(Duration::from_secs(count.saturating_mul(seconds))))
     }
@@ -182,13 +188,16 @@ impl Config {
                 )));
             }
             if !value.is_table() {
-                return Err(ConfigError(format!("{origin}: `{section}` must be a [section]")));
+                return Err(ConfigError(format!(
+                    "{origin}: `{section}` must be a [section]"
+                )));
             }
         }
-        let config = Config::deserialize(toml::Value::Table(table)).map_err(|e| {
-            ConfigError(format!("{origin}: {}", one_line(&e.to_string())))
-        })?;
-        config.validate().map_err(|e| ConfigError(format!("{origin}: {e}")))?;
+        let config = Config::deserialize(toml::Value::Table(table))
+            .map_err(|e| ConfigError(format!("{origin}: {}", one_line(&e.to_string()))))?;
+        config
+            .validate()
+            .map_err(|e| ConfigError(format!("{origin}: {e}")))?;
         Ok(config)
     }
 
@@ -245,7 +254,9 @@ pub fn apply_environment(
             .entry(section.to_string())
             .or_insert_with(|| toml::Value::Table(toml::Table::new()));
         let Some(section_table) = entry.as_table_mut() else {
-            return Err(ConfigError(format!("environment variable {name}: `{section}` is not a section")));
+            return Err(ConfigError(format!(
+                "environment variable {name}: `{section}` is not a section"
+            )));
         };
         section_table.insert(key.to_string(), env_value(&raw));
     }
@@ -272,7 +283,10 @@ mod tests {
     #[test]
     fn spans_need_a_unit() {
         assert_eq!(Span::parse("15m").unwrap().0, Duration::from_secs(900));
-        assert_eq!(Span::parse("30d").unwrap().0, Duration::from_secs(30 * 86_400));
+        assert_eq!(
+            Span::parse("30d").unwrap().0,
+            Duration::from_secs(30 * 86_400)
+        );
         assert!(Span::parse("15").is_err());
         assert!(Span::parse("m").is_err());
     }
@@ -280,7 +294,10 @@ mod tests {
     #[test]
     fn environment_overrides_the_file_and_unknown_keys_are_named() {
         let mut table: toml::Table = "[security]\nbcrypt_cost = 10\n".parse().unwrap();
-        let vars = vec![("GATEHOUSE_SECURITY_BCRYPT_COST".to_string(), "5".to_string())];
+        let vars = vec![(
+            "GATEHOUSE_SECURITY_BCRYPT_COST".to_string(),
+            "5".to_string(),
+        )];
         apply_environment(&mut table, vars.into_iter()).unwrap();
         let config = Config::from_table(table, "test").unwrap();
         assert_eq!(config.security.bcrypt_cost, 5);

@@ -5,7 +5,10 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {
     /// The client sent something wrong; `field` names it when there is one.
-    Invalid { field: Option<String>, message: String },
+    Invalid {
+        field: Option<String>,
+        message: String,
+    },
     /// No credentials, or credentials that do not hold.
     Unauthenticated,
     /// The target is visible but the caller may not do this to it.
@@ -77,15 +80,23 @@ impl Error {
     /// The message a client may see: never the cause of an internal error.
     pub fn public_message(&self) -> String {
         match self {
-            Error::Invalid { field: Some(f), message } => format!("{f}: {message}"),
-            Error::Invalid { field: None, message } => message.clone(),
+            Error::Invalid {
+                field: Some(f),
+                message,
+            } => format!("{f}: {message}"),
+            Error::Invalid {
+                field: None,
+                message,
+            } => message.clone(),
             Error::Unauthenticated => "authentication required".into(),
             Error::Forbidden(m) | Error::NotFound(m) | Error::Conflict(m) => m.clone(),
             Error::UnsupportedMediaType(m) => m.clone(),
             Error::PasswordChangeRequired => {
                 "the password must be changed before anything else can be done".into()
             }
-            Error::PayloadTooLarge(limit) => format!("the request body is larger than {limit} bytes"),
+            Error::PayloadTooLarge(limit) => {
+                format!("the request body is larger than {limit} bytes")
+            }
             Error::Internal(_) => "internal error; the server log has the details".into(),
         }
     }

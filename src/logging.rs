@@ -6,14 +6,18 @@ use std::time::Instant;
 
 /// Escapes control characters (newlines included) so that a value stays on one log line.
 pub fn escape(text: &str) -> String {
-    text.chars().flat_map(char::escape_default).collect::<String>()
+    text.chars()
+        .flat_map(char::escape_default)
+        .collect::<String>()
 }
 
 /// Starts env_logger at `level` unless RUST_LOG says otherwise.
 pub fn init(level: &str) {
     let env = env_logger::Env::default().default_filter_or(level);
     // A second initialisation (in tests) is harmless and ignored.
-    let _ = env_logger::Builder::from_env(env).format_timestamp_millis().try_init();
+    let _ = env_logger::Builder::from_env(env)
+        .format_timestamp_millis()
+        .try_init();
 }
 
 /// Logs method, path (never the query string, which might carry a secret), status and duration.

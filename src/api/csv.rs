@@ -17,7 +17,11 @@ pub fn cell(value: &str) -> String {
 
 /// One record, cells separated by commas and ended with CRLF as RFC 4180 says.
 pub fn row<S: AsRef<str>>(cells: &[S]) -> String {
-    let mut line = cells.iter().map(|c| cell(c.as_ref())).collect::<Vec<_>>().join(",");
+    let mut line = cells
+        .iter()
+        .map(|c| cell(c.as_ref()))
+        .collect::<Vec<_>>()
+        .join(",");
     line.push_str("\r\n");
     line
 }

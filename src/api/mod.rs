@@ -54,9 +54,15 @@ impl ResponseError for ApiError {
         if self.0 == Error::Unauthenticated {
             response.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"gatehouse\""));
         }
-        response.insert_header((header::CACHE_CONTROL, "no-store")).json(ErrorBody {
-            error: ErrorDetail { status: self.0.status(), code: self.0.code(), message: self.0.public_message() },
-        })
+        response
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(ErrorBody {
+                error: ErrorDetail {
+                    status: self.0.status(),
+                    code: self.0.code(),
+                    message: self.0.public_message(),
+                },
+            })
     }
 }
 
@@ -119,10 +125,14 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
                 .and_then(|v| v.split(';').next())
                 .is_some_and(|v| {
                     let v = v.trim().to_ascii_lowercase();
-                    v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
+                    v == "application/json"
+                        || (v.starts_with("application/") && v.ends_with("+json"))
                 });
             if !is_json {
-                return Err(Error::UnsupportedMediaType("the body must be JSON (Content-Type: application/json)".into()).into());
+                return Err(Error::UnsupportedMediaType(
+                    "the body must be JSON (Content-Type: application/json)".into(),
+                )
+                .into());
             }
             let bytes = bytes.await.map_err(|_| Error::PayloadTooLarge(limit))?;
             parse_json(&bytes).map(Body).map_err(ApiError)
@@ -135,8 +145,20 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
-        let message = e.into_inner().to_string();
-        let message = message.split(" at line ").next().unwrap_or(&message).to_string();
+        let inner = e.into_inner();
+        let syntax = matches!(
+            inner.classify(),
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof
+        );
+        let message = inner.to_string();
+        if syntax {
+            return Error::bad_request(format!("malformed JSON body: {message}"));
+        }
+        let message = message
+            .split(" at line ")
+            .next()
+            .unwrap_or(&message)
+            .to_string();
         let named = message
             .strip_prefix("missing field `")
             .or_else(|| message.strip_prefix("unknown field `"))
@@ -147,7 +169,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
             (path, _) => Error::invalid(path, message),
         }
     })?;
-    de.end().map_err(|_| Error::bad_request("malformed JSON body: trailing characters after the JSON value"))?;
+    de.end().map_err(|_| {
+        Error::bad_request("malformed JSON body: trailing characters after the JSON value")
+    })?;
     Ok(value)
 }
 

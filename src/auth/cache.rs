@@ -48,7 +48,8 @@ impl CredentialCache {
         let entries = self.entries.lock().ok()?;
         let entry = entries.get(email_key)?;
         let fresh = entry.expires > Instant::now();
-        (fresh && secrets::equal(&entry.digest, &digest)).then(|| (entry.user_id.clone(), entry.epoch))
+        (fresh && secrets::equal(&entry.digest, &digest))
+            .then(|| (entry.user_id.clone(), entry.epoch))
     }
 
     pub fn remember(&self, email_key: &str, password: &str, user_id: &str, epoch: i64) {
@@ -89,7 +90,10 @@ mod tests {
     fn a_remembered_check_matches_only_the_same_password_until_forgotten() {
         let cache = CredentialCache::new(Duration::from_secs(60));
         cache.remember("a@x.io", "right password", "u1", 3);
-        assert_eq!(cache.lookup("a@x.io", "right password"), Some(("u1".into(), 3)));
+        assert_eq!(
+            cache.lookup("a@x.io", "right password"),
+            Some(("u1".into(), 3))
+        );
         assert_eq!(cache.lookup("a@x.io", "wrong password"), None);
         cache.forget("u1");
         assert_eq!(cache.lookup("a@x.io", "right password"), None);

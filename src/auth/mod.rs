@@ -52,7 +52,10 @@ pub fn presented(req: &HttpRequest) -> Result<Presented, Error> {
         .map_err(|_| Error::Unauthenticated)?;
     let text = String::from_utf8(decoded).map_err(|_| Error::Unauthenticated)?;
     let (email, password) = text.split_once(':').ok_or(Error::Unauthenticated)?;
-    Ok(Presented::Basic { email: email.to_string(), password: password.to_string() })
+    Ok(Presented::Basic {
+        email: email.to_string(),
+        password: password.to_string(),
+    })
 }
 
 /// Authenticates the request. Unless `allow_pending_password_change`, a user who must change
@@ -66,14 +69,20 @@ pub async fn authenticate(
     if matches!(presented, Presented::Nothing) {
         return Err(Error::Unauthenticated);
     }
-    let principal = state.run(move |conn, env| check(conn, env, presented)).await?;
+    let principal = state
+        .run(move |conn, env| check(conn, env, presented))
+        .await?;
     if principal.must_change_password && !allow_pending_password_change {
         return Err(Error::PasswordChangeRequired);
     }
     Ok(principal)
 }
 
-fn check(conn: &mut Connection, env: &crate::ops::Env, presented: Presented) -> Result<Principal, Error> {
+fn check(
+    conn: &mut Connection,
+    env: &crate::ops::Env,
+    presented: Presented,
+) -> Result<Principal, Error> {
     match presented {
         Presented::ApiKey(secret) => check_api_key(conn, env, &secret),
         Presented::Basic { email, password } => check_password(conn, env, &email, &password)
@@ -83,7 +92,11 @@ fn check(conn: &mut Connection, env: &crate::ops::Env, presented: Presented) -> 
     }
 }
 
-fn check_api_key(conn: &Connection, env: &crate::ops::Env, secret: &str) -> Result<Principal, Error> {
+fn check_api_key(
+    conn: &Connection,
+    env: &crate::ops::Env,
+    secret: &str,
+) -> Result<Principal, Error> {
     let hash = secrets::digest(secret);
     let (key, stored) = db::keys::find_key_by_hash(conn, &hash)?.ok_or(Error::Unauthenticated)?;
     if !secrets::equal(&stored, &hash) {
@@ -105,10 +118,17 @@ fn check_api_key(conn: &Connection, env: &crate::ops::Env, secret: &str) -> Resu
 }
 
 /// Checks an email and password; returns the user id. Uses the credential cache when it can.
-pub fn check_password(conn: &Connection, env: &crate::ops::Env, email: &str, password: &str) -> Result<String, Error> {
+pub fn check_password(
+    conn: &Connection,
+    env: &crate::ops::Env,
+    email: &str,
+    password: &str,
+) -> Result<String, Error> {
     let email_key = email.trim().to_lowercase();
     let stored = db::users::find_credentials(conn, &email_key)?;
-    if let (Some(stored), Some((user_id, epoch))) = (&stored, env.cache.lookup(&email_key, password)) {
+    if let (Some(stored), Some((user_id, epoch))) =
+        (&stored, env.cache.lookup(&email_key, password))
+    {
         if stored.active && stored.user_id == user_id && stored.epoch == epoch {
             return Ok(user_id);
         }
@@ -122,12 +142,17 @@ pub fn check_password(conn: &Connection, env: &crate::ops::Env, email: &str, pas
     if !matches || !stored.active {
         return Err(Error::Unauthenticated);
     }
-    env.cache.remember(&email_key, password, &stored.user_id, stored.epoch);
+    env.cache
+        .remember(&email_key, password, &stored.user_id, stored.epoch);
     Ok(stored.user_id)
 }
 
 /// Loads an active user and their memberships as a principal.
-pub fn load_principal(conn: &Connection, user_id: &str, credential: Credential) -> Result<Principal, Error> {
+pub fn load_principal(
+    conn: &Connection,
+    user_id: &str,
+    credential: Credential,
+) -> Result<Principal, Error> {
     let user = db::users::find_user(conn, user_id)?.ok_or(Error::Unauthenticated)?;
     if user.status != UserStatus::Active {
         return Err(Error::Unauthenticated);

@@ -14,7 +14,8 @@ pub struct ApiKey {
     pub last_used_at: Option<String>,
 }
 
-const KEY: &str = "SELECT id, user_id, name, prefix, created_at, expires_at, last_used_at FROM api_keys";
+const KEY: &str =
+    "SELECT id, user_id, name, prefix, created_at, expires_at, last_used_at FROM api_keys";
 
 fn key(row: &Row) -> rusqlite::Result<ApiKey> {
     Ok(ApiKey {
@@ -32,7 +33,15 @@ pub fn insert_key(conn: &Connection, k: &ApiKey, secret_hash: &[u8]) -> Result<(
     conn.execute(
         "INSERT INTO api_keys (id, user_id, name, prefix, secret_hash, created_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![k.id, k.user_id, k.name, k.prefix, secret_hash, k.created_at, k.expires_at],
+        params![
+            k.id,
+            k.user_id,
+            k.name,
+            k.prefix,
+            secret_hash,
+            k.created_at,
+            k.expires_at
+        ],
     )?;
     Ok(())
 }
@@ -44,15 +53,22 @@ pub fn list_keys(conn: &Connection, user_id: &str) -> Result<Vec<ApiKey>, Error>
 }
 
 pub fn find_key(conn: &Connection, id: &str) -> Result<Option<ApiKey>, Error> {
-    Ok(conn.query_row(&format!("{KEY} WHERE id = ?1"), [id], key).optional()?)
+    Ok(conn
+        .query_row(&format!("{KEY} WHERE id = ?1"), [id], key)
+        .optional()?)
 }
 
 /// The key whose secret has this hash, with the stored hash for a constant-time comparison.
-pub fn find_key_by_hash(conn: &Connection, secret_hash: &[u8]) -> Result<Option<(ApiKey, Vec<u8>)>, Error> {
+pub fn find_key_by_hash(
+    conn: &Connection,
+    secret_hash: &[u8],
+) -> Result<Option<(ApiKey, Vec<u8>)>, Error> {
     let sql = "SELECT id, user_id, name, prefix, created_at, expires_at, last_used_at, secret_hash
         FROM api_keys WHERE secret_hash = ?1";
     let found = conn
-        .query_row(sql, [secret_hash], |r| Ok((key(r)?, r.get::<_, Vec<u8>>(7)?)))
+        .query_row(sql, [secret_hash], |r| {
+            Ok((key(r)?, r.get::<_, Vec<u8>>(7)?))
+        })
         .optional()?;
     Ok(found)
 }

@@ -19,7 +19,9 @@ const SCHEMA: &str = include_str!("../../schema.sql");
 /// foreign keys enforced, and a wait instead of an error while another writer holds the lock.
 fn prepare(conn: &mut Connection, busy_timeout: Duration) -> rusqlite::Result<()> {
     conn.busy_timeout(busy_timeout)?;
-    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+    )
 }
 
 /// Opens the pool on `path`, creating the file when absent.
@@ -49,7 +51,9 @@ pub fn migrations() -> Vec<(u32, &'static str)> {
             .and_then(|n| n.parse().ok())
             .unwrap_or(0);
         let end = after.find("-- migration ").unwrap_or(after.len());
-        out.push((number, &after[..end]));
+        // The block starts after the rest of its header line.
+        let body_start = after[..end].find('\n').map_or(end, |i| i + 1);
+        out.push((number, &after[body_start..end]));
         rest = &after[end..];
     }
     out
@@ -97,11 +101,17 @@ pub fn check(conn: &Connection) -> Result<Vec<String>, Error> {
     let mut stmt = conn.prepare("PRAGMA foreign_key_check")?;
     let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
     for table in rows {
-        problems.push(format!("foreign key: a row of {} points at nothing", table?));
+        problems.push(format!(
+            "foreign key: a row of {} points at nothing",
+            table?
+        ));
     }
     let version = schema_version(conn)?;
     if version != latest_version() {
-        problems.push(format!("schema version {version}, expected {}", latest_version()));
+        problems.push(format!(
+            "schema version {version}, expected {}",
+            latest_version()
+        ));
     }
     Ok(problems)
 }
@@ -124,7 +134,9 @@ pub fn backup(conn: &Connection, target: &Path) -> Result<(), Error> {
 /// Maps a uniqueness violation to a conflict with `message`; other errors pass through.
 pub fn unique_or(e: rusqlite::Error, message: &str) -> Error {
     match &e {
-        rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE => {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
+        {
             Error::Conflict(message.to_string())
         }
         _ => e.into(),

@@ -62,7 +62,8 @@ fn site(row: &Row) -> rusqlite::Result<Site> {
     })
 }
 
-const SITE: &str = "SELECT s.id, s.organisation_id, o.name, s.name, s.timezone, s.created_at, s.updated_at
+const SITE: &str =
+    "SELECT s.id, s.organisation_id, o.name, s.name, s.timezone, s.created_at, s.updated_at
     FROM sites s JOIN organisations o ON o.id = s.organisation_id";
 
 pub fn list_sites(conn: &Connection, organisation_id: Option<&str>) -> Result<Vec<Site>, Error> {

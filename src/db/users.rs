@@ -21,7 +21,11 @@ fn user(row: &Row) -> rusqlite::Result<User> {
         display_name: row.get(5)?,
         mobile_number: row.get(6)?,
         country_code: row.get(7)?,
-        status: if status == "active" { UserStatus::Active } else { UserStatus::Disabled },
+        status: if status == "active" {
+            UserStatus::Active
+        } else {
+            UserStatus::Disabled
+        },
         superadmin: row.get(9)?,
         can_introspect: row.get(10)?,
         must_change_password: row.get(11)?,
@@ -33,11 +37,15 @@ fn user(row: &Row) -> rusqlite::Result<User> {
 }
 
 pub fn find_user(conn: &Connection, id: &str) -> Result<Option<User>, Error> {
-    Ok(conn.query_row(&format!("{USER} WHERE u.id = ?1"), [id], user).optional()?)
+    Ok(conn
+        .query_row(&format!("{USER} WHERE u.id = ?1"), [id], user)
+        .optional()?)
 }
 
 pub fn find_user_by_email(conn: &Connection, email_key: &str) -> Result<Option<User>, Error> {
-    Ok(conn.query_row(&format!("{USER} WHERE u.email_key = ?1"), [email_key], user).optional()?)
+    Ok(conn
+        .query_row(&format!("{USER} WHERE u.email_key = ?1"), [email_key], user)
+        .optional()?)
 }
 
 /// What sign-in needs to know about an account, the hash included.
@@ -53,11 +61,16 @@ pub struct StoredCredentials {
 
 impl std::fmt::Debug for StoredCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StoredCredentials").field("user_id", &self.user_id).finish_non_exhaustive()
+        f.debug_struct("StoredCredentials")
+            .field("user_id", &self.user_id)
+            .finish_non_exhaustive()
     }
 }
 
-pub fn find_credentials(conn: &Connection, email_key: &str) -> Result<Option<StoredCredentials>, Error> {
+pub fn find_credentials(
+    conn: &Connection,
+    email_key: &str,
+) -> Result<Option<StoredCredentials>, Error> {
     let sql = "SELECT id, password_hash, status, credential_epoch, failed_logins, locked_until
         FROM users WHERE email_key = ?1";
     let found = conn
@@ -80,7 +93,12 @@ pub fn credential_epoch(conn: &Connection, user_id: &str) -> Result<Option<i64>,
     Ok(conn.query_row(sql, [user_id], |r| r.get(0)).optional()?)
 }
 
-pub fn insert_user(conn: &Connection, u: &User, email_key: &str, password_hash: &str) -> Result<i64, Error> {
+pub fn insert_user(
+    conn: &Connection,
+    u: &User,
+    email_key: &str,
+    password_hash: &str,
+) -> Result<i64, Error> {
     conn.execute(
         "INSERT INTO users (id, email, email_key, first_name, last_name, display_name, mobile_number,
             country_code, status, superadmin, can_introspect, must_change_password, password_hash,
@@ -114,7 +132,13 @@ pub fn update_user(conn: &Connection, u: &User, email_key: &str) -> Result<(), E
 }
 
 /// Sets a new password hash and ends every credential issued before it.
-pub fn set_password(conn: &Connection, id: &str, hash: &str, must_change: bool, now: &str) -> Result<(), Error> {
+pub fn set_password(
+    conn: &Connection,
+    id: &str,
+    hash: &str,
+    must_change: bool,
+    now: &str,
+) -> Result<(), Error> {
     conn.execute(
         "UPDATE users SET password_hash = ?2, must_change_password = ?3, updated_at = ?4,
             credential_epoch = credential_epoch + 1
@@ -126,7 +150,10 @@ pub fn set_password(conn: &Connection, id: &str, hash: &str, must_change: bool, 
 
 /// Ends every credential of the user issued before now (used on disable).
 pub fn bump_credential_epoch(conn: &Connection, id: &str) -> Result<(), Error> {
-    conn.execute("UPDATE users SET credential_epoch = credential_epoch + 1 WHERE id = ?1", [id])?;
+    conn.execute(
+        "UPDATE users SET credential_epoch = credential_epoch + 1 WHERE id = ?1",
+        [id],
+    )?;
     Ok(())
 }
 
@@ -164,7 +191,11 @@ fn membership(row: &Row) -> rusqlite::Result<Membership> {
     Ok(Membership {
         id: row.get(0)?,
         user_id: row.get(1)?,
-        scope: Scope { organisation_id: row.get(2)?, site_id: row.get(3)?, plant_id: row.get(4)? },
+        scope: Scope {
+            organisation_id: row.get(2)?,
+            site_id: row.get(3)?,
+            plant_id: row.get(4)?,
+        },
         role: Role::parse(&role).unwrap_or(Role::Viewer),
         scope_name: row.get(6)?,
     })
@@ -183,7 +214,9 @@ pub fn list_memberships(conn: &Connection, user_ids: &[&str]) -> Result<Vec<Memb
 }
 
 pub fn find_membership(conn: &Connection, id: &str) -> Result<Option<Membership>, Error> {
-    Ok(conn.query_row(&format!("{MEMBERSHIP} WHERE m.id = ?1"), [id], membership).optional()?)
+    Ok(conn
+        .query_row(&format!("{MEMBERSHIP} WHERE m.id = ?1"), [id], membership)
+        .optional()?)
 }
 
 pub fn insert_membership(conn: &Connection, m: &Membership, now: &str) -> Result<(), Error> {
@@ -216,7 +249,8 @@ pub fn list_modules(conn: &Connection, user_ids: &[&str]) -> Result<Vec<(String,
 
 pub fn set_modules(conn: &Connection, user_id: &str, modules: &[String]) -> Result<(), Error> {
     conn.execute("DELETE FROM user_modules WHERE user_id = ?1", [user_id])?;
-    let mut stmt = conn.prepare("INSERT OR IGNORE INTO user_modules (user_id, module) VALUES (?1, ?2)")?;
+    let mut stmt =
+        conn.prepare("INSERT OR IGNORE INTO user_modules (user_id, module) VALUES (?1, ?2)")?;
     for module in modules {
         stmt.execute(params![user_id, module])?;
     }
@@ -263,7 +297,11 @@ pub fn search_users(conn: &Connection, q: &UserQuery) -> Result<Vec<User>, Error
     let set = q.visible.clone().unwrap_or_default();
     let json = |list: &Vec<String>| serde_json::to_string(list).unwrap_or_else(|_| "[]".into());
     let pattern = q.text.as_ref().map(|t| {
-        let escaped = t.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let escaped = t
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
         format!("%{escaped}%")
     });
     let mut stmt = conn.prepare_cached(&sql)?;

@@ -105,7 +105,10 @@ impl Principal {
     pub fn can_see_user(&self, target: &UserRecord) -> bool {
         self.superadmin
             || target.user.id == self.user_id
-            || target.memberships.iter().any(|m| self.reads_users_in(&m.scope))
+            || target
+                .memberships
+                .iter()
+                .any(|m| self.reads_users_in(&m.scope))
     }
 
     /// May change, disable or delete the user: every one of their memberships is administered
@@ -116,7 +119,10 @@ impl Principal {
         }
         !target.user.superadmin
             && !target.memberships.is_empty()
-            && target.memberships.iter().all(|m| self.administers(&m.scope))
+            && target
+                .memberships
+                .iter()
+                .all(|m| self.administers(&m.scope))
     }
 
     /// Scopes where the caller reads users, for list queries. Empty for a superadmin.
@@ -146,7 +152,13 @@ mod tests {
     use crate::domain::model::{User, UserStatus};
 
     fn membership(user: &str, scope: Scope, role: Role) -> Membership {
-        Membership { id: "m".into(), user_id: user.into(), scope, scope_name: "x".into(), role }
+        Membership {
+            id: "m".into(),
+            user_id: user.into(),
+            scope,
+            scope_name: "x".into(),
+            role,
+        }
     }
 
     fn principal(scope: Scope, role: Role) -> Principal {
@@ -179,8 +191,15 @@ mod tests {
             updated_at: String::new(),
             last_login_at: None,
         };
-        let memberships = scopes.into_iter().map(|s| membership("target", s, Role::Member)).collect();
-        UserRecord { user, memberships, modules: vec![] }
+        let memberships = scopes
+            .into_iter()
+            .map(|s| membership("target", s, Role::Member))
+            .collect();
+        UserRecord {
+            user,
+            memberships,
+            modules: vec![],
+        }
     }
 
     #[test]
@@ -209,9 +228,21 @@ mod tests {
         for (held, role, at, sees, manages, structure) in table {
             let p = principal(held.clone(), role);
             let t = target(vec![at.clone()]);
-            assert_eq!(p.can_see_user(&t), sees, "{role:?} at {held:?} sees user at {at:?}");
-            assert_eq!(p.can_manage_user(&t), manages, "{role:?} at {held:?} manages user at {at:?}");
-            assert_eq!(p.manages_structure(at), structure, "{role:?} at {held:?} manages {at:?}");
+            assert_eq!(
+                p.can_see_user(&t),
+                sees,
+                "{role:?} at {held:?} sees user at {at:?}"
+            );
+            assert_eq!(
+                p.can_manage_user(&t),
+                manages,
+                "{role:?} at {held:?} manages user at {at:?}"
+            );
+            assert_eq!(
+                p.manages_structure(at),
+                structure,
+                "{role:?} at {held:?} manages {at:?}"
+            );
         }
     }
 

@@ -12,7 +12,15 @@ pub struct Email {
 impl Email {
     pub fn parse(field: &str, raw: &str) -> Result<Email, Error> {
         let text = raw.trim();
-        let bad = |why: &str| Error::invalid(field, format!("`{}` is not a valid email address: {why}", crate::logging::escape(text)));
+        let bad = |why: &str| {
+            Error::invalid(
+                field,
+                format!(
+                    "`{}` is not a valid email address: {why}",
+                    crate::logging::escape(text)
+                ),
+            )
+        };
         if text.len() > 254 {
             return Err(bad("longer than 254 characters"));
         }
@@ -21,7 +29,9 @@ impl Email {
         }
         let (local, domain) = text.rsplit_once('@').ok_or_else(|| bad("it has no @"))?;
         if local.is_empty() || local.len() > 64 || local.contains('@') {
-            return Err(bad("the part before @ must be 1 to 64 characters without another @"));
+            return Err(bad(
+                "the part before @ must be 1 to 64 characters without another @",
+            ));
         }
         let labels_ok = domain.split('.').all(|label| {
             !label.is_empty()
@@ -33,11 +43,17 @@ impl Email {
         if domain.is_empty() || !labels_ok {
             return Err(bad("the domain after @ is not a host name"));
         }
-        Ok(Email { text: text.to_string(), key: text.to_lowercase() })
+        Ok(Email {
+            text: text.to_string(),
+            key: text.to_lowercase(),
+        })
     }
 
     pub fn local_part(&self) -> &str {
-        self.key.rsplit_once('@').map(|(l, _)| l).unwrap_or(&self.key)
+        self.key
+            .rsplit_once('@')
+            .map(|(l, _)| l)
+            .unwrap_or(&self.key)
     }
 }
 
@@ -45,9 +61,14 @@ impl Email {
 pub fn mobile_number(raw: &str) -> Result<String, Error> {
     let text = raw.trim();
     let digits = text.chars().filter(|c| c.is_ascii_digit()).count();
-    let allowed = text.chars().all(|c| c.is_ascii_digit() || c == ' ' || c == '-');
+    let allowed = text
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == ' ' || c == '-');
     if !allowed || !(4..=15).contains(&digits) {
-        return Err(Error::invalid("mobileNumber", "must be 4 to 15 digits (spaces and dashes allowed)"));
+        return Err(Error::invalid(
+            "mobileNumber",
+            "must be 4 to 15 digits (spaces and dashes allowed)",
+        ));
     }
     Ok(text.to_string())
 }
@@ -57,7 +78,10 @@ pub fn country_code(raw: &str) -> Result<String, Error> {
     let text = raw.trim();
     let digits = text.strip_prefix('+').unwrap_or(text);
     if digits.is_empty() || digits.len() > 4 || !digits.chars().all(|c| c.is_ascii_digit()) {
-        return Err(Error::invalid("countryCode", "must be a dialing code such as +91 or +44"));
+        return Err(Error::invalid(
+            "countryCode",
+            "must be a dialing code such as +91 or +44",
+        ));
     }
     Ok(format!("+{digits}"))
 }
@@ -72,7 +96,10 @@ pub fn name(field: &str, raw: &str) -> Result<String, Error> {
         return Err(Error::invalid(field, "must be at most 200 characters"));
     }
     if text.chars().any(char::is_control) {
-        return Err(Error::invalid(field, "must not contain control characters such as newlines"));
+        return Err(Error::invalid(
+            field,
+            "must not contain control characters such as newlines",
+        ));
     }
     Ok(text.to_string())
 }
@@ -82,9 +109,14 @@ pub fn timezone(raw: &str) -> Result<String, Error> {
     let text = raw.trim();
     let ok = !text.is_empty()
         && text.len() <= 64
-        && text.chars().all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c));
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c));
     if !ok {
-        return Err(Error::invalid("timezone", "must be a time zone name such as Europe/London"));
+        return Err(Error::invalid(
+            "timezone",
+            "must be a time zone name such as Europe/London",
+        ));
     }
     Ok(text.to_string())
 }
@@ -106,7 +138,15 @@ mod tests {
         let e = Email::parse("email", " Ann.Lee@Plant.Example ").unwrap();
         assert_eq!(e.text, "Ann.Lee@Plant.Example");
         assert_eq!(e.key, "ann.lee@plant.example");
-        for bad in ["", "no-at", "@x.com", "a@", "a b@x.com", "a@x..com", "a@-x.com"] {
+        for bad in [
+            "",
+            "no-at",
+            "@x.com",
+            "a@",
+            "a b@x.com",
+            "a@x..com",
+            "a@-x.com",
+        ] {
             assert!(Email::parse("email", bad).is_err(), "{bad}");
         }
     }

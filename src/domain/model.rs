@@ -14,7 +14,13 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [Role::Admin, Role::Support, Role::Supervisor, Role::Member, Role::Viewer];
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Support,
+        Role::Supervisor,
+        Role::Member,
+        Role::Viewer,
+    ];
 
     pub fn parse(text: &str) -> Result<Role, Error> {
         Role::ALL
@@ -82,11 +88,19 @@ pub struct Scope {
 
 impl Scope {
     pub fn organisation(id: &str) -> Scope {
-        Scope { organisation_id: id.into(), site_id: None, plant_id: None }
+        Scope {
+            organisation_id: id.into(),
+            site_id: None,
+            plant_id: None,
+        }
     }
 
     pub fn site(organisation_id: &str, site_id: &str) -> Scope {
-        Scope { organisation_id: organisation_id.into(), site_id: Some(site_id.into()), plant_id: None }
+        Scope {
+            organisation_id: organisation_id.into(),
+            site_id: Some(site_id.into()),
+            plant_id: None,
+        }
     }
 
     pub fn plant(organisation_id: &str, site_id: &str, plant_id: &str) -> Scope {
@@ -150,7 +164,10 @@ impl UserStatus {
         match text {
             "active" => Ok(UserStatus::Active),
             "disabled" => Ok(UserStatus::Disabled),
-            other => Err(Error::invalid("status", format!("`{other}` is not active or disabled"))),
+            other => Err(Error::invalid(
+                "status",
+                format!("`{other}` is not active or disabled"),
+            )),
         }
     }
 

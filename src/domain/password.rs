@@ -10,7 +10,13 @@ const COMMON: &str = include_str!("common-passwords.txt");
 
 fn common_passwords() -> &'static HashSet<&'static str> {
     static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    SET.get_or_init(|| COMMON.lines().map(str::trim).filter(|l| !l.is_empty()).collect())
+    SET.get_or_init(|| {
+        COMMON
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect()
+    })
 }
 
 /// bcrypt reads at most this many bytes; longer passwords are refused, never truncated.
@@ -19,18 +25,30 @@ pub const MAX_BYTES: usize = 72;
 /// Checks a new password; the error says which rule it breaks.
 pub fn check(field: &str, password: &str, email: &Email, min_length: usize) -> Result<(), Error> {
     if password.chars().count() < min_length {
-        return Err(Error::invalid(field, format!("must be at least {min_length} characters long")));
+        return Err(Error::invalid(
+            field,
+            format!("must be at least {min_length} characters long"),
+        ));
     }
     if password.len() > MAX_BYTES {
-        return Err(Error::invalid(field, format!("must be at most {MAX_BYTES} bytes long (bcrypt would ignore the rest)")));
+        return Err(Error::invalid(
+            field,
+            format!("must be at most {MAX_BYTES} bytes long (bcrypt would ignore the rest)"),
+        ));
     }
     let lower = password.to_lowercase();
     let local = email.local_part();
     if lower == local || (local.chars().count() >= 3 && lower.contains(local)) {
-        return Err(Error::invalid(field, "must not be or contain the email address's name"));
+        return Err(Error::invalid(
+            field,
+            "must not be or contain the email address's name",
+        ));
     }
     if common_passwords().contains(lower.as_str()) {
-        return Err(Error::invalid(field, "is one of the most commonly used passwords"));
+        return Err(Error::invalid(
+            field,
+            "is one of the most commonly used passwords",
+        ));
     }
     Ok(())
 }
@@ -67,11 +85,20 @@ mod tests {
     #[test]
     fn each_rule_is_named() {
         let e = email();
-        assert!(check("password", "short", &e, 15).unwrap_err().to_string().contains("at least 15"));
+        assert!(check("password", "short", &e, 15)
+            .unwrap_err()
+            .to_string()
+            .contains("at least 15"));
         let long = "x".repeat(73);
-        assert!(check("password", &long, &e, 15).unwrap_err().to_string().contains("72 bytes"));
+        assert!(check("password", &long, &e, 15)
+            .unwrap_err()
+            .to_string()
+            .contains("72 bytes"));
         let named = "my maria.silva password";
-        assert!(check("password", named, &e, 15).unwrap_err().to_string().contains("email"));
+        assert!(check("password", named, &e, 15)
+            .unwrap_err()
+            .to_string()
+            .contains("email"));
         let common = check("password", "1q2w3e4r5t6y7u8i9o0p", &e, 15).unwrap_err();
         assert!(common.to_string().contains("commonly"));
         assert!(check("password", "battery staple horse correct", &e, 15).is_ok());
@@ -81,7 +108,10 @@ mod tests {
     fn a_common_password_is_refused_when_long_enough_to_pass_the_length_rule() {
         let e = email();
         let common = common_passwords().iter().find(|p| p.len() >= 8).unwrap();
-        assert!(check("password", common, &e, 8).unwrap_err().to_string().contains("commonly"));
+        assert!(check("password", common, &e, 8)
+            .unwrap_err()
+            .to_string()
+            .contains("commonly"));
         assert!(common_passwords().len() >= 10_000);
     }
 

@@ -19,7 +19,12 @@ pub enum Bootstrap {
 }
 
 /// Creates the first superadmin when the database has no users.
-pub fn bootstrap(conn: &mut Connection, env: &Env, email: &str, password: Option<String>) -> Result<Bootstrap, Error> {
+pub fn bootstrap(
+    conn: &mut Connection,
+    env: &Env,
+    email: &str,
+    password: Option<String>,
+) -> Result<Bootstrap, Error> {
     if store::count_users(conn)? > 0 {
         return Ok(Bootstrap::NotNeeded);
     }
@@ -27,7 +32,12 @@ pub fn bootstrap(conn: &mut Connection, env: &Env, email: &str, password: Option
     let generated = password.is_none();
     let password = match password {
         Some(p) => {
-            password::check("GATEHOUSE_ADMIN_PASSWORD", &p, &email, env.config.security.password_min_length)?;
+            password::check(
+                "GATEHOUSE_ADMIN_PASSWORD",
+                &p,
+                &email,
+                env.config.security.password_min_length,
+            )?;
             p
         }
         None => password::generate(env.config.security.password_min_length)?,
@@ -60,7 +70,10 @@ pub fn bootstrap(conn: &mut Connection, env: &Env, email: &str, password: Option
     store::insert_user(&tx, &user, &email.key, &hash)?;
     tx.commit()?;
     Ok(if generated {
-        Bootstrap::Generated { email: email.text, password }
+        Bootstrap::Generated {
+            email: email.text,
+            password,
+        }
     } else {
         Bootstrap::Created { email: email.text }
     })

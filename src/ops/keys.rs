@@ -17,14 +17,24 @@ pub struct NewKey {
     pub secret: String,
 }
 
-pub fn create_key(conn: &mut Connection, env: &Env, actor: &Principal, name: &str, expires_at: Option<&str>) -> Result<NewKey, Error> {
+pub fn create_key(
+    conn: &mut Connection,
+    env: &Env,
+    actor: &Principal,
+    name: &str,
+    expires_at: Option<&str>,
+) -> Result<NewKey, Error> {
     let name = fields::name("name", name)?;
     let now = env.clock.now();
     let expires_at = match expires_at {
         None => None,
         Some(text) => {
-            let at = clock::parse(text)
-                .ok_or_else(|| Error::invalid("expiresAt", "must be an RFC 3339 time such as 2027-01-31T00:00:00Z"))?;
+            let at = clock::parse(text).ok_or_else(|| {
+                Error::invalid(
+                    "expiresAt",
+                    "must be an RFC 3339 time such as 2027-01-31T00:00:00Z",
+                )
+            })?;
             if at <= now {
                 return Err(Error::invalid("expiresAt", "must be in the future"));
             }

@@ -25,7 +25,12 @@ impl Env {
     pub fn new(config: Config, clock: Clock) -> Result<Env, Error> {
         let cache = CredentialCache::new(config.security.credential_cache_ttl.0);
         let dummy_hash = hash_password(&config, &crate::secrets::token("", 16)?)?;
-        Ok(Env { config, clock, cache, dummy_hash })
+        Ok(Env {
+            config,
+            clock,
+            cache,
+            dummy_hash,
+        })
     }
 }
 
@@ -37,7 +42,9 @@ pub fn new_id() -> String {
 /// bcrypt at the configured cost; refuses (never truncates) over 72 bytes.
 pub fn hash_password(config: &Config, password: &str) -> Result<String, Error> {
     bcrypt::non_truncating_hash(password, config.security.bcrypt_cost).map_err(|e| match e {
-        bcrypt::BcryptError::Truncation(_) => Error::invalid("password", "must be at most 72 bytes long"),
+        bcrypt::BcryptError::Truncation(_) => {
+            Error::invalid("password", "must be at most 72 bytes long")
+        }
         other => other.into(),
     })
 }
@@ -46,5 +53,10 @@ pub fn hash_password(config: &Config, password: &str) -> Result<String, Error> {
 pub fn parse_id(field: &str, raw: &str) -> Result<String, Error> {
     uuid::Uuid::parse_str(raw.trim())
         .map(|u| u.to_string())
-        .map_err(|_| Error::invalid(field, format!("`{}` is not a UUID", crate::logging::escape(raw))))
+        .map_err(|_| {
+            Error::invalid(
+                field,
+                format!("`{}` is not a UUID", crate::logging::escape(raw)),
+            )
+        })
 }

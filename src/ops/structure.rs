@@ -16,8 +16,14 @@ pub struct Changes {
     pub timezone: Option<Option<String>>,
 }
 
-fn optional(value: Option<String>, parse: fn(&str) -> Result<String, Error>) -> Result<Option<String>, Error> {
-    value.filter(|v| !v.trim().is_empty()).map(|v| parse(&v)).transpose()
+fn optional(
+    value: Option<String>,
+    parse: fn(&str) -> Result<String, Error>,
+) -> Result<Option<String>, Error> {
+    value
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| parse(&v))
+        .transpose()
 }
 
 /// Refuses a visible object the caller may not change (403); hides an invisible one (404).
@@ -34,7 +40,11 @@ fn require_manage(actor: &Principal, scope: &Scope, what: &str) -> Result<(), Er
 fn in_the_way(conn: &Connection, kind: ScopeType, id: &str) -> Result<(), Error> {
     let (sites, plants, memberships) = store::count_below(conn, kind, id)?;
     let mut parts = Vec::new();
-    for (count, one, many) in [(sites, "site", "sites"), (plants, "plant", "plants"), (memberships, "membership", "memberships")] {
+    for (count, one, many) in [
+        (sites, "site", "sites"),
+        (plants, "plant", "plants"),
+        (memberships, "membership", "memberships"),
+    ] {
         if count > 0 {
             parts.push(format!("{count} {}", if count == 1 { one } else { many }));
         }
@@ -49,12 +59,22 @@ fn in_the_way(conn: &Connection, kind: ScopeType, id: &str) -> Result<(), Error>
     )))
 }
 
-pub fn list_organisations(conn: &Connection, actor: &Principal) -> Result<Vec<Organisation>, Error> {
+pub fn list_organisations(
+    conn: &Connection,
+    actor: &Principal,
+) -> Result<Vec<Organisation>, Error> {
     let all = store::list_organisations(conn)?;
-    Ok(all.into_iter().filter(|o| actor.can_see_structure(&Scope::organisation(&o.id))).collect())
+    Ok(all
+        .into_iter()
+        .filter(|o| actor.can_see_structure(&Scope::organisation(&o.id)))
+        .collect())
 }
 
-pub fn get_organisation(conn: &Connection, actor: &Principal, id: &str) -> Result<Organisation, Error> {
+pub fn get_organisation(
+    conn: &Connection,
+    actor: &Principal,
+    id: &str,
+) -> Result<Organisation, Error> {
     store::find_organisation(conn, id)?
         .filter(|o| actor.can_see_structure(&Scope::organisation(&o.id)))
         .ok_or_else(|| Error::not_found("organisation"))
@@ -68,7 +88,9 @@ pub fn create_organisation(
     domain: Option<String>,
 ) -> Result<Organisation, Error> {
     if !actor.superadmin {
-        return Err(Error::Forbidden("only a superadmin creates organisations".into()));
+        return Err(Error::Forbidden(
+            "only a superadmin creates organisations".into(),
+        ));
     }
     let now = env.clock.now_text();
     let org = Organisation {
@@ -84,7 +106,13 @@ pub fn create_organisation(
     Ok(org)
 }
 
-pub fn update_organisation(conn: &mut Connection, env: &Env, actor: &Principal, id: &str, changes: Changes) -> Result<Organisation, Error> {
+pub fn update_organisation(
+    conn: &mut Connection,
+    env: &Env,
+    actor: &Principal,
+    id: &str,
+    changes: Changes,
+) -> Result<Organisation, Error> {
     let tx = db::write(conn)?;
     let mut org = get_organisation(&tx, actor, id)?;
     require_manage(actor, &Scope::organisation(id), "organisation")?;
@@ -100,7 +128,11 @@ pub fn update_organisation(conn: &mut Connection, env: &Env, actor: &Principal, 
     Ok(org)
 }
 
-pub fn delete_organisation(conn: &mut Connection, actor: &Principal, id: &str) -> Result<Organisation, Error> {
+pub fn delete_organisation(
+    conn: &mut Connection,
+    actor: &Principal,
+    id: &str,
+) -> Result<Organisation, Error> {
     let tx = db::write(conn)?;
     let org = get_organisation(&tx, actor, id)?;
     require_manage(actor, &Scope::organisation(id), "organisation")?;
@@ -110,9 +142,16 @@ pub fn delete_organisation(conn: &mut Connection, actor: &Principal, id: &str) -
     Ok(org)
 }
 
-pub fn list_sites(conn: &Connection, actor: &Principal, organisation_id: Option<&str>) -> Result<Vec<Site>, Error> {
+pub fn list_sites(
+    conn: &Connection,
+    actor: &Principal,
+    organisation_id: Option<&str>,
+) -> Result<Vec<Site>, Error> {
     let all = store::list_sites(conn, organisation_id)?;
-    Ok(all.into_iter().filter(|s| actor.can_see_structure(&s.scope())).collect())
+    Ok(all
+        .into_iter()
+        .filter(|s| actor.can_see_structure(&s.scope()))
+        .collect())
 }
 
 pub fn get_site(conn: &Connection, actor: &Principal, id: &str) -> Result<Site, Error> {
@@ -145,14 +184,22 @@ pub fn create_site(
         updated_at: now,
     };
     if !actor.manages_structure(&site.scope()) {
-        return Err(Error::Forbidden("you may not create sites in this organisation".into()));
+        return Err(Error::Forbidden(
+            "you may not create sites in this organisation".into(),
+        ));
     }
     store::insert_site(&tx, &site)?;
     tx.commit()?;
     Ok(site)
 }
 
-pub fn update_site(conn: &mut Connection, env: &Env, actor: &Principal, id: &str, changes: Changes) -> Result<Site, Error> {
+pub fn update_site(
+    conn: &mut Connection,
+    env: &Env,
+    actor: &Principal,
+    id: &str,
+    changes: Changes,
+) -> Result<Site, Error> {
     let tx = db::write(conn)?;
     let mut site = get_site(&tx, actor, id)?;
     require_manage(actor, &site.scope(), "site")?;
@@ -178,9 +225,16 @@ pub fn delete_site(conn: &mut Connection, actor: &Principal, id: &str) -> Result
     Ok(site)
 }
 
-pub fn list_plants(conn: &Connection, actor: &Principal, site_id: Option<&str>) -> Result<Vec<Plant>, Error> {
+pub fn list_plants(
+    conn: &Connection,
+    actor: &Principal,
+    site_id: Option<&str>,
+) -> Result<Vec<Plant>, Error> {
     let all = store::list_plants(conn, site_id)?;
-    Ok(all.into_iter().filter(|p| actor.can_see_structure(&p.scope())).collect())
+    Ok(all
+        .into_iter()
+        .filter(|p| actor.can_see_structure(&p.scope()))
+        .collect())
 }
 
 pub fn get_plant(conn: &Connection, actor: &Principal, id: &str) -> Result<Plant, Error> {
@@ -189,10 +243,17 @@ pub fn get_plant(conn: &Connection, actor: &Principal, id: &str) -> Result<Plant
         .ok_or_else(|| Error::not_found("plant"))
 }
 
-pub fn create_plant(conn: &mut Connection, env: &Env, actor: &Principal, site_id: &str, name: &str) -> Result<Plant, Error> {
+pub fn create_plant(
+    conn: &mut Connection,
+    env: &Env,
+    actor: &Principal,
+    site_id: &str,
+    name: &str,
+) -> Result<Plant, Error> {
     let name = fields::name("name", name)?;
     let tx = db::write(conn)?;
-    let site = get_site(&tx, actor, site_id).map_err(|_| Error::invalid("siteId", "no such site"))?;
+    let site =
+        get_site(&tx, actor, site_id).map_err(|_| Error::invalid("siteId", "no such site"))?;
     let now = env.clock.now_text();
     let plant = Plant {
         id: new_id(),
@@ -205,14 +266,22 @@ pub fn create_plant(conn: &mut Connection, env: &Env, actor: &Principal, site_id
         updated_at: now,
     };
     if !actor.manages_structure(&plant.scope()) {
-        return Err(Error::Forbidden("you may not create plants at this site".into()));
+        return Err(Error::Forbidden(
+            "you may not create plants at this site".into(),
+        ));
     }
     store::insert_plant(&tx, &plant)?;
     tx.commit()?;
     Ok(plant)
 }
 
-pub fn update_plant(conn: &mut Connection, env: &Env, actor: &Principal, id: &str, changes: Changes) -> Result<Plant, Error> {
+pub fn update_plant(
+    conn: &mut Connection,
+    env: &Env,
+    actor: &Principal,
+    id: &str,
+    changes: Changes,
+) -> Result<Plant, Error> {
     let tx = db::write(conn)?;
     let mut plant = get_plant(&tx, actor, id)?;
     require_manage(actor, &plant.scope(), "plant")?;

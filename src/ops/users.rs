@@ -79,7 +79,11 @@ pub struct Page {
 pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 500;
 
-fn optional_field(field: &str, value: Option<String>, parse: impl Fn(&str) -> Result<String, Error>) -> Result<Option<String>, Error> {
+fn optional_field(
+    field: &str,
+    value: Option<String>,
+    parse: impl Fn(&str) -> Result<String, Error>,
+) -> Result<Option<String>, Error> {
     value
         .filter(|v| !v.trim().is_empty())
         .map(|v| parse(&v).map_err(|e| rename_field(e, field)))
@@ -94,26 +98,48 @@ fn rename_field(e: Error, field: &str) -> Error {
 }
 
 fn derive_display_name(first: &Option<String>, last: &Option<String>, email: &Email) -> String {
-    let joined = [first.as_deref(), last.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
-    if joined.is_empty() { email.local_part().to_string() } else { joined }
+    let joined = [first.as_deref(), last.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if joined.is_empty() {
+        email.local_part().to_string()
+    } else {
+        joined
+    }
 }
 
 /// Checks module names against the configured catalogue; the error names the unknown one.
 pub fn parse_modules(env: &Env, modules: &[String]) -> Result<Vec<String>, Error> {
     let mut out: Vec<String> = Vec::new();
     for m in modules {
-        let known = env.config.modules.catalogue.iter().find(|c| c.as_str() == m.trim());
+        let known = env
+            .config
+            .modules
+            .catalogue
+            .iter()
+            .find(|c| c.as_str() == m.trim());
         match known {
             Some(name) if !out.contains(name) => out.push(name.clone()),
             Some(_) => {}
-            None => return Err(Error::invalid("modules", format!("unknown module `{}`", crate::logging::escape(m)))),
+            None => {
+                return Err(Error::invalid(
+                    "modules",
+                    format!("unknown module `{}`", crate::logging::escape(m)),
+                ))
+            }
         }
     }
     Ok(out)
 }
 
 /// Finds the scope a client names, if the caller can see it; otherwise "no such ...".
-pub fn resolve_scope(conn: &Connection, actor: &Principal, scope: &ScopeRef) -> Result<(Scope, String), Error> {
+pub fn resolve_scope(
+    conn: &Connection,
+    actor: &Principal,
+    scope: &ScopeRef,
+) -> Result<(Scope, String), Error> {
     let missing = |field: &str, what: &str| Error::invalid(field, format!("no such {what}"));
     match scope {
         ScopeRef::Organisation(id) => structure::get_organisation(conn, actor, id)
@@ -143,11 +169,17 @@ fn load_records(conn: &Connection, users: Vec<User>) -> Result<Vec<UserRecord>, 
     Ok(users
         .into_iter()
         .map(|user| {
-            let (mine, rest): (Vec<_>, Vec<_>) = memberships.drain(..).partition(|m| m.user_id == user.id);
+            let (mine, rest): (Vec<_>, Vec<_>) =
+                memberships.drain(..).partition(|m| m.user_id == user.id);
             memberships = rest;
-            let (own, others): (Vec<_>, Vec<_>) = modules.drain(..).partition(|(u, _)| *u == user.id);
+            let (own, others): (Vec<_>, Vec<_>) =
+                modules.drain(..).partition(|(u, _)| *u == user.id);
             modules = others;
-            UserRecord { user, memberships: mine, modules: own.into_iter().map(|(_, m)| m).collect() }
+            UserRecord {
+                user,
+                memberships: mine,
+                modules: own.into_iter().map(|(_, m)| m).collect(),
+            }
         })
         .collect())
 }
@@ -169,8 +201,13 @@ pub fn get_user(conn: &Connection, actor: &Principal, id: &str) -> Result<UserRe
     visible(conn, actor, id).map(|r| as_seen_by(actor, r))
 }
 
-pub fn find_by_email(conn: &Connection, actor: &Principal, email: &str) -> Result<UserRecord, Error> {
-    let user = store::find_user_by_email(conn, &email.trim().to_lowercase())?.ok_or_else(|| Error::not_found("user"))?;
+pub fn find_by_email(
+    conn: &Connection,
+    actor: &Principal,
+    email: &str,
+) -> Result<UserRecord, Error> {
+    let user = store::find_user_by_email(conn, &email.trim().to_lowercase())?
+        .ok_or_else(|| Error::not_found("user"))?;
     get_user(conn, actor, &user.id)
 }
 
@@ -181,7 +218,10 @@ pub fn me(conn: &Connection, actor: &Principal) -> Result<UserRecord, Error> {
 pub fn list_users(conn: &Connection, actor: &Principal, filter: UserFilter) -> Result<Page, Error> {
     let limit = filter.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(Error::invalid("limit", format!("must be between 1 and {MAX_LIMIT}")));
+        return Err(Error::invalid(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        ));
     }
     let after = filter.cursor.as_deref().map(decode_cursor).transpose()?;
     let query = store::UserQuery {
@@ -193,7 +233,10 @@ pub fn list_users(conn: &Connection, actor: &Principal, filter: UserFilter) -> R
             ScopeRef::Plant(id) => (ScopeType::Plant, id),
         }),
         role: filter.role.as_deref().map(Role::parse).transpose()?,
-        text: filter.text.filter(|t| !t.trim().is_empty()).map(|t| t.trim().to_string()),
+        text: filter
+            .text
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| t.trim().to_string()),
         after,
         limit: limit + 1,
     };
@@ -204,7 +247,10 @@ pub fn list_users(conn: &Connection, actor: &Principal, filter: UserFilter) -> R
     } else {
         None
     };
-    let items = load_records(conn, users)?.into_iter().map(|r| as_seen_by(actor, r)).collect();
+    let items = load_records(conn, users)?
+        .into_iter()
+        .map(|r| as_seen_by(actor, r))
+        .collect();
     Ok(Page { items, next_cursor })
 }
 
@@ -225,22 +271,40 @@ fn decode_cursor(cursor: &str) -> Result<String, Error> {
     String::from_utf8(bytes).map_err(|_| bad())
 }
 
-pub fn create_user(conn: &mut Connection, env: &Env, actor: &Principal, input: NewUser) -> Result<Created, Error> {
+pub fn create_user(
+    conn: &mut Connection,
+    env: &Env,
+    actor: &Principal,
+    input: NewUser,
+) -> Result<Created, Error> {
     if input.superadmin && !actor.superadmin {
-        return Err(Error::Forbidden("only a superadmin grants superadmin".into()));
+        return Err(Error::Forbidden(
+            "only a superadmin grants superadmin".into(),
+        ));
     }
     if !actor.superadmin && input.memberships.is_empty() {
-        return Err(Error::invalid("memberships", "give at least one role at a scope you administer"));
+        return Err(Error::invalid(
+            "memberships",
+            "give at least one role at a scope you administer",
+        ));
     }
     let email = Email::parse("email", &input.email)?;
-    let first_name = optional_field("firstName", input.first_name, |v| fields::name("firstName", v))?;
+    let first_name = optional_field("firstName", input.first_name, |v| {
+        fields::name("firstName", v)
+    })?;
     let last_name = optional_field("lastName", input.last_name, |v| fields::name("lastName", v))?;
-    let display_name = optional_field("displayName", input.display_name, |v| fields::name("displayName", v))?
-        .unwrap_or_else(|| derive_display_name(&first_name, &last_name, &email));
+    let display_name = optional_field("displayName", input.display_name, |v| {
+        fields::name("displayName", v)
+    })?
+    .unwrap_or_else(|| derive_display_name(&first_name, &last_name, &email));
     let mobile_number = optional_field("mobileNumber", input.mobile_number, fields::mobile_number)?;
     let country_code = optional_field("countryCode", input.country_code, fields::country_code)?;
     let modules = parse_modules(env, &input.modules)?;
-    let roles = input.memberships.iter().map(|m| Role::parse(&m.role)).collect::<Result<Vec<_>, _>>()?;
+    let roles = input
+        .memberships
+        .iter()
+        .map(|m| Role::parse(&m.role))
+        .collect::<Result<Vec<_>, _>>()?;
     let min_length = env.config.security.password_min_length;
     let (password, generated) = match input.password {
         Some(p) => {
@@ -258,9 +322,17 @@ pub fn create_user(conn: &mut Connection, env: &Env, actor: &Principal, input: N
     for (request, role) in input.memberships.iter().zip(roles) {
         let (scope, scope_name) = resolve_scope(&tx, actor, &request.scope)?;
         if !actor.administers(&scope) {
-            return Err(Error::Forbidden(format!("you may not grant roles at {scope_name}")));
+            return Err(Error::Forbidden(format!(
+                "you may not grant roles at {scope_name}"
+            )));
         }
-        memberships.push(Membership { id: new_id(), user_id: id.clone(), scope, scope_name, role });
+        memberships.push(Membership {
+            id: new_id(),
+            user_id: id.clone(),
+            scope,
+            scope_name,
+            role,
+        });
     }
     let mut user = User {
         id,
@@ -286,30 +358,63 @@ pub fn create_user(conn: &mut Connection, env: &Env, actor: &Principal, input: N
     }
     store::set_modules(&tx, &user.id, &modules)?;
     tx.commit()?;
-    let record = UserRecord { user, memberships, modules };
-    Ok(Created { record: as_seen_by(actor, record), temporary_password: generated.then_some(password) })
+    let record = UserRecord {
+        user,
+        memberships,
+        modules,
+    };
+    Ok(Created {
+        record: as_seen_by(actor, record),
+        temporary_password: generated.then_some(password),
+    })
 }
 
 /// Refuses removing, disabling or demoting the last active superadmin.
 fn keep_a_superadmin(conn: &Connection, target: &User) -> Result<(), Error> {
-    if target.superadmin && target.status == UserStatus::Active && store::count_active_superadmins(conn)? <= 1 {
-        return Err(Error::Conflict("this is the last active superadmin; make another one first".into()));
+    if target.superadmin
+        && target.status == UserStatus::Active
+        && store::count_active_superadmins(conn)? <= 1
+    {
+        return Err(Error::Conflict(
+            "this is the last active superadmin; make another one first".into(),
+        ));
     }
     Ok(())
 }
 
-pub fn update_user(conn: &mut Connection, env: &Env, actor: &Principal, id: &str, changes: UserChanges) -> Result<UserRecord, Error> {
-    let modules = changes.modules.as_deref().map(|m| parse_modules(env, m)).transpose()?;
-    let status = changes.status.as_deref().map(UserStatus::parse).transpose()?;
+pub fn update_user(
+    conn: &mut Connection,
+    env: &Env,
+    actor: &Principal,
+    id: &str,
+    changes: UserChanges,
+) -> Result<UserRecord, Error> {
+    let modules = changes
+        .modules
+        .as_deref()
+        .map(|m| parse_modules(env, m))
+        .transpose()?;
+    let status = changes
+        .status
+        .as_deref()
+        .map(UserStatus::parse)
+        .transpose()?;
     let new_hash = match &changes.password {
         Some(p) => {
             // The policy needs the email; take it from the change or, failing that, from the store.
             let email_text = match &changes.email {
                 Some(e) => e.clone(),
-                None => load_record(conn, id)?.map(|r| r.user.email).unwrap_or_default(),
+                None => load_record(conn, id)?
+                    .map(|r| r.user.email)
+                    .unwrap_or_default(),
             };
             let email = Email::parse("email", &email_text)?;
-            password::check("password", p, &email, env.config.security.password_min_length)?;
+            password::check(
+                "password",
+                p,
+                &email,
+                env.config.security.password_min_length,
+            )?;
             Some(hash_password(&env.config, p)?)
         }
         None => None,
@@ -317,13 +422,21 @@ pub fn update_user(conn: &mut Connection, env: &Env, actor: &Principal, id: &str
 
     let tx = db::write(conn)?;
     let record = visible(&tx, actor, id)?;
-    let flags_change = changes.superadmin.is_some_and(|s| s != record.user.superadmin)
-        || changes.can_introspect.is_some_and(|c| c != record.user.can_introspect);
+    let flags_change = changes
+        .superadmin
+        .is_some_and(|s| s != record.user.superadmin)
+        || changes
+            .can_introspect
+            .is_some_and(|c| c != record.user.can_introspect);
     if flags_change && !actor.superadmin {
-        return Err(Error::Forbidden("only a superadmin changes superadmin or canIntrospect".into()));
+        return Err(Error::Forbidden(
+            "only a superadmin changes superadmin or canIntrospect".into(),
+        ));
     }
     if !actor.can_manage_user(&record) {
-        return Err(Error::Forbidden("this user holds roles outside the scopes you administer".into()));
+        return Err(Error::Forbidden(
+            "this user holds roles outside the scopes you administer".into(),
+        ));
     }
     let mut user = record.user.clone();
     let mut email_key = user.email.to_lowercase();
@@ -347,10 +460,15 @@ pub fn update_user(conn: &mut Connection, env: &Env, actor: &Principal, id: &str
     let email = Email::parse("email", &user.email)?;
     match changes.display_name {
         Some(v) => {
-            user.display_name = optional_field("displayName", v, |v| fields::name("displayName", v))?
-                .unwrap_or_else(|| derive_display_name(&user.first_name, &user.last_name, &email));
+            user.display_name =
+                optional_field("displayName", v, |v| fields::name("displayName", v))?
+                    .unwrap_or_else(|| {
+                        derive_display_name(&user.first_name, &user.last_name, &email)
+                    });
         }
-        None if record.user.display_name == derive_display_name(&record.user.first_name, &record.user.last_name, &email) => {
+        None if record.user.display_name
+            == derive_display_name(&record.user.first_name, &record.user.last_name, &email) =>
+        {
             user.display_name = derive_display_name(&user.first_name, &user.last_name, &email);
         }
         None => {}
@@ -375,7 +493,8 @@ pub fn update_user(conn: &mut Connection, env: &Env, actor: &Principal, id: &str
     }
     user.updated_at = env.clock.now_text();
     store::update_user(&tx, &user, &email_key)?;
-    let disabled = user.status == UserStatus::Disabled && record.user.status != UserStatus::Disabled;
+    let disabled =
+        user.status == UserStatus::Disabled && record.user.status != UserStatus::Disabled;
     if disabled {
         store::bump_credential_epoch(&tx, &user.id)?;
     }
@@ -392,14 +511,21 @@ pub fn update_user(conn: &mut Connection, env: &Env, actor: &Principal, id: &str
     get_user(conn, actor, id)
 }
 
-pub fn delete_user(conn: &mut Connection, env: &Env, actor: &Principal, id: &str) -> Result<UserRecord, Error> {
+pub fn delete_user(
+    conn: &mut Connection,
+    env: &Env,
+    actor: &Principal,
+    id: &str,
+) -> Result<UserRecord, Error> {
     let tx = db::write(conn)?;
     let record = visible(&tx, actor, id)?;
     if record.user.id == actor.user_id {
         return Err(Error::bad_request("you cannot delete yourself"));
     }
     if !actor.can_manage_user(&record) {
-        return Err(Error::Forbidden("this user holds roles outside the scopes you administer".into()));
+        return Err(Error::Forbidden(
+            "this user holds roles outside the scopes you administer".into(),
+        ));
     }
     keep_a_superadmin(&tx, &record.user)?;
     store::delete_user(&tx, id)?;
@@ -408,42 +534,81 @@ pub fn delete_user(conn: &mut Connection, env: &Env, actor: &Principal, id: &str
     Ok(as_seen_by(actor, record))
 }
 
-pub fn add_membership(conn: &mut Connection, env: &Env, actor: &Principal, user_id: &str, request: NewMembership) -> Result<Membership, Error> {
+pub fn add_membership(
+    conn: &mut Connection,
+    env: &Env,
+    actor: &Principal,
+    user_id: &str,
+    request: NewMembership,
+) -> Result<Membership, Error> {
     let role = Role::parse(&request.role)?;
     let tx = db::write(conn)?;
     visible(&tx, actor, user_id)?;
     let (scope, scope_name) = resolve_scope(&tx, actor, &request.scope)?;
     if !actor.administers(&scope) {
-        return Err(Error::Forbidden(format!("you may not grant roles at {scope_name}")));
+        return Err(Error::Forbidden(format!(
+            "you may not grant roles at {scope_name}"
+        )));
     }
-    let membership = Membership { id: new_id(), user_id: user_id.to_string(), scope, scope_name, role };
+    let membership = Membership {
+        id: new_id(),
+        user_id: user_id.to_string(),
+        scope,
+        scope_name,
+        role,
+    };
     store::insert_membership(&tx, &membership, &env.clock.now_text())?;
     tx.commit()?;
     Ok(membership)
 }
 
-pub fn remove_membership(conn: &mut Connection, actor: &Principal, user_id: &str, membership_id: &str) -> Result<Membership, Error> {
+pub fn remove_membership(
+    conn: &mut Connection,
+    actor: &Principal,
+    user_id: &str,
+    membership_id: &str,
+) -> Result<Membership, Error> {
     let tx = db::write(conn)?;
     visible(&tx, actor, user_id)?;
     let membership = store::find_membership(&tx, membership_id)?
         .filter(|m| m.user_id == user_id && actor.can_see_membership(m))
         .ok_or_else(|| Error::not_found("membership"))?;
     if !actor.administers(&membership.scope) {
-        return Err(Error::Forbidden(format!("you may not revoke roles at {}", membership.scope_name)));
+        return Err(Error::Forbidden(format!(
+            "you may not revoke roles at {}",
+            membership.scope_name
+        )));
     }
     store::delete_membership(&tx, membership_id)?;
     tx.commit()?;
     Ok(membership)
 }
 
-pub fn change_own_password(conn: &mut Connection, env: &Env, actor: &Principal, current: &str, new: &str) -> Result<(), Error> {
+pub fn change_own_password(
+    conn: &mut Connection,
+    env: &Env,
+    actor: &Principal,
+    current: &str,
+    new: &str,
+) -> Result<(), Error> {
     let email = Email::parse("email", &actor.email)?;
     if crate::auth::check_password(conn, env, &email.key, current).is_err() {
-        return Err(Error::invalid("currentPassword", "is not the current password"));
+        return Err(Error::invalid(
+            "currentPassword",
+            "is not the current password",
+        ));
     }
-    password::check("newPassword", new, &email, env.config.security.password_min_length)?;
+    password::check(
+        "newPassword",
+        new,
+        &email,
+        env.config.security.password_min_length,
+    )?;
     if new == current {
-        return Err(Error::invalid("newPassword", "must differ from the current password"));
+        return Err(Error::invalid(
+            "newPassword",
+            "must differ from the current password",
+        ));
     }
     let hash = hash_password(&env.config, new)?;
     let tx = db::write(conn)?;

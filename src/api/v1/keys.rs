@@ -8,8 +8,12 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/api-keys").route(web::get().to(list)).route(web::post().to(create)))
-        .service(web::resource("/api-keys/{id}").route(web::delete().to(revoke)));
+    cfg.service(
+        web::resource("/api-keys")
+            .route(web::get().to(list))
+            .route(web::post().to(create)),
+    )
+    .service(web::resource("/api-keys/{id}").route(web::delete().to(revoke)));
 }
 
 type Reply = Result<HttpResponse, ApiError>;
@@ -36,6 +40,8 @@ async fn list(state: web::Data<AppState>, Caller(p): Caller) -> Reply {
 }
 
 async fn revoke(state: web::Data<AppState>, Caller(p): Caller, id: web::Path<String>) -> Reply {
-    state.run(move |conn, _| ops::revoke_key(conn, &p, &id)).await?;
+    state
+        .run(move |conn, _| ops::revoke_key(conn, &p, &id))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

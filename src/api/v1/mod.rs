@@ -36,10 +36,18 @@ struct Health {
 /// Unauthenticated liveness: answers 503 when the database cannot be read.
 async fn health(state: web::Data<AppState>) -> HttpResponse {
     let probe = state
-        .run(|conn, _| Ok(conn.query_row("SELECT count(*) FROM users", [], |r| r.get::<_, i64>(0))?))
+        .run(
+            |conn, _| Ok(conn.query_row("SELECT count(*) FROM users", [], |r| r.get::<_, i64>(0))?),
+        )
         .await;
     match probe {
-        Ok(_) => HttpResponse::Ok().json(Health { status: "ok", database: "ok" }),
-        Err(_) => HttpResponse::ServiceUnavailable().json(Health { status: "unavailable", database: "unreadable" }),
+        Ok(_) => HttpResponse::Ok().json(Health {
+            status: "ok",
+            database: "ok",
+        }),
+        Err(_) => HttpResponse::ServiceUnavailable().json(Health {
+            status: "unavailable",
+            database: "unreadable",
+        }),
     }
 }

@@ -19,14 +19,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::patch().to(update_organisation))
             .route(web::delete().to(delete_organisation)),
     )
-    .service(web::resource("/sites").route(web::get().to(list_sites)).route(web::post().to(create_site)))
+    .service(
+        web::resource("/sites")
+            .route(web::get().to(list_sites))
+            .route(web::post().to(create_site)),
+    )
     .service(
         web::resource("/sites/{id}")
             .route(web::get().to(get_site))
             .route(web::patch().to(update_site))
             .route(web::delete().to(delete_site)),
     )
-    .service(web::resource("/plants").route(web::get().to(list_plants)).route(web::post().to(create_plant)))
+    .service(
+        web::resource("/plants")
+            .route(web::get().to(list_plants))
+            .route(web::post().to(create_plant)),
+    )
     .service(
         web::resource("/plants/{id}")
             .route(web::get().to(get_plant))
@@ -94,83 +102,175 @@ struct PlantFilter {
 }
 
 async fn list_organisations(state: web::Data<AppState>, Caller(p): Caller) -> Reply {
-    let items = state.run(move |conn, _| ops::list_organisations(conn, &p)).await?;
+    let items = state
+        .run(move |conn, _| ops::list_organisations(conn, &p))
+        .await?;
     Ok(HttpResponse::Ok().json(List::<OrganisationOut>::of(items)))
 }
 
-async fn get_organisation(state: web::Data<AppState>, Caller(p): Caller, id: web::Path<String>) -> Reply {
-    let org = state.run(move |conn, _| ops::get_organisation(conn, &p, &id)).await?;
+async fn get_organisation(
+    state: web::Data<AppState>,
+    Caller(p): Caller,
+    id: web::Path<String>,
+) -> Reply {
+    let org = state
+        .run(move |conn, _| ops::get_organisation(conn, &p, &id))
+        .await?;
     Ok(HttpResponse::Ok().json(OrganisationOut::from(org)))
 }
 
-async fn create_organisation(state: web::Data<AppState>, Caller(p): Caller, Body(b): Body<NewOrganisation>) -> Reply {
-    let org = state.run(move |conn, env| ops::create_organisation(conn, env, &p, &b.name, b.domain)).await?;
+async fn create_organisation(
+    state: web::Data<AppState>,
+    Caller(p): Caller,
+    Body(b): Body<NewOrganisation>,
+) -> Reply {
+    let org = state
+        .run(move |conn, env| ops::create_organisation(conn, env, &p, &b.name, b.domain))
+        .await?;
     Ok(HttpResponse::Created().json(OrganisationOut::from(org)))
 }
 
-async fn update_organisation(state: web::Data<AppState>, Caller(p): Caller, id: web::Path<String>, Body(b): Body<OrganisationPatch>) -> Reply {
-    let changes = Changes { name: b.name, domain: b.domain, timezone: None };
-    let org = state.run(move |conn, env| ops::update_organisation(conn, env, &p, &id, changes)).await?;
+async fn update_organisation(
+    state: web::Data<AppState>,
+    Caller(p): Caller,
+    id: web::Path<String>,
+    Body(b): Body<OrganisationPatch>,
+) -> Reply {
+    let changes = Changes {
+        name: b.name,
+        domain: b.domain,
+        timezone: None,
+    };
+    let org = state
+        .run(move |conn, env| ops::update_organisation(conn, env, &p, &id, changes))
+        .await?;
     Ok(HttpResponse::Ok().json(OrganisationOut::from(org)))
 }
 
-async fn delete_organisation(state: web::Data<AppState>, Caller(p): Caller, id: web::Path<String>) -> Reply {
-    state.run(move |conn, _| ops::delete_organisation(conn, &p, &id)).await?;
+async fn delete_organisation(
+    state: web::Data<AppState>,
+    Caller(p): Caller,
+    id: web::Path<String>,
+) -> Reply {
+    state
+        .run(move |conn, _| ops::delete_organisation(conn, &p, &id))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn list_sites(state: web::Data<AppState>, Caller(p): Caller, q: web::Query<SiteFilter>) -> Reply {
+async fn list_sites(
+    state: web::Data<AppState>,
+    Caller(p): Caller,
+    q: web::Query<SiteFilter>,
+) -> Reply {
     let q = q.into_inner();
-    let items = state.run(move |conn, _| ops::list_sites(conn, &p, q.organisation_id.as_deref())).await?;
+    let items = state
+        .run(move |conn, _| ops::list_sites(conn, &p, q.organisation_id.as_deref()))
+        .await?;
     Ok(HttpResponse::Ok().json(List::<SiteOut>::of(items)))
 }
 
 async fn get_site(state: web::Data<AppState>, Caller(p): Caller, id: web::Path<String>) -> Reply {
-    let site = state.run(move |conn, _| ops::get_site(conn, &p, &id)).await?;
+    let site = state
+        .run(move |conn, _| ops::get_site(conn, &p, &id))
+        .await?;
     Ok(HttpResponse::Ok().json(SiteOut::from(site)))
 }
 
-async fn create_site(state: web::Data<AppState>, Caller(p): Caller, Body(b): Body<NewSite>) -> Reply {
+async fn create_site(
+    state: web::Data<AppState>,
+    Caller(p): Caller,
+    Body(b): Body<NewSite>,
+) -> Reply {
     let site = state
-        .run(move |conn, env| ops::create_site(conn, env, &p, &b.organisation_id, &b.name, b.timezone))
+        .run(move |conn, env| {
+            ops::create_site(conn, env, &p, &b.organisation_id, &b.name, b.timezone)
+        })
         .await?;
     Ok(HttpResponse::Created().json(SiteOut::from(site)))
 }
 
-async fn update_site(state: web::Data<AppState>, Caller(p): Caller, id: web::Path<String>, Body(b): Body<SitePatch>) -> Reply {
-    let changes = Changes { name: b.name, domain: None, timezone: b.timezone };
-    let site = state.run(move |conn, env| ops::update_site(conn, env, &p, &id, changes)).await?;
+async fn update_site(
+    state: web::Data<AppState>,
+    Caller(p): Caller,
+    id: web::Path<String>,
+    Body(b): Body<SitePatch>,
+) -> Reply {
+    let changes = Changes {
+        name: b.name,
+        domain: None,
+        timezone: b.timezone,
+    };
+    let site = state
+        .run(move |conn, env| ops::update_site(conn, env, &p, &id, changes))
+        .await?;
     Ok(HttpResponse::Ok().json(SiteOut::from(site)))
 }
 
-async fn delete_site(state: web::Data<AppState>, Caller(p): Caller, id: web::Path<String>) -> Reply {
-    state.run(move |conn, _| ops::delete_site(conn, &p, &id)).await?;
+async fn delete_site(
+    state: web::Data<AppState>,
+    Caller(p): Caller,
+    id: web::Path<String>,
+) -> Reply {
+    state
+        .run(move |conn, _| ops::delete_site(conn, &p, &id))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn list_plants(state: web::Data<AppState>, Caller(p): Caller, q: web::Query<PlantFilter>) -> Reply {
+async fn list_plants(
+    state: web::Data<AppState>,
+    Caller(p): Caller,
+    q: web::Query<PlantFilter>,
+) -> Reply {
     let q = q.into_inner();
-    let items = state.run(move |conn, _| ops::list_plants(conn, &p, q.site_id.as_deref())).await?;
+    let items = state
+        .run(move |conn, _| ops::list_plants(conn, &p, q.site_id.as_deref()))
+        .await?;
     Ok(HttpResponse::Ok().json(List::<PlantOut>::of(items)))
 }
 
 async fn get_plant(state: web::Data<AppState>, Caller(p): Caller, id: web::Path<String>) -> Reply {
-    let plant = state.run(move |conn, _| ops::get_plant(conn, &p, &id)).await?;
+    let plant = state
+        .run(move |conn, _| ops::get_plant(conn, &p, &id))
+        .await?;
     Ok(HttpResponse::Ok().json(PlantOut::from(plant)))
 }
 
-async fn create_plant(state: web::Data<AppState>, Caller(p): Caller, Body(b): Body<NewPlant>) -> Reply {
-    let plant = state.run(move |conn, env| ops::create_plant(conn, env, &p, &b.site_id, &b.name)).await?;
+async fn create_plant(
+    state: web::Data<AppState>,
+    Caller(p): Caller,
+    Body(b): Body<NewPlant>,
+) -> Reply {
+    let plant = state
+        .run(move |conn, env| ops::create_plant(conn, env, &p, &b.site_id, &b.name))
+        .await?;
     Ok(HttpResponse::Created().json(PlantOut::from(plant)))
 }
 
-async fn update_plant(state: web::Data<AppState>, Caller(p): Caller, id: web::Path<String>, Body(b): Body<PlantPatch>) -> Reply {
-    let changes = Changes { name: b.name, ..Changes::default() };
-    let plant = state.run(move |conn, env| ops::update_plant(conn, env, &p, &id, changes)).await?;
+async fn update_plant(
+    state: web::Data<AppState>,
+    Caller(p): Caller,
+    id: web::Path<String>,
+    Body(b): Body<PlantPatch>,
+) -> Reply {
+    let changes = Changes {
+        name: b.name,
+        ..Changes::default()
+    };
+    let plant = state
+        .run(move |conn, env| ops::update_plant(conn, env, &p, &id, changes))
+        .await?;
     Ok(HttpResponse::Ok().json(PlantOut::from(plant)))
 }
 
-async fn delete_plant(state: web::Data<AppState>, Caller(p): Caller, id: web::Path<String>) -> Reply {
-    state.run(move |conn, _| ops::delete_plant(conn, &p, &id)).await?;
+async fn delete_plant(
+    state: web::Data<AppState>,
+    Caller(p): Caller,
+    id: web::Path<String>,
+) -> Reply {
+    state
+        .run(move |conn, _| ops::delete_plant(conn, &p, &id))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

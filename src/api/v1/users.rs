@@ -10,18 +10,25 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/users").route(web::get().to(list)).route(web::post().to(create)))
-        .service(web::resource("/users/me").route(web::get().to(me)))
-        .service(web::resource("/users/me/password").route(web::put().to(change_password)))
-        .service(web::resource("/users/export.csv").route(web::get().to(export)))
-        .service(
-            web::resource("/users/{id}")
-                .route(web::get().to(get))
-                .route(web::patch().to(update))
-                .route(web::delete().to(delete)),
-        )
-        .service(web::resource("/users/{id}/memberships").route(web::post().to(add_membership)))
-        .service(web::resource("/users/{id}/memberships/{membership}").route(web::delete().to(remove_membership)));
+    cfg.service(
+        web::resource("/users")
+            .route(web::get().to(list))
+            .route(web::post().to(create)),
+    )
+    .service(web::resource("/users/me").route(web::get().to(me)))
+    .service(web::resource("/users/me/password").route(web::put().to(change_password)))
+    .service(web::resource("/users/export.csv").route(web::get().to(export)))
+    .service(
+        web::resource("/users/{id}")
+            .route(web::get().to(get))
+            .route(web::patch().to(update))
+            .route(web::delete().to(delete)),
+    )
+    .service(web::resource("/users/{id}/memberships").route(web::post().to(add_membership)))
+    .service(
+        web::resource("/users/{id}/memberships/{membership}")
+            .route(web::delete().to(remove_membership)),
+    );
 }
 
 type Reply = Result<HttpResponse, ApiError>;
@@ -36,13 +43,21 @@ struct MembershipIn {
     role: String,
 }
 
-fn one_scope(field: &str, org: Option<String>, site: Option<String>, plant: Option<String>) -> Result<Option<ScopeRef>, Error> {
+fn one_scope(
+    field: &str,
+    org: Option<String>,
+    site: Option<String>,
+    plant: Option<String>,
+) -> Result<Option<ScopeRef>, Error> {
     match (org, site, plant) {
         (Some(o), None, None) => Ok(Some(ScopeRef::Organisation(o))),
         (None, Some(s), None) => Ok(Some(ScopeRef::Site(s))),
         (None, None, Some(p)) => Ok(Some(ScopeRef::Plant(p))),
         (None, None, None) => Ok(None),
-        _ => Err(Error::invalid(field, "give only one of organisationId, siteId, plantId")),
+        _ => Err(Error::invalid(
+            field,
+            "give only one of organisationId, siteId, plantId",
+        )),
     }
 }
 
@@ -50,7 +65,10 @@ impl MembershipIn {
     fn into_request(self, field: &str) -> Result<NewMembership, Error> {
         let scope = one_scope(field, self.organisation_id, self.site_id, self.plant_id)?
             .ok_or_else(|| Error::invalid(field, "give one of organisationId, siteId, plantId"))?;
-        Ok(NewMembership { scope, role: self.role })
+        Ok(NewMembership {
+            scope,
+            role: self.role,
+        })
     }
 }
 
@@ -114,7 +132,12 @@ struct ListQuery {
 impl ListQuery {
     fn into_filter(self) -> Result<UserFilter, Error> {
         Ok(UserFilter {
-            scope: one_scope("organisationId", self.organisation_id, self.site_id, self.plant_id)?,
+            scope: one_scope(
+                "organisationId",
+                self.organisation_id,
+                self.site_id,
+                self.plant_id,
+            )?,
             role: self.role,
             text: self.q,
             cursor: self.cursor,
@@ -125,7 +148,9 @@ impl ListQuery {
 
 async fn list(state: web::Data<AppState>, Caller(p): Caller, q: web::Query<ListQuery>) -> Reply {
     let filter = q.into_inner().into_filter()?;
-    let page = state.run(move |conn, _| ops::list_users(conn, &p, filter)).await?;
+    let page = state
+        .run(move |conn, _| ops::list_users(conn, &p, filter))
+        .await?;
     let mut list = List::<UserOut>::of(page.items);
     list.next_cursor = Some(page.next_cursor);
     Ok(HttpResponse::Ok().json(list))
@@ -150,14 +175,18 @@ async fn create(state: web::Data<AppState>, Caller(p): Caller, Body(b): Body<New
         memberships,
         modules: b.modules,
     };
-    let created = state.run(move |conn, env| ops::create_user(conn, env, &p, input)).await?;
+    let created = state
+        .run(move |conn, env| ops::create_user(conn, env, &p, input))
+        .await?;
     let mut out = UserOut::from(created.record);
     out.temporary_password = created.temporary_password;
     Ok(HttpResponse::Created().json(out))
 }
 
 async fn get(state: web::Data<AppState>, Caller(p): Caller, id: web::Path<String>) -> Reply {
-    let record = state.run(move |conn, _| ops::get_user(conn, &p, &id)).await?;
+    let record = state
+        .run(move |conn, _| ops::get_user(conn, &p, &id))
+        .await?;
     Ok(HttpResponse::Ok().json(UserOut::from(record)))
 }
 
@@ -166,7 +195,12 @@ async fn me(state: web::Data<AppState>, PendingCaller(p): PendingCaller) -> Repl
     Ok(HttpResponse::Ok().json(UserOut::from(record)))
 }
 
-async fn update(state: web::Data<AppState>, Caller(p): Caller, id: web::Path<String>, Body(b): Body<UserPatch>) -> Reply {
+async fn update(
+    state: web::Data<AppState>,
+    Caller(p): Caller,
+    id: web::Path<String>,
+    Body(b): Body<UserPatch>,
+) -> Reply {
     let changes = UserChanges {
         email: b.email,
         first_name: b.first_name,
@@ -180,36 +214,69 @@ async fn update(state: web::Data<AppState>, Caller(p): Caller, id: web::Path<Str
         modules: b.modules,
         password: None,
     };
-    let record = state.run(move |conn, env| ops::update_user(conn, env, &p, &id, changes)).await?;
+    let record = state
+        .run(move |conn, env| ops::update_user(conn, env, &p, &id, changes))
+        .await?;
     Ok(HttpResponse::Ok().json(UserOut::from(record)))
 }
 
 async fn delete(state: web::Data<AppState>, Caller(p): Caller, id: web::Path<String>) -> Reply {
-    state.run(move |conn, env| ops::delete_user(conn, env, &p, &id)).await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
-async fn change_password(state: web::Data<AppState>, PendingCaller(p): PendingCaller, Body(b): Body<PasswordChange>) -> Reply {
     state
-        .run(move |conn, env| ops::change_own_password(conn, env, &p, &b.current_password, &b.new_password))
+        .run(move |conn, env| ops::delete_user(conn, env, &p, &id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn add_membership(state: web::Data<AppState>, Caller(p): Caller, id: web::Path<String>, Body(b): Body<MembershipIn>) -> Reply {
+async fn change_password(
+    state: web::Data<AppState>,
+    PendingCaller(p): PendingCaller,
+    Body(b): Body<PasswordChange>,
+) -> Reply {
+    state
+        .run(move |conn, env| {
+            ops::change_own_password(conn, env, &p, &b.current_password, &b.new_password)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn add_membership(
+    state: web::Data<AppState>,
+    Caller(p): Caller,
+    id: web::Path<String>,
+    Body(b): Body<MembershipIn>,
+) -> Reply {
     let request = b.into_request("membership")?;
-    let m = state.run(move |conn, env| ops::add_membership(conn, env, &p, &id, request)).await?;
+    let m = state
+        .run(move |conn, env| ops::add_membership(conn, env, &p, &id, request))
+        .await?;
     Ok(HttpResponse::Created().json(MembershipOut::from(&m)))
 }
 
-async fn remove_membership(state: web::Data<AppState>, Caller(p): Caller, path: web::Path<(String, String)>) -> Reply {
+async fn remove_membership(
+    state: web::Data<AppState>,
+    Caller(p): Caller,
+    path: web::Path<(String, String)>,
+) -> Reply {
     let (user, membership) = path.into_inner();
-    state.run(move |conn, _| ops::remove_membership(conn, &p, &user, &membership)).await?;
+    state
+        .run(move |conn, _| ops::remove_membership(conn, &p, &user, &membership))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 const CSV_HEADER: [&str; 11] = [
-    "id", "email", "firstName", "lastName", "displayName", "status", "superadmin", "roles", "modules", "createdAt", "lastLoginAt",
+    "id",
+    "email",
+    "firstName",
+    "lastName",
+    "displayName",
+    "status",
+    "superadmin",
+    "roles",
+    "modules",
+    "createdAt",
+    "lastLoginAt",
 ];
 
 fn csv_row(r: &UserRecord) -> String {
@@ -217,7 +284,14 @@ fn csv_row(r: &UserRecord) -> String {
     let roles = r
         .memberships
         .iter()
-        .map(|m| format!("{} at {} {}", m.role.as_str(), m.scope.kind().as_str(), m.scope_name))
+        .map(|m| {
+            format!(
+                "{} at {} {}",
+                m.role.as_str(),
+                m.scope.kind().as_str(),
+                m.scope_name
+            )
+        })
         .collect::<Vec<_>>()
         .join("; ");
     csv::row(&[

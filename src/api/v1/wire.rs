@@ -1,7 +1,9 @@
 //! The native API's JSON shapes (camelCase), built from the domain types.
 
 use crate::db::keys::ApiKey;
-use crate::domain::model::{Membership, Organisation, Plant, Role, ScopeType, Site, UserRecord, UserStatus};
+use crate::domain::model::{
+    Membership, Organisation, Plant, Role, ScopeType, Site, UserRecord, UserStatus,
+};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -16,7 +18,13 @@ pub struct OrganisationOut {
 
 impl From<Organisation> for OrganisationOut {
     fn from(o: Organisation) -> Self {
-        OrganisationOut { id: o.id, name: o.name, domain: o.domain, created_at: o.created_at, updated_at: o.updated_at }
+        OrganisationOut {
+            id: o.id,
+            name: o.name,
+            domain: o.domain,
+            created_at: o.created_at,
+            updated_at: o.updated_at,
+        }
     }
 }
 
@@ -186,6 +194,9 @@ pub struct List<T> {
 
 impl<T> List<T> {
     pub fn of<S: Into<T>>(items: Vec<S>) -> List<T> {
-        List { items: items.into_iter().map(Into::into).collect(), next_cursor: None }
+        List {
+            items: items.into_iter().map(Into::into).collect(),
+            next_cursor: None,
+        }
     }
 }

@@ -84,8 +84,11 @@ fn serve(config: Config) -> Result<(), String> {
     let state = init(config)?;
     let listener =
         std::net::TcpListener::bind(&bind).map_err(|e| format!("cannot listen on {bind}: {e}"))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
     log::info!(
-        "gatehouse {} listening on http://{bind}",
+        "gatehouse {} listening on http://{address}",
         env!("CARGO_PKG_VERSION")
     );
     actix_web::rt::System::new()

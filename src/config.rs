@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The whole configuration, passed around as a value (never a global).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub server: Server,
@@ -19,7 +19,7 @@ pub struct Config {
     pub log: Log,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Server {
     /// Address and port to listen on.
@@ -30,7 +30,7 @@ pub struct Server {
     pub workers: usize,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Database {
     pub path: PathBuf,
@@ -38,7 +38,7 @@ pub struct Database {
     pub busy_timeout: Span,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Security {
     pub bcrypt_cost: u32,
@@ -47,13 +47,13 @@ pub struct Security {
     pub credential_cache_ttl: Span,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Modules {
     pub catalogue: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Log {
     pub level: String,
@@ -289,6 +289,15 @@ mod tests {
         );
         assert!(Span::parse("15").is_err());
         assert!(Span::parse("m").is_err());
+    }
+
+    #[test]
+    fn the_shipped_file_parses_to_the_defaults() {
+        let table: toml::Table = include_str!("../config.toml").parse().unwrap();
+        assert_eq!(
+            Config::from_table(table, "config.toml").unwrap(),
+            Config::default()
+        );
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Starts Gatehouse in-process on a fresh temporary database and speaks HTTP to it.
 #![allow(dead_code)]
 
+pub mod process;
+
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::header::HeaderMap;

@@ -1,0 +1,266 @@
+//! The real binary: subcommands, configuration errors, and surviving a SIGKILL.
+
+mod common;
+
+use common::process::{http, run, write_config, Server};
+use common::{ADMIN_EMAIL, ADMIN_PASSWORD};
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn init_creates_the_database_and_prints_a_generated_password_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path());
+    let first = run(
+        &config,
+        &["init"],
+        &[("GATEHOUSE_ADMIN_EMAIL", "ops@plant.example")],
+    );
+    assert!(first.status.success(), "{}", stderr(&first));
+    let log = stderr(&first);
+    let line = log
+        .lines()
+        .find(|l| l.contains("generated password"))
+        .expect("the password is printed");
+    assert!(
+        line.contains("ops@plant.example") && line.contains("must be changed"),
+        "{line}"
+    );
+    let second = run(&config, &["init"], &[]);
+    assert!(second.status.success());
+    assert!(
+        !stderr(&second).contains("generated password"),
+        "never printed again"
+    );
+    let check = run(&config, &["check"], &[]);
+    assert!(check.status.success(), "{}", stderr(&check));
+    assert!(String::from_utf8_lossy(&check.stdout).contains("ok (schema version"));
+}
+
+#[test]
+fn the_generated_password_signs_in_but_must_be_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path());
+    let init = run(&config, &["init"], &[]);
+    let log = stderr(&init);
+    let password = log
+        .split("generated password ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("password in the log")
+        .to_string();
+    let server = Server::start(&config);
+    let (status, body) = http(
+        &server.address,
+        "GET",
+        "/api/v1/users/me",
+        Some(("admin@localhost", &password)),
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"mustChangePassword\":true"));
+    let (status, _) = http(
+        &server.address,
+        "GET",
+        "/api/v1/organisations",
+        Some(("admin@localhost", &password)),
+        None,
+    );
+    assert_eq!(status, 403);
+    assert!(
+        !server.log_text().contains(&password),
+        "the server never logs it again"
+    );
+}
+
+#[test]
+fn check_fails_on_a_damaged_file_and_serve_refuses_a_newer_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path());
+    assert!(run(&config, &["init"], &[]).status.success());
+    let db = dir.path().join("gatehouse.db");
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+    }
+    let check = run(&config, &["check"], &[]);
+    assert!(!check.status.success());
+    assert!(
+        stderr(&check).contains("schema version 99"),
+        "{}",
+        stderr(&check)
+    );
+    let serve = run(&config, &["serve"], &[]);
+    assert!(!serve.status.success());
+    let message = stderr(&serve);
+    assert!(message.contains("newer than this Gatehouse"), "{message}");
+    assert!(!message.contains("panicked"));
+
+    let garbage = dir.path().join("garbage.db");
+    std::fs::write(&garbage, vec![b'x'; 8192]).unwrap();
+    let other = dir.path().join("other.toml");
+    std::fs::write(
+        &other,
+        format!("[database]\npath = \"{}\"\n", garbage.display()),
+    )
+    .unwrap();
+    let check = run(&other, &["check"], &[]);
+    assert!(!check.status.success());
+}
+
+#[test]
+fn a_backup_taken_while_serving_opens_and_passes_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path());
+    let server = Server::start(&config);
+    let admin = Some((ADMIN_EMAIL, ADMIN_PASSWORD));
+    let (status, _) = http(
+        &server.address,
+        "POST",
+        "/api/v1/organisations",
+        admin,
+        Some(r#"{"name":"Backed Up"}"#),
+    );
+    assert_eq!(status, 201);
+    let copy = dir.path().join("copy.db");
+    let backup = run(&config, &["backup", copy.to_str().unwrap()], &[]);
+    assert!(backup.status.success(), "{}", stderr(&backup));
+    let copy_config = dir.path().join("copy.toml");
+    std::fs::write(
+        &copy_config,
+        format!("[database]\npath = \"{}\"\n", copy.display()),
+    )
+    .unwrap();
+    assert!(run(&copy_config, &["check"], &[]).status.success());
+    let conn = rusqlite::Connection::open(&copy).unwrap();
+    let name: String = conn
+        .query_row("SELECT name FROM organisations", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(name, "Backed Up");
+}
+
+#[test]
+fn acknowledged_writes_survive_a_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path());
+    let server = Server::start(&config);
+    let admin = Some((ADMIN_EMAIL, ADMIN_PASSWORD));
+    let mut ids = Vec::new();
+    for i in 0..25 {
+        let body = format!(r#"{{"name":"Org {i}"}}"#);
+        let (status, reply) = http(
+            &server.address,
+            "POST",
+            "/api/v1/organisations",
+            admin,
+            Some(&body),
+        );
+        assert_eq!(status, 201, "{reply}");
+        let value: serde_json::Value = serde_json::from_str(&reply).unwrap();
+        ids.push(value["id"].as_str().unwrap().to_string());
+    }
+    server.kill();
+    let server = Server::start(&config);
+    for id in ids {
+        let (status, _) = http(
+            &server.address,
+            "GET",
+            &format!("/api/v1/organisations/{id}"),
+            admin,
+            None,
+        );
+        assert_eq!(
+            status, 200,
+            "organisation {id} was acknowledged and must survive"
+        );
+    }
+}
+
+#[test]
+fn a_bad_configuration_stops_with_one_line_naming_file_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("bad.toml");
+    std::fs::write(&config, "[server]\nbidn = \"0.0.0.0:1\"\n").unwrap();
+    let out = run(&config, &["check"], &[]);
+    assert!(!out.status.success());
+    let message = stderr(&out);
+    assert_eq!(message.trim().lines().count(), 1, "{message}");
+    assert!(
+        message.contains("bad.toml") && message.contains("bidn"),
+        "{message}"
+    );
+
+    std::fs::write(&config, "[security]\nbcrypt_cost = 99\n").unwrap();
+    let message = stderr(&run(&config, &["check"], &[]));
+    assert!(message.contains("bcrypt_cost"), "{message}");
+
+    std::fs::write(&config, "[database]\nbusy_timeout = \"5\"\n").unwrap();
+    let message = stderr(&run(&config, &["check"], &[]));
+    assert!(
+        message.contains("busy_timeout") || message.contains("unit"),
+        "{message}"
+    );
+
+    std::fs::write(&config, "").unwrap();
+    let out = run(&config, &["check"], &[("GATEHOUSE_SERVER_BIND", "nowhere")]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("server.bind"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"));
+
+    let missing = run(&dir.path().join("absent.toml"), &["check"], &[]);
+    assert!(!missing.status.success());
+    assert!(stderr(&missing).contains("absent.toml"));
+}
+
+#[test]
+fn environment_variables_override_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path());
+    let moved = dir.path().join("elsewhere.db");
+    let out = run(
+        &config,
+        &["init"],
+        &[("GATEHOUSE_DATABASE_PATH", moved.to_str().unwrap())],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(moved.exists());
+    assert!(!dir.path().join("gatehouse.db").exists());
+}
+
+#[test]
+fn the_request_log_has_method_path_status_and_duration_and_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path());
+    let server = Server::start(&config);
+    let (status, _) = http(
+        &server.address,
+        "GET",
+        "/api/v1/users/me",
+        Some((ADMIN_EMAIL, ADMIN_PASSWORD)),
+        None,
+    );
+    assert_eq!(status, 200);
+    let body = format!(
+        r#"{{"email":"new@plant.example","password":"{}"}}"#,
+        "a secret pass phrase here"
+    );
+    http(
+        &server.address,
+        "POST",
+        "/api/v1/users",
+        Some((ADMIN_EMAIL, ADMIN_PASSWORD)),
+        Some(&body),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let log = server.log_text();
+    let line = log
+        .lines()
+        .find(|l| l.contains("GET /api/v1/users/me"))
+        .expect("a request line");
+    assert!(line.contains(" 200 ") && line.contains("ms"), "{line}");
+    assert!(!log.contains(ADMIN_PASSWORD));
+    assert!(!log.contains("a secret pass phrase here"));
+    assert!(!log.contains("Basic "));
+}

@@ -98,3 +98,77 @@ CREATE TABLE api_keys (
     last_used_at  TEXT
 );
 CREATE INDEX api_keys_by_user ON api_keys (user_id);
+
+-- migration 2: tokens and sessions, and the audit trail
+-- Bearer access tokens, refresh tokens and browser sessions. Only the SHA-256 of each secret is
+-- stored. `epoch` is the user's credential_epoch at issue: when it moves on (password change,
+-- disable), every older token and session stops working.
+CREATE TABLE tokens (
+    id            TEXT PRIMARY KEY,
+    kind          TEXT NOT NULL CHECK (kind IN ('access', 'refresh', 'session')),
+    user_id       TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    secret_hash   BLOB NOT NULL UNIQUE,
+    -- Tokens issued from one grant and its refreshes; replaying a used refresh token ends them all.
+    family_id     TEXT NOT NULL,
+    -- The API key a client_credentials token was issued to; revoking the key ends the token.
+    api_key_id    TEXT,
+    audience      TEXT,
+    epoch         INTEGER NOT NULL,
+    csrf_token    TEXT,
+    created_at    TEXT NOT NULL,
+    expires_at    TEXT NOT NULL,
+    last_used_at  TEXT,
+    revoked_at    TEXT
+);
+CREATE INDEX tokens_by_user ON tokens (user_id);
+CREATE INDEX tokens_by_family ON tokens (family_id);
+CREATE INDEX tokens_by_expiry ON tokens (expires_at);
+
+-- The audit trail: append-only, each row chained to the one before by a SHA-256 over its
+-- content and the previous row's hash (IEC 62443-4-2 CR 2.8, 2.9, 3.9).
+CREATE TABLE audit (
+    seq              INTEGER PRIMARY KEY AUTOINCREMENT,
+    at               TEXT NOT NULL,
+    actor_id         TEXT,
+    actor_email      TEXT,
+    credential_kind  TEXT,
+    credential_id    TEXT,
+    source           TEXT,
+    action           TEXT NOT NULL,
+    target_type      TEXT,
+    target_id        TEXT,
+    outcome          TEXT NOT NULL CHECK (outcome IN ('success', 'failure')),
+    -- The organisations the event concerns, as a JSON array: what an organisation admin may read.
+    organisations    TEXT NOT NULL DEFAULT '[]',
+    summary          TEXT NOT NULL DEFAULT '{}',
+    prev_hash        TEXT NOT NULL,
+    hash             TEXT NOT NULL
+);
+CREATE INDEX audit_by_time ON audit (at);
+CREATE INDEX audit_by_actor ON audit (actor_id, seq);
+CREATE INDEX audit_by_target ON audit (target_id, seq);
+
+-- Where the chain starts after pruning: the hash of the last row removed.
+CREATE TABLE audit_anchor (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    after_seq  INTEGER NOT NULL,
+    hash       TEXT NOT NULL
+);
+
+-- Deleting audit rows is allowed only while a prune holds this flag inside its transaction.
+CREATE TABLE audit_guard (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    pruning  INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO audit_guard (id, pruning) VALUES (1, 0);
+
+CREATE TRIGGER audit_rows_are_never_changed BEFORE UPDATE ON audit
+BEGIN
+    SELECT RAISE(ABORT, 'audit rows cannot be changed');
+END;
+
+CREATE TRIGGER audit_rows_are_removed_only_by_pruning BEFORE DELETE ON audit
+WHEN (SELECT pruning FROM audit_guard WHERE id = 1) = 0
+BEGIN
+    SELECT RAISE(ABORT, 'audit rows are removed only by retention pruning');
+END;

@@ -17,6 +17,114 @@ pub struct Config {
     pub security: Security,
     pub modules: Modules,
     pub log: Log,
+    pub tokens: Tokens,
+    pub sessions: Sessions,
+    pub lockout: Lockout,
+    pub audit: Audit,
+    pub tls: Tls,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Tokens {
+    /// Lifetime of an OAuth access token.
+    pub access_ttl: Span,
+    /// Lifetime of an OAuth refresh token.
+    pub refresh_ttl: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Sessions {
+    /// A browser session ends after this long without a request.
+    pub idle_timeout: Span,
+    /// A browser session ends this long after sign-in, however busy.
+    pub absolute_timeout: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Lockout {
+    /// Consecutive failed sign-ins that lock an account.
+    pub max_failures: u32,
+    /// How long a locked account stays locked.
+    pub duration: Span,
+    /// Failed sign-ins from one address within `address_window` before it gets 429.
+    pub address_max_failures: u32,
+    pub address_window: Span,
+    /// Proxies whose X-Forwarded-For is believed; the client address is otherwise the TCP peer.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Audit {
+    /// How long audit rows are kept: "forever" or a duration such as "400d".
+    pub retention: Retention,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Tls {
+    /// PEM certificate chain and private key; with both set, Gatehouse serves HTTPS.
+    pub cert_file: Option<PathBuf>,
+    pub key_file: Option<PathBuf>,
+}
+
+impl Tls {
+    pub fn enabled(&self) -> bool {
+        self.cert_file.is_some() && self.key_file.is_some()
+    }
+}
+
+impl Default for Tokens {
+    fn default() -> Self {
+        Tokens {
+            access_ttl: Span(Duration::from_secs(3600)),
+            refresh_ttl: Span(Duration::from_secs(30 * 86_400)),
+        }
+    }
+}
+
+impl Default for Sessions {
+    fn default() -> Self {
+        Sessions {
+            idle_timeout: Span(Duration::from_secs(30 * 60)),
+            absolute_timeout: Span(Duration::from_secs(12 * 3600)),
+        }
+    }
+}
+
+impl Default for Lockout {
+    fn default() -> Self {
+        Lockout {
+            max_failures: 5,
+            duration: Span(Duration::from_secs(15 * 60)),
+            address_max_failures: 20,
+            address_window: Span(Duration::from_secs(60)),
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+/// How long to keep something: forever, or a duration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Retention {
+    #[default]
+    Forever,
+    For(Span),
+}
+
+impl<'de> Deserialize<'de> for Retention {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        if text.trim() == "forever" {
+            return Ok(Retention::Forever);
+        }
+        Span::parse(&text)
+            .map(Retention::For)
+            .map_err(|e| serde::de::Error::custom(format!("{e}, or \"forever\"")))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -161,7 +269,10 @@ impl fmt::Display for ConfigError {
 
 /// Variables that configure the first start rather than the server.
 const BOOTSTRAP_VARIABLES: [&str; 2] = ["GATEHOUSE_ADMIN_EMAIL", "GATEHOUSE_ADMIN_PASSWORD"];
-const SECTIONS: [&str; 5] = ["server", "database", "security", "modules", "log"];
+const SECTIONS: [&str; 10] = [
+    "server", "database", "security", "modules", "log", "tokens", "sessions", "lockout", "audit",
+    "tls",
+];
 
 impl Config {
     /// Loads `path` (which may be absent when `required` is false) and the environment.
@@ -219,6 +330,17 @@ impl Config {
                 "server.bind: `{}` is not an address such as 127.0.0.1:8080",
                 self.server.bind
             ));
+        }
+        if self.tls.cert_file.is_some() != self.tls.key_file.is_some() {
+            return Err("tls: set both cert_file and key_file, or neither".into());
+        }
+        if self.lockout.max_failures == 0 {
+            return Err("lockout.max_failures: must be at least 1".into());
+        }
+        if self.tokens.access_ttl.0.is_zero() || self.sessions.idle_timeout.0.is_zero() {
+            return Err(
+                "tokens.access_ttl and sessions.idle_timeout: must be longer than 0s".into(),
+            );
         }
         if let Some(bad) = self.modules.catalogue.iter().find(|m| m.trim().is_empty()) {
             return Err(format!("modules.catalogue: `{bad}` is not a module name"));

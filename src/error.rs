@@ -23,6 +23,8 @@ pub enum Error {
     UnsupportedMediaType(String),
     /// The body is larger than the configured limit.
     PayloadTooLarge(usize),
+    /// Too many failed sign-ins from this address; retry after this many seconds.
+    TooManyRequests(u64),
     /// Something went wrong on our side; the text is for the log only.
     Internal(String),
 }
@@ -58,6 +60,7 @@ impl Error {
             Error::Conflict(_) => 409,
             Error::PayloadTooLarge(_) => 413,
             Error::UnsupportedMediaType(_) => 415,
+            Error::TooManyRequests(_) => 429,
             Error::Internal(_) => 500,
         }
     }
@@ -73,6 +76,7 @@ impl Error {
             Error::Conflict(_) => "conflict",
             Error::PayloadTooLarge(_) => "payload_too_large",
             Error::UnsupportedMediaType(_) => "unsupported_media_type",
+            Error::TooManyRequests(_) => "too_many_requests",
             Error::Internal(_) => "internal_error",
         }
     }
@@ -93,6 +97,11 @@ impl Error {
             Error::UnsupportedMediaType(m) => m.clone(),
             Error::PasswordChangeRequired => {
                 "the password must be changed before anything else can be done".into()
+            }
+            Error::TooManyRequests(seconds) => {
+                format!(
+                    "too many failed sign-ins from this address; try again in {seconds} seconds"
+                )
             }
             Error::PayloadTooLarge(limit) => {
                 format!("the request body is larger than {limit} bytes")

@@ -51,8 +51,14 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status_code());
-        if self.0 == Error::Unauthenticated {
-            response.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"gatehouse\""));
+        match self.0 {
+            Error::Unauthenticated => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"gatehouse\""));
+            }
+            Error::TooManyRequests(seconds) => {
+                response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+            }
+            _ => {}
         }
         response
             .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -1,25 +1,32 @@
 //! Authentication: turns the credentials a request presents into a `Principal`.
 //!
-//! Accepted: `X-API-KEY` (header only, never the query string) and HTTP Basic with email and
-//! password. Every failure is the same `Unauthenticated`, whatever the reason, so that the
+//! Accepted: `X-API-KEY` (header only, never the query string), HTTP Basic with email and
+//! password, `Authorization: Bearer` access tokens, and the browser session cookie (with its
+//! CSRF token on state-changing requests). Every failure is the same `Unauthenticated`, whatever the reason, so that the
 //! answer does not tell which accounts exist; an unknown email costs a bcrypt check too.
 
 pub mod cache;
 
 use crate::app::AppState;
+use crate::db::tokens::TokenKind;
 use crate::domain::access::{Credential, Principal};
 use crate::domain::model::UserStatus;
 use crate::error::Error;
+use crate::ops::signin::{self, Via};
+use crate::ops::{self, Env};
 use crate::{clock, db, secrets};
-use actix_web::http::header;
+use actix_web::http::{header, Method};
 use actix_web::HttpRequest;
 use base64::Engine;
 use rusqlite::Connection;
+use std::net::IpAddr;
 
 /// The credentials a request carries. `Debug` never shows a secret.
 pub enum Presented {
     ApiKey(String),
     Basic { email: String, password: String },
+    Bearer(String),
+    Session(String),
     Nothing,
 }
 
@@ -28,22 +35,40 @@ impl std::fmt::Debug for Presented {
         f.write_str(match self {
             Presented::ApiKey(_) => "ApiKey(..)",
             Presented::Basic { .. } => "Basic(..)",
+            Presented::Bearer(_) => "Bearer(..)",
+            Presented::Session(_) => "Session(..)",
             Presented::Nothing => "Nothing",
         })
     }
 }
 
-/// Reads the credentials from the headers; malformed ones are simply unauthenticated.
-pub fn presented(req: &HttpRequest) -> Result<Presented, Error> {
+/// The session cookie's name: with TLS, the `__Host-` prefix binds it to this exact origin.
+pub fn session_cookie_name(tls: bool) -> &'static str {
+    if tls {
+        "__Host-gatehouse_session"
+    } else {
+        "gatehouse_session"
+    }
+}
+
+/// Reads the credentials from the headers (and the session cookie); malformed ones are simply
+/// unauthenticated.
+pub fn presented(req: &HttpRequest, tls: bool) -> Result<Presented, Error> {
     if let Some(key) = req.headers().get("x-api-key") {
         let key = key.to_str().map_err(|_| Error::Unauthenticated)?;
         return Ok(Presented::ApiKey(key.trim().to_string()));
     }
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
-        return Ok(Presented::Nothing);
+        return Ok(match req.cookie(session_cookie_name(tls)) {
+            Some(cookie) => Presented::Session(cookie.value().to_string()),
+            None => Presented::Nothing,
+        });
     };
     let value = value.to_str().map_err(|_| Error::Unauthenticated)?;
     let (scheme, rest) = value.split_once(' ').ok_or(Error::Unauthenticated)?;
+    if scheme.eq_ignore_ascii_case("bearer") {
+        return Ok(Presented::Bearer(rest.trim().to_string()));
+    }
     if !scheme.eq_ignore_ascii_case("basic") {
         return Err(Error::Unauthenticated);
     }
@@ -58,6 +83,49 @@ pub fn presented(req: &HttpRequest) -> Result<Presented, Error> {
     })
 }
 
+/// The client's address: the TCP peer, or, when the peer is a trusted proxy, the nearest
+/// untrusted address in X-Forwarded-For.
+pub fn client_address(req: &HttpRequest, trusted: &[IpAddr]) -> String {
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
+        return "unknown".into();
+    };
+    if !trusted.contains(&peer) {
+        return peer.to_string();
+    }
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    forwarded
+        .split(',')
+        .rev()
+        .filter_map(|a| a.trim().parse::<IpAddr>().ok())
+        .find(|a| !trusted.contains(a))
+        .unwrap_or(peer)
+        .to_string()
+}
+
+/// What a cookie-authenticated request must show besides the cookie.
+struct CsrfEvidence {
+    state_changing: bool,
+    header: Option<String>,
+    origin_ok: bool,
+}
+
+fn same_origin(req: &HttpRequest, tls: bool) -> bool {
+    let Some(origin) = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return true;
+    };
+    let host = req.connection_info().host().to_string();
+    let scheme = if tls { "https" } else { "http" };
+    origin.eq_ignore_ascii_case(&format!("{scheme}://{host}"))
+}
+
 /// Authenticates the request. Unless `allow_pending_password_change`, a user who must change
 /// their password is refused with `PasswordChangeRequired`.
 pub async fn authenticate(
@@ -65,12 +133,24 @@ pub async fn authenticate(
     req: &HttpRequest,
     allow_pending_password_change: bool,
 ) -> Result<Principal, Error> {
-    let presented = presented(req)?;
+    let config = &state.env.config;
+    let tls = config.tls.enabled();
+    let presented = presented(req, tls)?;
     if matches!(presented, Presented::Nothing) {
         return Err(Error::Unauthenticated);
     }
+    let source = client_address(req, &config.lockout.trusted_proxies);
+    let csrf = CsrfEvidence {
+        state_changing: !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS),
+        header: req
+            .headers()
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+        origin_ok: same_origin(req, tls),
+    };
     let principal = state
-        .run(move |conn, env| check(conn, env, presented))
+        .run(move |conn, env| check(conn, env, presented, source, csrf))
         .await?;
     if principal.must_change_password && !allow_pending_password_change {
         return Err(Error::PasswordChangeRequired);
@@ -80,22 +160,72 @@ pub async fn authenticate(
 
 fn check(
     conn: &mut Connection,
-    env: &crate::ops::Env,
+    env: &Env,
     presented: Presented,
+    source: String,
+    csrf: CsrfEvidence,
 ) -> Result<Principal, Error> {
     match presented {
-        Presented::ApiKey(secret) => check_api_key(conn, env, &secret),
-        Presented::Basic { email, password } => check_password(conn, env, &email, &password)
-            .map(|user_id| (user_id, Credential::Basic))
-            .and_then(|(id, credential)| load_principal(conn, &id, credential)),
+        Presented::ApiKey(secret) => check_api_key(conn, env, &secret, source),
+        Presented::Basic { email, password } => {
+            let user_id = signin::password(conn, env, &email, &password, &source, Via::Basic)?;
+            load_principal(conn, &user_id, Credential::Basic, source)
+        }
+        Presented::Bearer(secret) => check_bearer(conn, env, &secret, source),
+        Presented::Session(secret) => check_session(conn, env, &secret, source, csrf),
         Presented::Nothing => Err(Error::Unauthenticated),
     }
 }
 
+fn check_bearer(
+    conn: &Connection,
+    env: &Env,
+    secret: &str,
+    source: String,
+) -> Result<Principal, Error> {
+    let hash = secrets::digest(secret);
+    let (token, stored) =
+        db::tokens::find_token_by_hash(conn, &hash)?.ok_or(Error::Unauthenticated)?;
+    if token.kind != TokenKind::Access || !secrets::equal(&stored, &hash) {
+        return Err(Error::Unauthenticated);
+    }
+    let user_id = ops::tokens::live_user(conn, env, &token)?.ok_or(Error::Unauthenticated)?;
+    load_principal(conn, &user_id, Credential::Bearer(token.id), source)
+}
+
+fn check_session(
+    conn: &Connection,
+    env: &Env,
+    secret: &str,
+    source: String,
+    csrf: CsrfEvidence,
+) -> Result<Principal, Error> {
+    let session = ops::sessions::find(conn, env, secret)?.ok_or(Error::Unauthenticated)?;
+    if csrf.state_changing {
+        if !csrf.origin_ok {
+            return Err(Error::Forbidden("cross-origin request refused".into()));
+        }
+        let expected = session.csrf_token.as_deref().unwrap_or_default();
+        let given = csrf.header.as_deref().unwrap_or_default();
+        if expected.is_empty() || !secrets::equal(expected.as_bytes(), given.as_bytes()) {
+            return Err(Error::Forbidden(
+                "missing or wrong X-CSRF-Token header".into(),
+            ));
+        }
+    }
+    load_principal(
+        conn,
+        &session.user_id,
+        Credential::Session(session.id),
+        source,
+    )
+}
+
 fn check_api_key(
     conn: &Connection,
-    env: &crate::ops::Env,
+    env: &Env,
     secret: &str,
+    source: String,
 ) -> Result<Principal, Error> {
     let hash = secrets::digest(secret);
     let (key, stored) = db::keys::find_key_by_hash(conn, &hash)?.ok_or(Error::Unauthenticated)?;
@@ -111,40 +241,15 @@ fn check_api_key(
     if expired {
         return Err(Error::Unauthenticated);
     }
-    let principal = load_principal(conn, &key.user_id, Credential::ApiKey(key.id.clone()))?;
+    let principal = load_principal(
+        conn,
+        &key.user_id,
+        Credential::ApiKey(key.id.clone()),
+        source,
+    )?;
     let a_minute_ago = clock::format(now - time::Duration::minutes(1));
     db::keys::touch_key(conn, &key.id, &clock::format(now), &a_minute_ago)?;
     Ok(principal)
-}
-
-/// Checks an email and password; returns the user id. Uses the credential cache when it can.
-pub fn check_password(
-    conn: &Connection,
-    env: &crate::ops::Env,
-    email: &str,
-    password: &str,
-) -> Result<String, Error> {
-    let email_key = email.trim().to_lowercase();
-    let stored = db::users::find_credentials(conn, &email_key)?;
-    if let (Some(stored), Some((user_id, epoch))) =
-        (&stored, env.cache.lookup(&email_key, password))
-    {
-        if stored.active && stored.user_id == user_id && stored.epoch == epoch {
-            return Ok(user_id);
-        }
-    }
-    let Some(stored) = stored else {
-        // Spend the same time as a real check so that unknown emails cannot be told apart.
-        let _ = bcrypt::non_truncating_verify(password, &env.dummy_hash);
-        return Err(Error::Unauthenticated);
-    };
-    let matches = bcrypt::non_truncating_verify(password, &stored.password_hash).unwrap_or(false);
-    if !matches || !stored.active {
-        return Err(Error::Unauthenticated);
-    }
-    env.cache
-        .remember(&email_key, password, &stored.user_id, stored.epoch);
-    Ok(stored.user_id)
 }
 
 /// Loads an active user and their memberships as a principal.
@@ -152,6 +257,7 @@ pub fn load_principal(
     conn: &Connection,
     user_id: &str,
     credential: Credential,
+    source: String,
 ) -> Result<Principal, Error> {
     let user = db::users::find_user(conn, user_id)?.ok_or(Error::Unauthenticated)?;
     if user.status != UserStatus::Active {
@@ -165,5 +271,6 @@ pub fn load_principal(
         must_change_password: user.must_change_password,
         memberships,
         credential,
+        source,
     })
 }

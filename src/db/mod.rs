@@ -1,8 +1,10 @@
 //! Storage: the connection pool, its pragmas, migrations, integrity checks and backups.
 //! Every function here is synchronous; callers run them off the async workers.
 
+pub mod audit;
 pub mod keys;
 pub mod structure;
+pub mod tokens;
 pub mod users;
 
 use crate::error::Error;

@@ -170,6 +170,30 @@ pub fn record_login(conn: &Connection, id: &str, now: &str) -> Result<(), Error>
     Ok(())
 }
 
+/// Adds one to the consecutive failures; returns the new count.
+pub fn add_failed_login(conn: &Connection, id: &str) -> Result<i64, Error> {
+    let sql =
+        "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ?1 RETURNING failed_logins";
+    Ok(conn.query_row(sql, [id], |r| r.get(0))?)
+}
+
+/// Locks the account until `until` and starts the count afresh for after the lock.
+pub fn lock_user(conn: &Connection, id: &str, until: &str) -> Result<(), Error> {
+    conn.execute(
+        "UPDATE users SET locked_until = ?2, failed_logins = 0 WHERE id = ?1",
+        params![id, until],
+    )?;
+    Ok(())
+}
+
+pub fn unlock_user(conn: &Connection, id: &str) -> Result<(), Error> {
+    conn.execute(
+        "UPDATE users SET locked_until = NULL, failed_logins = 0 WHERE id = ?1",
+        [id],
+    )?;
+    Ok(())
+}
+
 pub fn count_users(conn: &Connection) -> Result<i64, Error> {
     Ok(conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?)
 }

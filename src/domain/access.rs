@@ -39,6 +39,8 @@ pub struct Principal {
     pub must_change_password: bool,
     pub memberships: Vec<Membership>,
     pub credential: Credential,
+    /// The client address the request came from, for the audit trail.
+    pub source: String,
 }
 
 /// The scopes at which a caller holds some roles, split by level for SQL filters.
@@ -169,6 +171,7 @@ mod tests {
             must_change_password: false,
             memberships: vec![membership("caller", scope, role)],
             credential: Credential::Basic,
+            source: "127.0.0.1".into(),
         }
     }
 

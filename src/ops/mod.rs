@@ -1,9 +1,13 @@
 //! The operations every API calls: authorize, validate, run one transaction, return typed results.
 //! Nothing here knows about HTTP or any wire format.
 
+pub mod audit;
 pub mod bootstrap;
 pub mod keys;
+pub mod sessions;
+pub mod signin;
 pub mod structure;
+pub mod tokens;
 pub mod users;
 
 use crate::auth::cache::CredentialCache;
@@ -16,6 +20,7 @@ pub struct Env {
     pub config: Config,
     pub clock: Clock,
     pub cache: CredentialCache,
+    pub throttle: signin::Throttle,
     /// A bcrypt hash of a random password at the configured cost, checked against when the
     /// email is unknown so that a miss takes as long as a wrong password.
     pub dummy_hash: String,
@@ -29,6 +34,7 @@ impl Env {
             config,
             clock,
             cache,
+            throttle: signin::Throttle::new(),
             dummy_hash,
         })
     }

@@ -2,11 +2,13 @@
 
 use super::{hash_password, new_id, Env};
 use crate::db::{self, users as store};
-use crate::domain::access::Principal;
+use crate::domain::access::{Credential, Principal};
 use crate::domain::fields::{self, Email};
 use crate::domain::model::{Membership, Role, Scope, ScopeType, User, UserRecord, UserStatus};
 use crate::domain::password;
 use crate::error::Error;
+use crate::ops::audit::{self, organisations_of, Actor, Event};
+use crate::ops::signin::{self, Via};
 use crate::ops::structure;
 use rusqlite::Connection;
 
@@ -592,11 +594,22 @@ pub fn change_own_password(
     new: &str,
 ) -> Result<(), Error> {
     let email = Email::parse("email", &actor.email)?;
-    if crate::auth::check_password(conn, env, &email.key, current).is_err() {
-        return Err(Error::invalid(
-            "currentPassword",
-            "is not the current password",
-        ));
+    match signin::password(
+        conn,
+        env,
+        &email.key,
+        current,
+        &actor.source,
+        Via::PasswordChange,
+    ) {
+        Ok(_) => {}
+        Err(Error::Unauthenticated) => {
+            return Err(Error::invalid(
+                "currentPassword",
+                "is not the current password",
+            ))
+        }
+        Err(e) => return Err(e),
     }
     password::check(
         "newPassword",
@@ -613,6 +626,15 @@ pub fn change_own_password(
     let hash = hash_password(&env.config, new)?;
     let tx = db::write(conn)?;
     store::set_password(&tx, &actor.user_id, &hash, false, &env.clock.now_text())?;
+    // Every other session and token ends with the old epoch; the one used here carries on.
+    if let Credential::Session(id) | Credential::Bearer(id) = &actor.credential {
+        let epoch = store::credential_epoch(&tx, &actor.user_id)?.unwrap_or_default();
+        crate::db::tokens::set_token_epoch(&tx, id, epoch)?;
+    }
+    let event = Event::new("password.change")
+        .target("user", &actor.user_id)
+        .organisations(organisations_of(&actor.memberships));
+    audit::record(&tx, env, &Actor::of(actor), event)?;
     tx.commit()?;
     env.cache.forget(&actor.user_id);
     Ok(())

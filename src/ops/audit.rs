@@ -1,0 +1,229 @@
+//! The audit trail: what every operation records, and who may read it.
+//!
+//! Summaries are built field by field from what changed; no password, hash, key or token is
+//! ever put in one.
+
+use super::Env;
+use crate::clock;
+use crate::config::Retention;
+use crate::db::audit::{self as store, AuditQuery, AuditRow};
+use crate::domain::access::Principal;
+use crate::domain::model::{Membership, Role};
+use crate::error::Error;
+use rusqlite::Connection;
+use serde_json::Value;
+
+/// Who did something and from where; for sign-in failures, only the name they tried.
+#[derive(Debug, Clone, Default)]
+pub struct Actor {
+    pub id: Option<String>,
+    pub email: Option<String>,
+    pub credential_kind: Option<String>,
+    pub credential_id: Option<String>,
+    pub source: Option<String>,
+}
+
+impl Actor {
+    pub fn of(p: &Principal) -> Actor {
+        Actor {
+            id: Some(p.user_id.clone()),
+            email: Some(p.email.clone()),
+            credential_kind: Some(p.credential.kind().to_string()),
+            credential_id: p.credential.id().map(str::to_string),
+            source: Some(p.source.clone()),
+        }
+    }
+}
+
+/// One thing that happened.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub action: &'static str,
+    pub target: Option<(&'static str, String)>,
+    pub success: bool,
+    pub organisations: Vec<String>,
+    pub summary: Value,
+}
+
+impl Event {
+    pub fn new(action: &'static str) -> Event {
+        Event {
+            action,
+            target: None,
+            success: true,
+            organisations: Vec::new(),
+            summary: Value::Object(Default::default()),
+        }
+    }
+
+    pub fn target(mut self, kind: &'static str, id: &str) -> Event {
+        self.target = Some((kind, id.to_string()));
+        self
+    }
+
+    pub fn failed(mut self) -> Event {
+        self.success = false;
+        self
+    }
+
+    pub fn organisations(mut self, ids: impl IntoIterator<Item = String>) -> Event {
+        for id in ids {
+            if !self.organisations.contains(&id) {
+                self.organisations.push(id);
+            }
+        }
+        self
+    }
+
+    pub fn summary(mut self, summary: Value) -> Event {
+        self.summary = summary;
+        self
+    }
+}
+
+/// The organisations a set of memberships lies in.
+pub fn organisations_of(memberships: &[Membership]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for m in memberships {
+        if !out.contains(&m.scope.organisation_id) {
+            out.push(m.scope.organisation_id.clone());
+        }
+    }
+    out
+}
+
+/// Appends the event; call inside the transaction of the change it records.
+pub fn record(conn: &Connection, env: &Env, actor: &Actor, event: Event) -> Result<(), Error> {
+    let (target_type, target_id) = match event.target {
+        Some((kind, id)) => (Some(kind.to_string()), Some(id)),
+        None => (None, None),
+    };
+    let row = AuditRow {
+        at: env.clock.now_text(),
+        actor_id: actor.id.clone(),
+        actor_email: actor.email.clone(),
+        credential_kind: actor.credential_kind.clone(),
+        credential_id: actor.credential_id.clone(),
+        source: actor.source.clone(),
+        action: event.action.to_string(),
+        target_type,
+        target_id,
+        outcome: if event.success { "success" } else { "failure" }.to_string(),
+        organisations: event.organisations,
+        summary: event.summary,
+        ..AuditRow::default()
+    };
+    store::append(conn, &row)
+}
+
+/// What a caller asks of the trail.
+#[derive(Debug, Default, Clone)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub target: Option<String>,
+    pub action: Option<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<usize>,
+}
+
+pub struct AuditPage {
+    pub items: Vec<AuditRow>,
+    pub next_cursor: Option<String>,
+}
+
+fn time_filter(field: &str, value: Option<String>) -> Result<Option<String>, Error> {
+    value
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| {
+            clock::parse(&v).map(clock::format).ok_or_else(|| {
+                Error::invalid(
+                    field,
+                    "must be an RFC 3339 time such as 2026-11-01T00:00:00Z",
+                )
+            })
+        })
+        .transpose()
+}
+
+/// Superadmins read everything; organisation admins read the events of their organisations.
+pub fn list(conn: &Connection, actor: &Principal, filter: AuditFilter) -> Result<AuditPage, Error> {
+    let organisations = if actor.superadmin {
+        None
+    } else {
+        let admin_of: Vec<String> = actor
+            .memberships
+            .iter()
+            .filter(|m| m.role == Role::Admin && m.scope.site_id.is_none())
+            .map(|m| m.scope.organisation_id.clone())
+            .collect();
+        if admin_of.is_empty() {
+            return Err(Error::Forbidden(
+                "only superadmins and organisation admins read the audit trail".into(),
+            ));
+        }
+        Some(admin_of)
+    };
+    let limit = filter.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(Error::invalid("limit", "must be between 1 and 1000"));
+    }
+    let before_seq = filter
+        .cursor
+        .map(|c| {
+            c.parse::<i64>()
+                .map_err(|_| Error::invalid("cursor", "is not a cursor this server gave out"))
+        })
+        .transpose()?;
+    let query = AuditQuery {
+        organisations,
+        actor: filter.actor.filter(|v| !v.is_empty()),
+        target: filter.target.filter(|v| !v.is_empty()),
+        action: filter.action.filter(|v| !v.is_empty()),
+        since: time_filter("since", filter.since)?,
+        until: time_filter("until", filter.until)?,
+        before_seq,
+        limit: limit + 1,
+    };
+    let mut items = store::list(conn, &query)?;
+    let next_cursor = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(|r| r.seq.to_string())
+    } else {
+        None
+    };
+    Ok(AuditPage { items, next_cursor })
+}
+
+/// Removes audit rows older than the configured retention; the pruning is itself audited.
+/// Returns how many rows were removed.
+pub fn prune(conn: &mut Connection, env: &Env) -> Result<i64, Error> {
+    let Retention::For(span) = env.config.audit.retention else {
+        return Ok(0);
+    };
+    let keep = time::Duration::try_from(span.0).unwrap_or(time::Duration::MAX);
+    let before = clock::format(
+        env.clock
+            .now()
+            .checked_sub(keep)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+    );
+    let tx = crate::db::write(conn)?;
+    let (removed, cut_at) = store::prune(&tx, &before)?;
+    if removed > 0 {
+        let system = Actor {
+            credential_kind: Some("system".into()),
+            ..Actor::default()
+        };
+        let summary = serde_json::json!({"removed": removed, "olderThan": before, "chainAnchoredAfter": cut_at});
+        record(
+            &tx,
+            env,
+            &system,
+            Event::new("audit.prune").summary(summary),
+        )?;
+    }
+    tx.commit()?;
+    Ok(removed)
+}

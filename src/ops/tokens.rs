@@ -1,0 +1,458 @@
+//! OAuth2 tokens (RFC 6749, 7009, 7662): grants, rotation of refresh tokens, revocation and
+//! introspection. Tokens are random and opaque; only their SHA-256 is stored.
+
+use super::audit::{self, Actor, Event};
+use super::signin::{self, Via};
+use super::{new_id, Env};
+use crate::db::tokens::{self as store, Token, TokenKind};
+use crate::db::{self, keys, users};
+use crate::domain::access::Principal;
+use crate::domain::model::{Membership, UserStatus};
+use crate::error::Error;
+use crate::{clock, secrets};
+use rusqlite::Connection;
+use serde_json::json;
+use std::time::Duration;
+
+/// Why a grant was refused, in RFC 6749 section 5.2's terms.
+#[derive(Debug)]
+pub enum GrantError {
+    InvalidRequest(String),
+    InvalidClient,
+    InvalidGrant(String),
+    UnsupportedGrantType(String),
+    Throttled(u64),
+    Internal(Error),
+}
+
+impl From<Error> for GrantError {
+    fn from(e: Error) -> GrantError {
+        match e {
+            Error::TooManyRequests(wait) => GrantError::Throttled(wait),
+            Error::Invalid { .. } => GrantError::InvalidRequest(e.public_message()),
+            other => GrantError::Internal(other),
+        }
+    }
+}
+
+/// A token request, whichever body format it came in.
+#[derive(Debug, Default)]
+pub struct GrantRequest {
+    pub grant_type: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub refresh_token: Option<String>,
+    pub audience: Option<String>,
+}
+
+/// The tokens granted; the secrets are shown this once.
+pub struct Granted {
+    pub access_token: String,
+    pub expires_in: u64,
+    pub refresh_token: Option<String>,
+}
+
+/// A new random secret and its stored record.
+pub fn issue(
+    env: &Env,
+    kind: TokenKind,
+    user_id: &str,
+    epoch: i64,
+    family_id: &str,
+    ttl: Duration,
+) -> Result<(Token, String), Error> {
+    let prefix = match kind {
+        TokenKind::Access => "gha_",
+        TokenKind::Refresh => "ghr_",
+        TokenKind::Session => "ghs_",
+    };
+    let secret = secrets::token(prefix, 32)?;
+    let now = env.clock.now();
+    let ttl = time::Duration::try_from(ttl).unwrap_or(time::Duration::MAX);
+    let token = Token {
+        id: new_id(),
+        kind,
+        user_id: user_id.to_string(),
+        family_id: family_id.to_string(),
+        api_key_id: None,
+        audience: None,
+        epoch,
+        csrf_token: None,
+        created_at: clock::format(now),
+        expires_at: clock::format(now + ttl),
+        last_used_at: None,
+        revoked_at: None,
+    };
+    Ok((token, secret))
+}
+
+fn store_token(tx: &Connection, token: &Token, secret: &str) -> Result<(), Error> {
+    store::insert_token(tx, token, &secrets::digest(secret))
+}
+
+fn organisations(tx: &Connection, user_id: &str) -> Result<Vec<String>, Error> {
+    Ok(audit::organisations_of(&users::list_memberships(
+        tx,
+        &[user_id],
+    )?))
+}
+
+pub fn grant(
+    conn: &mut Connection,
+    env: &Env,
+    request: GrantRequest,
+    source: &str,
+) -> Result<Granted, GrantError> {
+    let required = |value: Option<String>, name: &str| {
+        value
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| GrantError::InvalidRequest(format!("{name} is required")))
+    };
+    match required(request.grant_type.clone(), "grant_type")?.as_str() {
+        "password" => {
+            let username = required(request.username, "username")?;
+            let password = required(request.password, "password")?;
+            let user_id =
+                match signin::password(conn, env, &username, &password, source, Via::PasswordGrant)
+                {
+                    Ok(id) => id,
+                    Err(Error::Unauthenticated) => {
+                        return Err(GrantError::InvalidGrant(
+                            "the username or password is wrong".into(),
+                        ))
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+            issue_pair(
+                conn,
+                env,
+                &user_id,
+                None,
+                request.audience,
+                source,
+                &new_id(),
+                "password",
+            )
+        }
+        "client_credentials" => {
+            let client_id = required(request.client_id, "client_id")?;
+            let client_secret = required(request.client_secret, "client_secret")?;
+            client_credentials(
+                conn,
+                env,
+                &client_id,
+                &client_secret,
+                request.audience,
+                source,
+            )
+        }
+        "refresh_token" => {
+            let refresh = required(request.refresh_token, "refresh_token")?;
+            rotate(conn, env, &refresh, source)
+        }
+        other => Err(GrantError::UnsupportedGrantType(format!(
+            "grant_type `{}` is not supported",
+            crate::logging::escape(other)
+        ))),
+    }
+}
+
+/// Issues an access token, and a refresh token unless the grant is for a client (RFC 6749 4.4.3).
+#[allow(clippy::too_many_arguments)]
+fn issue_pair(
+    conn: &mut Connection,
+    env: &Env,
+    user_id: &str,
+    api_key_id: Option<String>,
+    audience: Option<String>,
+    source: &str,
+    family_id: &str,
+    grant: &str,
+) -> Result<Granted, GrantError> {
+    let tx = db::write(conn)?;
+    let epoch = users::credential_epoch(&tx, user_id)?
+        .ok_or(GrantError::InvalidGrant("the user is gone".into()))?;
+    let (mut access, access_secret) = issue(
+        env,
+        TokenKind::Access,
+        user_id,
+        epoch,
+        family_id,
+        env.config.tokens.access_ttl.0,
+    )?;
+    access.audience = audience.clone();
+    access.api_key_id = api_key_id.clone();
+    store_token(&tx, &access, &access_secret)?;
+    let refresh_secret = if api_key_id.is_none() {
+        let (mut refresh, secret) = issue(
+            env,
+            TokenKind::Refresh,
+            user_id,
+            epoch,
+            family_id,
+            env.config.tokens.refresh_ttl.0,
+        )?;
+        refresh.audience = audience.clone();
+        store_token(&tx, &refresh, &secret)?;
+        Some(secret)
+    } else {
+        None
+    };
+    let actor = Actor {
+        id: Some(user_id.to_string()),
+        credential_kind: Some(
+            if api_key_id.is_some() {
+                "api_key"
+            } else {
+                "password_grant"
+            }
+            .into(),
+        ),
+        credential_id: api_key_id.clone(),
+        source: Some(source.to_string()),
+        ..Actor::default()
+    };
+    let event = Event::new("token.issue")
+        .target("token", &access.id)
+        .organisations(organisations(&tx, user_id)?)
+        .summary(json!({"grant": grant, "family": family_id, "audience": audience, "expiresAt": access.expires_at}));
+    audit::record(&tx, env, &actor, event)?;
+    tx.commit().map_err(Error::from)?;
+    Ok(Granted {
+        access_token: access_secret,
+        expires_in: env.config.tokens.access_ttl.0.as_secs(),
+        refresh_token: refresh_secret,
+    })
+}
+
+fn client_credentials(
+    conn: &mut Connection,
+    env: &Env,
+    client_id: &str,
+    client_secret: &str,
+    audience: Option<String>,
+    source: &str,
+) -> Result<Granted, GrantError> {
+    if let Some(wait) = env.throttle.blocked(env, source) {
+        return Err(GrantError::Throttled(wait));
+    }
+    let hash = secrets::digest(client_secret);
+    let key = keys::find_key_by_hash(conn, &hash)?
+        .filter(|(k, stored)| k.id == client_id && secrets::equal(stored, &hash))
+        .map(|(k, _)| k);
+    let now = env.clock.now();
+    let usable = key.filter(|k| {
+        k.expires_at
+            .as_deref()
+            .and_then(clock::parse)
+            .is_none_or(|at| at > now)
+    });
+    let owner_active = match &usable {
+        Some(k) => {
+            users::find_user(conn, &k.user_id)?.is_some_and(|u| u.status == UserStatus::Active)
+        }
+        None => false,
+    };
+    let Some(key) = usable.filter(|_| owner_active) else {
+        env.throttle.failed(env, source);
+        let actor = Actor {
+            credential_kind: Some("api_key".into()),
+            credential_id: Some(crate::logging::escape(client_id)),
+            source: Some(source.into()),
+            ..Actor::default()
+        };
+        let tx = db::write(conn)?;
+        audit::record(
+            &tx,
+            env,
+            &actor,
+            Event::new("token.issue")
+                .failed()
+                .summary(json!({"grant": "client_credentials"})),
+        )?;
+        tx.commit().map_err(Error::from)?;
+        return Err(GrantError::InvalidClient);
+    };
+    issue_pair(
+        conn,
+        env,
+        &key.user_id,
+        Some(key.id.clone()),
+        audience,
+        source,
+        &new_id(),
+        "client_credentials",
+    )
+}
+
+/// Exchanges a refresh token for new tokens. A used refresh token presented again means it was
+/// stolen or replayed: every token of its family is revoked.
+fn rotate(
+    conn: &mut Connection,
+    env: &Env,
+    secret: &str,
+    source: &str,
+) -> Result<Granted, GrantError> {
+    let hash = secrets::digest(secret);
+    let found = store::find_token_by_hash(conn, &hash)?
+        .filter(|(t, stored)| t.kind == TokenKind::Refresh && secrets::equal(stored, &hash))
+        .map(|(t, _)| t);
+    let invalid = || GrantError::InvalidGrant("the refresh token is not valid".into());
+    let Some(token) = found else {
+        env.throttle.failed(env, source);
+        return Err(invalid());
+    };
+    let now = env.clock.now();
+    let tx = db::write(conn)?;
+    let actor = Actor {
+        id: Some(token.user_id.clone()),
+        credential_kind: Some("refresh_token".into()),
+        credential_id: Some(token.id.clone()),
+        source: Some(source.into()),
+        ..Actor::default()
+    };
+    let orgs = organisations(&tx, &token.user_id)?;
+    if token.revoked_at.is_some() {
+        let revoked = store::revoke_family(&tx, &token.family_id, &clock::format(now))?;
+        let event = Event::new("token.replay")
+            .failed()
+            .target("token", &token.id)
+            .organisations(orgs)
+            .summary(json!({"family": token.family_id, "revoked": revoked}));
+        audit::record(&tx, env, &actor, event)?;
+        tx.commit().map_err(Error::from)?;
+        return Err(invalid());
+    }
+    let user = users::find_user(&tx, &token.user_id)?;
+    let epoch = users::credential_epoch(&tx, &token.user_id)?;
+    let expired = clock::parse(&token.expires_at).is_none_or(|at| at <= now);
+    let active = user.is_some_and(|u| u.status == UserStatus::Active);
+    if expired || !active || epoch != Some(token.epoch) {
+        return Err(invalid());
+    }
+    store::revoke_token(&tx, &token.id, &clock::format(now))?;
+    audit::record(
+        &tx,
+        env,
+        &actor,
+        Event::new("token.refresh")
+            .target("token", &token.id)
+            .organisations(orgs),
+    )?;
+    tx.commit().map_err(Error::from)?;
+    issue_pair(
+        conn,
+        env,
+        &token.user_id,
+        None,
+        token.audience,
+        source,
+        &token.family_id,
+        "refresh_token",
+    )
+}
+
+/// RFC 7009: revokes the token if it exists (a refresh token takes its family with it).
+/// Unknown tokens are not an error.
+pub fn revoke(conn: &mut Connection, env: &Env, secret: &str, source: &str) -> Result<(), Error> {
+    let hash = secrets::digest(secret);
+    let Some((token, stored)) = store::find_token_by_hash(conn, &hash)? else {
+        return Ok(());
+    };
+    if !secrets::equal(&stored, &hash) || token.kind == TokenKind::Session {
+        return Ok(());
+    }
+    let now = clock::format(env.clock.now());
+    let tx = db::write(conn)?;
+    match token.kind {
+        TokenKind::Refresh => store::revoke_family(&tx, &token.family_id, &now)?,
+        _ => {
+            store::revoke_token(&tx, &token.id, &now)?;
+            1
+        }
+    };
+    let actor = Actor {
+        id: Some(token.user_id.clone()),
+        credential_kind: Some("token".into()),
+        credential_id: Some(token.id.clone()),
+        source: Some(source.into()),
+        ..Actor::default()
+    };
+    let event = Event::new("token.revoke")
+        .target("token", &token.id)
+        .organisations(organisations(&tx, &token.user_id)?);
+    audit::record(&tx, env, &actor, event)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// What introspection says of an active token.
+pub struct Introspection {
+    pub token: Token,
+    pub email: String,
+    pub superadmin: bool,
+    pub memberships: Vec<Membership>,
+    pub modules: Vec<String>,
+}
+
+/// RFC 7662, for superadmins and users a superadmin marked `canIntrospect`.
+pub fn introspect(
+    conn: &Connection,
+    env: &Env,
+    caller: &Principal,
+    secret: &str,
+) -> Result<Option<Introspection>, Error> {
+    let allowed = caller.superadmin
+        || users::find_user(conn, &caller.user_id)?.is_some_and(|u| u.can_introspect);
+    if !allowed {
+        return Err(Error::Forbidden(
+            "introspection needs a superadmin or a user with canIntrospect".into(),
+        ));
+    }
+    let hash = secrets::digest(secret);
+    let Some((token, stored)) = store::find_token_by_hash(conn, &hash)? else {
+        return Ok(None);
+    };
+    if !secrets::equal(&stored, &hash) || token.kind == TokenKind::Session {
+        return Ok(None);
+    }
+    if live_user(conn, env, &token)?.is_none() {
+        return Ok(None);
+    }
+    let Some(record) = super::users::load_record(conn, &token.user_id)? else {
+        return Ok(None);
+    };
+    Ok(Some(Introspection {
+        email: record.user.email,
+        superadmin: record.user.superadmin,
+        memberships: record.memberships,
+        modules: record.modules,
+        token,
+    }))
+}
+
+/// The token's user id when the token is still good: not revoked, not expired, issued at the
+/// user's current credential epoch, its user active, and its API key (if any) still there.
+pub fn live_user(conn: &Connection, env: &Env, token: &Token) -> Result<Option<String>, Error> {
+    let now = env.clock.now();
+    if token.revoked_at.is_some() || clock::parse(&token.expires_at).is_none_or(|at| at <= now) {
+        return Ok(None);
+    }
+    if users::credential_epoch(conn, &token.user_id)? != Some(token.epoch) {
+        return Ok(None);
+    }
+    let active =
+        users::find_user(conn, &token.user_id)?.is_some_and(|u| u.status == UserStatus::Active);
+    let key_ok = match &token.api_key_id {
+        Some(id) => keys::find_key(conn, id)?.is_some_and(|k| {
+            k.expires_at
+                .as_deref()
+                .and_then(clock::parse)
+                .is_none_or(|at| at > now)
+        }),
+        None => true,
+    };
+    Ok((active && key_ok).then(|| token.user_id.clone()))
+}

@@ -62,7 +62,8 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
         cfg.app_data(web::Data::new(state))
             .app_data(web::PayloadConfig::new(limit))
             .app_data(crate::api::query_config())
-            .configure(crate::api::v1::configure);
+            .configure(crate::api::v1::configure)
+            .configure(crate::api::oauth::configure);
     }
 }
 

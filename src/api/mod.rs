@@ -4,6 +4,7 @@
 //! with its own shape takes `Result<Extractor, ApiError>` and renders the inner `Error` itself.
 
 pub mod csv;
+pub mod oauth;
 pub mod v1;
 
 use crate::app::AppState;

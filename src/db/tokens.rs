@@ -135,3 +135,8 @@ pub fn touch_token(
 pub fn delete_expired_tokens(conn: &Connection, now: &str) -> Result<usize, Error> {
     Ok(conn.execute("DELETE FROM tokens WHERE expires_at < ?1", [now])?)
 }
+
+pub fn find_token_by_id(conn: &Connection, id: &str) -> Result<Option<Token>, Error> {
+    let sql = format!("SELECT {COLUMNS} FROM tokens WHERE id = ?1");
+    Ok(conn.query_row(&sql, [id], token).optional()?)
+}

@@ -5,6 +5,7 @@ use crate::db::keys::{self as store, ApiKey};
 use crate::domain::access::Principal;
 use crate::domain::fields;
 use crate::error::Error;
+use crate::ops::audit::{self, Actor, Event};
 use crate::{clock, db, secrets};
 use rusqlite::Connection;
 
@@ -54,8 +55,21 @@ pub fn create_key(
     };
     let tx = db::write(conn)?;
     store::insert_key(&tx, &key, &secrets::digest(&secret))?;
+    audit::record(
+        &tx,
+        env,
+        &Actor::of(actor),
+        key_event("apikey.create", actor, &key),
+    )?;
     tx.commit()?;
     Ok(NewKey { key, secret })
+}
+
+fn key_event(action: &'static str, actor: &Principal, key: &ApiKey) -> Event {
+    Event::new(action)
+        .target("api_key", &key.id)
+        .organisations(audit::organisations_of(&actor.memberships))
+        .summary(serde_json::json!({"name": key.name, "expiresAt": key.expires_at}))
 }
 
 pub fn list_keys(conn: &Connection, actor: &Principal) -> Result<Vec<ApiKey>, Error> {
@@ -63,12 +77,23 @@ pub fn list_keys(conn: &Connection, actor: &Principal) -> Result<Vec<ApiKey>, Er
 }
 
 /// Revokes one of the caller's own keys; anyone else's is "not found".
-pub fn revoke_key(conn: &mut Connection, actor: &Principal, id: &str) -> Result<ApiKey, Error> {
+pub fn revoke_key(
+    conn: &mut Connection,
+    env: &Env,
+    actor: &Principal,
+    id: &str,
+) -> Result<ApiKey, Error> {
     let tx = db::write(conn)?;
     let key = store::find_key(&tx, id)?
         .filter(|k| k.user_id == actor.user_id)
         .ok_or_else(|| Error::not_found("API key"))?;
     store::delete_key(&tx, id)?;
+    audit::record(
+        &tx,
+        env,
+        &Actor::of(actor),
+        key_event("apikey.revoke", actor, &key),
+    )?;
     tx.commit()?;
     Ok(key)
 }

@@ -6,7 +6,9 @@ use crate::domain::access::Principal;
 use crate::domain::fields;
 use crate::domain::model::{Organisation, Plant, Scope, ScopeType, Site};
 use crate::error::Error;
+use crate::ops::audit::{self, Actor, Event};
 use rusqlite::Connection;
+use serde_json::json;
 
 /// Changes to a structure object; `None` leaves a field as it is, `Some(None)` clears it.
 #[derive(Debug, Default)]
@@ -35,6 +37,24 @@ fn require_manage(actor: &Principal, scope: &Scope, what: &str) -> Result<(), Er
         return Err(Error::Forbidden(format!("you may not change this {what}")));
     }
     Ok(())
+}
+
+/// Records a change to the structure in the audit trail, in the change's transaction.
+fn audit_change(
+    tx: &Connection,
+    env: &Env,
+    actor: &Principal,
+    action: &'static str,
+    kind: &'static str,
+    id: &str,
+    organisation_id: &str,
+    summary: serde_json::Value,
+) -> Result<(), Error> {
+    let event = Event::new(action)
+        .target(kind, id)
+        .organisations([organisation_id.to_string()])
+        .summary(summary);
+    audit::record(tx, env, &Actor::of(actor), event)
 }
 
 fn in_the_way(conn: &Connection, kind: ScopeType, id: &str) -> Result<(), Error> {
@@ -102,6 +122,16 @@ pub fn create_organisation(
     };
     let tx = db::write(conn)?;
     store::insert_organisation(&tx, &org)?;
+    audit_change(
+        &tx,
+        env,
+        actor,
+        "organisation.create",
+        "organisation",
+        &org.id,
+        &org.id,
+        json!({"name": org.name, "domain": org.domain}),
+    )?;
     tx.commit()?;
     Ok(org)
 }
@@ -124,12 +154,23 @@ pub fn update_organisation(
     }
     org.updated_at = env.clock.now_text();
     store::update_organisation(&tx, &org)?;
+    audit_change(
+        &tx,
+        env,
+        actor,
+        "organisation.update",
+        "organisation",
+        &org.id,
+        &org.id,
+        json!({"name": org.name, "domain": org.domain}),
+    )?;
     tx.commit()?;
     Ok(org)
 }
 
 pub fn delete_organisation(
     conn: &mut Connection,
+    env: &Env,
     actor: &Principal,
     id: &str,
 ) -> Result<Organisation, Error> {
@@ -138,6 +179,16 @@ pub fn delete_organisation(
     require_manage(actor, &Scope::organisation(id), "organisation")?;
     in_the_way(&tx, ScopeType::Organisation, id)?;
     store::delete_organisation(&tx, id)?;
+    audit_change(
+        &tx,
+        env,
+        actor,
+        "organisation.delete",
+        "organisation",
+        id,
+        id,
+        json!({"name": org.name}),
+    )?;
     tx.commit()?;
     Ok(org)
 }
@@ -189,6 +240,16 @@ pub fn create_site(
         ));
     }
     store::insert_site(&tx, &site)?;
+    audit_change(
+        &tx,
+        env,
+        actor,
+        "site.create",
+        "site",
+        &site.id,
+        &site.organisation_id,
+        json!({"name": site.name, "timezone": site.timezone}),
+    )?;
     tx.commit()?;
     Ok(site)
 }
@@ -211,16 +272,41 @@ pub fn update_site(
     }
     site.updated_at = env.clock.now_text();
     store::update_site(&tx, &site)?;
+    audit_change(
+        &tx,
+        env,
+        actor,
+        "site.update",
+        "site",
+        &site.id,
+        &site.organisation_id,
+        json!({"name": site.name, "timezone": site.timezone}),
+    )?;
     tx.commit()?;
     Ok(site)
 }
 
-pub fn delete_site(conn: &mut Connection, actor: &Principal, id: &str) -> Result<Site, Error> {
+pub fn delete_site(
+    conn: &mut Connection,
+    env: &Env,
+    actor: &Principal,
+    id: &str,
+) -> Result<Site, Error> {
     let tx = db::write(conn)?;
     let site = get_site(&tx, actor, id)?;
     require_manage(actor, &site.scope(), "site")?;
     in_the_way(&tx, ScopeType::Site, id)?;
     store::delete_site(&tx, id)?;
+    audit_change(
+        &tx,
+        env,
+        actor,
+        "site.delete",
+        "site",
+        id,
+        &site.organisation_id,
+        json!({"name": site.name}),
+    )?;
     tx.commit()?;
     Ok(site)
 }
@@ -271,6 +357,16 @@ pub fn create_plant(
         ));
     }
     store::insert_plant(&tx, &plant)?;
+    audit_change(
+        &tx,
+        env,
+        actor,
+        "plant.create",
+        "plant",
+        &plant.id,
+        &plant.organisation_id,
+        json!({"name": plant.name, "siteId": plant.site_id}),
+    )?;
     tx.commit()?;
     Ok(plant)
 }
@@ -290,16 +386,41 @@ pub fn update_plant(
     }
     plant.updated_at = env.clock.now_text();
     store::update_plant(&tx, &plant)?;
+    audit_change(
+        &tx,
+        env,
+        actor,
+        "plant.update",
+        "plant",
+        &plant.id,
+        &plant.organisation_id,
+        json!({"name": plant.name}),
+    )?;
     tx.commit()?;
     Ok(plant)
 }
 
-pub fn delete_plant(conn: &mut Connection, actor: &Principal, id: &str) -> Result<Plant, Error> {
+pub fn delete_plant(
+    conn: &mut Connection,
+    env: &Env,
+    actor: &Principal,
+    id: &str,
+) -> Result<Plant, Error> {
     let tx = db::write(conn)?;
     let plant = get_plant(&tx, actor, id)?;
     require_manage(actor, &plant.scope(), "plant")?;
     in_the_way(&tx, ScopeType::Plant, id)?;
     store::delete_plant(&tx, id)?;
+    audit_change(
+        &tx,
+        env,
+        actor,
+        "plant.delete",
+        "plant",
+        id,
+        &plant.organisation_id,
+        json!({"name": plant.name}),
+    )?;
     tx.commit()?;
     Ok(plant)
 }

@@ -11,6 +11,7 @@ use crate::ops::audit::{self, organisations_of, Actor, Event};
 use crate::ops::signin::{self, Via};
 use crate::ops::structure;
 use rusqlite::Connection;
+use serde_json::json;
 
 /// Where a membership is to be held, as the client names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -359,6 +360,17 @@ pub fn create_user(
         store::insert_membership(&tx, m, &now)?;
     }
     store::set_modules(&tx, &user.id, &modules)?;
+    let granted: Vec<_> = memberships
+        .iter()
+        .map(|m| json!({"scopeType": m.scope.kind().as_str(), "scopeId": m.scope.id(), "role": m.role.as_str()}))
+        .collect();
+    let summary = json!({"email": user.email, "superadmin": user.superadmin, "memberships": granted,
+        "modules": modules, "passwordGenerated": generated});
+    let event = Event::new("user.create")
+        .target("user", &user.id)
+        .organisations(organisations_of(&memberships))
+        .summary(summary);
+    audit::record(&tx, env, &Actor::of(actor), event)?;
     tx.commit()?;
     let record = UserRecord {
         user,
@@ -441,40 +453,7 @@ pub fn update_user(
         ));
     }
     let mut user = record.user.clone();
-    let mut email_key = user.email.to_lowercase();
-    if let Some(e) = changes.email {
-        let email = Email::parse("email", &e)?;
-        user.email = email.text;
-        email_key = email.key;
-    }
-    if let Some(v) = changes.first_name {
-        user.first_name = optional_field("firstName", v, |v| fields::name("firstName", v))?;
-    }
-    if let Some(v) = changes.last_name {
-        user.last_name = optional_field("lastName", v, |v| fields::name("lastName", v))?;
-    }
-    if let Some(v) = changes.mobile_number {
-        user.mobile_number = optional_field("mobileNumber", v, fields::mobile_number)?;
-    }
-    if let Some(v) = changes.country_code {
-        user.country_code = optional_field("countryCode", v, fields::country_code)?;
-    }
-    let email = Email::parse("email", &user.email)?;
-    match changes.display_name {
-        Some(v) => {
-            user.display_name =
-                optional_field("displayName", v, |v| fields::name("displayName", v))?
-                    .unwrap_or_else(|| {
-                        derive_display_name(&user.first_name, &user.last_name, &email)
-                    });
-        }
-        None if record.user.display_name
-            == derive_display_name(&record.user.first_name, &record.user.last_name, &email) =>
-        {
-            user.display_name = derive_display_name(&user.first_name, &user.last_name, &email);
-        }
-        None => {}
-    }
+    let email_key = apply_profile(&mut user, &changes)?;
     if let Some(s) = status {
         if s == UserStatus::Disabled && user.id == actor.user_id {
             return Err(Error::bad_request("you cannot disable yourself"));
@@ -506,11 +485,98 @@ pub fn update_user(
     if let Some(m) = &modules {
         store::set_modules(&tx, &user.id, m)?;
     }
+    let orgs = organisations_of(&record.memberships);
+    let summary = change_summary(&record.user, &user, modules.as_ref(), new_hash.is_some());
+    let event = Event::new("user.update")
+        .target("user", &user.id)
+        .organisations(orgs.clone())
+        .summary(summary);
+    audit::record(&tx, env, &Actor::of(actor), event)?;
+    if let Some(m) = &modules {
+        let event = Event::new("modules.update")
+            .target("user", &user.id)
+            .organisations(orgs)
+            .summary(json!({"modules": m}));
+        audit::record(&tx, env, &Actor::of(actor), event)?;
+    }
     tx.commit()?;
     if disabled || new_hash.is_some() {
         env.cache.forget(&user.id);
     }
     get_user(conn, actor, id)
+}
+
+/// Applies the profile fields of `changes` to `user`; returns the new email key.
+fn apply_profile(user: &mut User, changes: &UserChanges) -> Result<String, Error> {
+    let before = user.clone();
+    let mut email_key = user.email.to_lowercase();
+    if let Some(e) = &changes.email {
+        let email = Email::parse("email", e)?;
+        user.email = email.text;
+        email_key = email.key;
+    }
+    if let Some(v) = changes.first_name.clone() {
+        user.first_name = optional_field("firstName", v, |v| fields::name("firstName", v))?;
+    }
+    if let Some(v) = changes.last_name.clone() {
+        user.last_name = optional_field("lastName", v, |v| fields::name("lastName", v))?;
+    }
+    if let Some(v) = changes.mobile_number.clone() {
+        user.mobile_number = optional_field("mobileNumber", v, fields::mobile_number)?;
+    }
+    if let Some(v) = changes.country_code.clone() {
+        user.country_code = optional_field("countryCode", v, fields::country_code)?;
+    }
+    let email = Email::parse("email", &user.email)?;
+    let derived_before = derive_display_name(&before.first_name, &before.last_name, &email);
+    match changes.display_name.clone() {
+        Some(v) => {
+            user.display_name =
+                optional_field("displayName", v, |v| fields::name("displayName", v))?
+                    .unwrap_or_else(|| {
+                        derive_display_name(&user.first_name, &user.last_name, &email)
+                    });
+        }
+        // A name that was derived stays derived.
+        None if before.display_name == derived_before => {
+            user.display_name = derive_display_name(&user.first_name, &user.last_name, &email);
+        }
+        None => {}
+    }
+    Ok(email_key)
+}
+
+/// What an update changed, for the audit trail: field names, and the values of the flags.
+fn change_summary(
+    before: &User,
+    after: &User,
+    modules: Option<&Vec<String>>,
+    password_set: bool,
+) -> serde_json::Value {
+    let mut changed = Vec::new();
+    let pairs = [
+        ("email", before.email != after.email),
+        ("firstName", before.first_name != after.first_name),
+        ("lastName", before.last_name != after.last_name),
+        ("displayName", before.display_name != after.display_name),
+        ("mobileNumber", before.mobile_number != after.mobile_number),
+        ("countryCode", before.country_code != after.country_code),
+        ("status", before.status != after.status),
+        ("superadmin", before.superadmin != after.superadmin),
+        (
+            "canIntrospect",
+            before.can_introspect != after.can_introspect,
+        ),
+        ("modules", modules.is_some()),
+        ("password", password_set),
+    ];
+    for (name, differs) in pairs {
+        if differs {
+            changed.push(name);
+        }
+    }
+    json!({"changed": changed, "email": after.email, "status": after.status.as_str(),
+           "superadmin": after.superadmin, "canIntrospect": after.can_introspect, "modules": modules})
 }
 
 pub fn delete_user(
@@ -531,6 +597,11 @@ pub fn delete_user(
     }
     keep_a_superadmin(&tx, &record.user)?;
     store::delete_user(&tx, id)?;
+    let event = Event::new("user.delete")
+        .target("user", id)
+        .organisations(organisations_of(&record.memberships))
+        .summary(json!({"email": record.user.email}));
+    audit::record(&tx, env, &Actor::of(actor), event)?;
     tx.commit()?;
     env.cache.forget(id);
     Ok(as_seen_by(actor, record))
@@ -560,12 +631,27 @@ pub fn add_membership(
         role,
     };
     store::insert_membership(&tx, &membership, &env.clock.now_text())?;
+    audit::record(
+        &tx,
+        env,
+        &Actor::of(actor),
+        membership_event("membership.create", &membership),
+    )?;
     tx.commit()?;
     Ok(membership)
 }
 
+fn membership_event(action: &'static str, m: &Membership) -> Event {
+    Event::new(action)
+        .target("membership", &m.id)
+        .organisations([m.scope.organisation_id.clone()])
+        .summary(json!({"userId": m.user_id, "scopeType": m.scope.kind().as_str(), "scopeId": m.scope.id(),
+            "scopeName": m.scope_name, "role": m.role.as_str()}))
+}
+
 pub fn remove_membership(
     conn: &mut Connection,
+    env: &Env,
     actor: &Principal,
     user_id: &str,
     membership_id: &str,
@@ -582,6 +668,12 @@ pub fn remove_membership(
         )));
     }
     store::delete_membership(&tx, membership_id)?;
+    audit::record(
+        &tx,
+        env,
+        &Actor::of(actor),
+        membership_event("membership.delete", &membership),
+    )?;
     tx.commit()?;
     Ok(membership)
 }
@@ -638,4 +730,55 @@ pub fn change_own_password(
     tx.commit()?;
     env.cache.forget(&actor.user_id);
     Ok(())
+}
+
+/// An administrator sets a generated password that must be changed at next sign-in; every
+/// session and token of the user ends. The password is returned once.
+pub fn reset_password(
+    conn: &mut Connection,
+    env: &Env,
+    actor: &Principal,
+    id: &str,
+) -> Result<String, Error> {
+    let temporary = password::generate(env.config.security.password_min_length)?;
+    let hash = hash_password(&env.config, &temporary)?;
+    let tx = db::write(conn)?;
+    let record = visible(&tx, actor, id)?;
+    if !actor.can_manage_user(&record) {
+        return Err(Error::Forbidden(
+            "this user holds roles outside the scopes you administer".into(),
+        ));
+    }
+    store::set_password(&tx, id, &hash, true, &env.clock.now_text())?;
+    let event = Event::new("password.reset")
+        .target("user", id)
+        .organisations(organisations_of(&record.memberships));
+    audit::record(&tx, env, &Actor::of(actor), event)?;
+    tx.commit()?;
+    env.cache.forget(id);
+    Ok(temporary)
+}
+
+/// Lifts a lockout at once.
+pub fn unlock(
+    conn: &mut Connection,
+    env: &Env,
+    actor: &Principal,
+    id: &str,
+) -> Result<UserRecord, Error> {
+    let tx = db::write(conn)?;
+    let record = visible(&tx, actor, id)?;
+    if !actor.can_manage_user(&record) {
+        return Err(Error::Forbidden(
+            "this user holds roles outside the scopes you administer".into(),
+        ));
+    }
+    store::unlock_user(&tx, id)?;
+    let event = Event::new("account.unlock")
+        .target("user", id)
+        .organisations(organisations_of(&record.memberships))
+        .summary(json!({"wasLockedUntil": record.user.locked_until}));
+    audit::record(&tx, env, &Actor::of(actor), event)?;
+    tx.commit()?;
+    get_user(conn, actor, id)
 }

@@ -41,7 +41,7 @@ async fn list(state: web::Data<AppState>, Caller(p): Caller) -> Reply {
 
 async fn revoke(state: web::Data<AppState>, Caller(p): Caller, id: web::Path<String>) -> Reply {
     state
-        .run(move |conn, _| ops::revoke_key(conn, &p, &id))
+        .run(move |conn, env| ops::revoke_key(conn, env, &p, &id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

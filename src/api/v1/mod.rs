@@ -1,5 +1,7 @@
 //! The native JSON API under `/api/v1`, and `/health`.
 
+mod audit;
+mod auth;
 mod keys;
 mod structure;
 mod users;
@@ -16,6 +18,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/api/v1")
             // Everything here may carry personal data or credentials: never cache it.
             .wrap(DefaultHeaders::new().add(("Cache-Control", "no-store")))
+            .configure(auth::configure)
+            .configure(audit::configure)
             .configure(structure::configure)
             .configure(users::configure)
             .configure(keys::configure)

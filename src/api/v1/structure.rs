@@ -153,7 +153,7 @@ async fn delete_organisation(
     id: web::Path<String>,
 ) -> Reply {
     state
-        .run(move |conn, _| ops::delete_organisation(conn, &p, &id))
+        .run(move |conn, env| ops::delete_organisation(conn, env, &p, &id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -213,7 +213,7 @@ async fn delete_site(
     id: web::Path<String>,
 ) -> Reply {
     state
-        .run(move |conn, _| ops::delete_site(conn, &p, &id))
+        .run(move |conn, env| ops::delete_site(conn, env, &p, &id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -270,7 +270,7 @@ async fn delete_plant(
     id: web::Path<String>,
 ) -> Reply {
     state
-        .run(move |conn, _| ops::delete_plant(conn, &p, &id))
+        .run(move |conn, env| ops::delete_plant(conn, env, &p, &id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

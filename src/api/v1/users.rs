@@ -24,6 +24,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::patch().to(update))
             .route(web::delete().to(delete)),
     )
+    .service(web::resource("/users/{id}/reset-password").route(web::post().to(reset_password)))
+    .service(web::resource("/users/{id}/unlock").route(web::post().to(unlock)))
     .service(web::resource("/users/{id}/memberships").route(web::post().to(add_membership)))
     .service(
         web::resource("/users/{id}/memberships/{membership}")
@@ -260,7 +262,7 @@ async fn remove_membership(
 ) -> Reply {
     let (user, membership) = path.into_inner();
     state
-        .run(move |conn, _| ops::remove_membership(conn, &p, &user, &membership))
+        .run(move |conn, env| ops::remove_membership(conn, env, &p, &user, &membership))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -330,4 +332,28 @@ async fn export(state: web::Data<AppState>, Caller(p): Caller, q: web::Query<Lis
         .content_type("text/csv; charset=utf-8")
         .insert_header(("Content-Disposition", "attachment; filename=\"users.csv\""))
         .body(text))
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Reset {
+    temporary_password: String,
+}
+
+async fn reset_password(
+    state: web::Data<AppState>,
+    Caller(p): Caller,
+    id: web::Path<String>,
+) -> Reply {
+    let temporary_password = state
+        .run(move |conn, env| ops::reset_password(conn, env, &p, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(Reset { temporary_password }))
+}
+
+async fn unlock(state: web::Data<AppState>, Caller(p): Caller, id: web::Path<String>) -> Reply {
+    let record = state
+        .run(move |conn, env| ops::unlock(conn, env, &p, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(UserOut::from(record)))
 }

@@ -1,0 +1,302 @@
+//! OAuth2 endpoints: `/oauth/token` (RFC 6749), `/oauth/revoke` (RFC 7009) and
+//! `/oauth/introspect` (RFC 7662). Bodies may be form-encoded or JSON.
+
+use super::{ApiError, Caller};
+use crate::app::AppState;
+use crate::auth;
+use crate::error::Error;
+use crate::ops::tokens::{self as ops, GrantError, GrantRequest};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/oauth")
+            .route("/token", web::post().to(token))
+            .route("/revoke", web::post().to(revoke))
+            .route("/introspect", web::post().to(introspect)),
+    );
+}
+
+/// Every field any grant may carry; unknown ones (scope, token_type_hint, ...) are ignored as
+/// RFC 6749 asks.
+#[derive(Deserialize, Default)]
+struct TokenBody {
+    grant_type: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+    refresh_token: Option<String>,
+    audience: Option<String>,
+    token: Option<String>,
+}
+
+#[derive(Serialize)]
+struct OAuthError {
+    error: &'static str,
+    error_description: String,
+}
+
+fn no_store(status: StatusCode) -> actix_web::HttpResponseBuilder {
+    let mut response = HttpResponse::build(status);
+    response
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"));
+    response
+}
+
+fn oauth_error(
+    status: StatusCode,
+    error: &'static str,
+    description: impl Into<String>,
+) -> HttpResponse {
+    no_store(status).json(OAuthError {
+        error,
+        error_description: description.into(),
+    })
+}
+
+/// Parses a form-encoded or JSON body.
+fn parse_body(req: &HttpRequest, bytes: &[u8]) -> Result<TokenBody, HttpResponse> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let parsed = if content_type.starts_with("application/json") {
+        serde_json::from_slice(bytes).map_err(|e| e.to_string())
+    } else if content_type.starts_with("application/x-www-form-urlencoded") {
+        serde_urlencoded::from_bytes(bytes).map_err(|e| e.to_string())
+    } else {
+        return Err(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "send application/x-www-form-urlencoded or application/json",
+        ));
+    };
+    parsed.map_err(|e| {
+        oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            format!("the body does not parse: {e}"),
+        )
+    })
+}
+
+/// Client credentials sent as HTTP Basic (RFC 6749 section 2.3.1), when present.
+fn basic_client(req: &HttpRequest) -> Option<(String, String)> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, rest) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(rest.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    let unescape = |s: &str| {
+        serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("v={s}"))
+            .ok()?
+            .pop()
+            .map(|(_, v)| v)
+    };
+    Some((unescape(id)?, unescape(secret)?))
+}
+
+#[derive(Serialize)]
+struct TokenResponse {
+    access_token: String,
+    token_type: &'static str,
+    expires_in: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
+}
+
+async fn token(state: web::Data<AppState>, req: HttpRequest, bytes: web::Bytes) -> HttpResponse {
+    let body = match parse_body(&req, &bytes) {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let (client_id, client_secret) = match basic_client(&req) {
+        Some((id, secret)) => (Some(id), Some(secret)),
+        None => (body.client_id, body.client_secret),
+    };
+    let request = GrantRequest {
+        grant_type: body.grant_type,
+        client_id,
+        client_secret,
+        username: body.username,
+        password: body.password,
+        refresh_token: body.refresh_token,
+        audience: body.audience,
+    };
+    let source = auth::client_address(&req, &state.env.config.lockout.trusted_proxies);
+    let outcome = state
+        .run(move |conn, env| Ok(ops::grant(conn, env, request, &source)))
+        .await
+        .unwrap_or_else(|e| Err(GrantError::Internal(e)));
+    match outcome {
+        Ok(granted) => no_store(StatusCode::OK).json(TokenResponse {
+            access_token: granted.access_token,
+            token_type: "Bearer",
+            expires_in: granted.expires_in,
+            refresh_token: granted.refresh_token,
+        }),
+        Err(GrantError::InvalidRequest(m)) => {
+            oauth_error(StatusCode::BAD_REQUEST, "invalid_request", m)
+        }
+        Err(GrantError::InvalidClient) => {
+            let mut response = oauth_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "the client id or secret is wrong",
+            );
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Basic realm=\"gatehouse\""),
+            );
+            response
+        }
+        Err(GrantError::InvalidGrant(m)) => {
+            oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", m)
+        }
+        Err(GrantError::UnsupportedGrantType(m)) => {
+            oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", m)
+        }
+        Err(GrantError::Throttled(wait)) => {
+            let mut response = oauth_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "slow_down",
+                format!("too many failures; retry in {wait} seconds"),
+            );
+            if let Ok(value) = header::HeaderValue::from_str(&wait.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
+        }
+        Err(GrantError::Internal(e)) => {
+            e.logged();
+            oauth_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                "internal error; the server log has the details",
+            )
+        }
+    }
+}
+
+async fn revoke(state: web::Data<AppState>, req: HttpRequest, bytes: web::Bytes) -> HttpResponse {
+    let body = match parse_body(&req, &bytes) {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let Some(token) = body.token.filter(|t| !t.is_empty()) else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "token is required",
+        );
+    };
+    let source = auth::client_address(&req, &state.env.config.lockout.trusted_proxies);
+    match state
+        .run(move |conn, env| ops::revoke(conn, env, &token, &source))
+        .await
+    {
+        Ok(()) => no_store(StatusCode::OK).finish(),
+        Err(_) => oauth_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            "internal error; the server log has the details",
+        ),
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ScopeClaim {
+    scope_type: &'static str,
+    scope_id: String,
+    organisation_id: String,
+    site_id: Option<String>,
+    plant_id: Option<String>,
+    role: &'static str,
+}
+
+#[derive(Serialize)]
+struct ActiveToken {
+    active: bool,
+    sub: String,
+    email: String,
+    exp: i64,
+    iat: i64,
+    token_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    aud: Option<String>,
+    superadmin: bool,
+    memberships: Vec<ScopeClaim>,
+    modules: Vec<String>,
+}
+
+fn epoch_seconds(text: &str) -> i64 {
+    crate::clock::parse(text)
+        .map(|t| t.unix_timestamp())
+        .unwrap_or(0)
+}
+
+async fn introspect(
+    state: web::Data<AppState>,
+    Caller(caller): Caller,
+    req: HttpRequest,
+    bytes: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let body = match parse_body(&req, &bytes) {
+        Ok(body) => body,
+        Err(response) => return Ok(response),
+    };
+    let token = body
+        .token
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| Error::invalid("token", "is required"))?;
+    let found = state
+        .run(move |conn, env| ops::introspect(conn, env, &caller, &token))
+        .await?;
+    let Some(found) = found else {
+        return Ok(no_store(StatusCode::OK).json(serde_json::json!({"active": false})));
+    };
+    let memberships = found
+        .memberships
+        .iter()
+        .map(|m| ScopeClaim {
+            scope_type: m.scope.kind().as_str(),
+            scope_id: m.scope.id().to_string(),
+            organisation_id: m.scope.organisation_id.clone(),
+            site_id: m.scope.site_id.clone(),
+            plant_id: m.scope.plant_id.clone(),
+            role: m.role.as_str(),
+        })
+        .collect();
+    Ok(no_store(StatusCode::OK).json(ActiveToken {
+        active: true,
+        sub: found.token.user_id.clone(),
+        email: found.email,
+        exp: epoch_seconds(&found.token.expires_at),
+        iat: epoch_seconds(&found.token.created_at),
+        token_type: if found.token.kind == crate::db::tokens::TokenKind::Refresh {
+            "refresh_token"
+        } else {
+            "Bearer"
+        },
+        client_id: found.token.api_key_id.clone(),
+        aud: found.token.audience.clone(),
+        superadmin: found.superadmin,
+        memberships,
+        modules: found.modules,
+    }))
+}

@@ -1,0 +1,121 @@
+//! `/api/v1/audit`: the audit trail, as JSON pages or CSV.
+
+use crate::api::{csv, ApiError, Caller};
+use crate::app::AppState;
+use crate::db::audit::AuditRow;
+use crate::ops::audit::{self as ops, AuditFilter};
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/audit", web::get().to(list))
+        .route("/audit/export.csv", web::get().to(export));
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Query {
+    actor: Option<String>,
+    target: Option<String>,
+    action: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+    limit: Option<usize>,
+    cursor: Option<String>,
+}
+
+impl From<Query> for AuditFilter {
+    fn from(q: Query) -> AuditFilter {
+        AuditFilter {
+            actor: q.actor,
+            target: q.target,
+            action: q.action,
+            since: q.since,
+            until: q.until,
+            cursor: q.cursor,
+            limit: q.limit,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Page {
+    items: Vec<AuditRow>,
+    next_cursor: Option<String>,
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    Caller(p): Caller,
+    q: web::Query<Query>,
+) -> Result<HttpResponse, ApiError> {
+    let filter = AuditFilter::from(q.into_inner());
+    let page = state
+        .run(move |conn, _| ops::list(conn, &p, filter))
+        .await?;
+    Ok(HttpResponse::Ok().json(Page {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+const HEADER: [&str; 13] = [
+    "seq",
+    "at",
+    "actorId",
+    "actorEmail",
+    "credentialKind",
+    "credentialId",
+    "source",
+    "action",
+    "targetType",
+    "targetId",
+    "outcome",
+    "summary",
+    "hash",
+];
+
+fn row(r: &AuditRow) -> String {
+    csv::row(&[
+        r.seq.to_string(),
+        r.at.clone(),
+        r.actor_id.clone().unwrap_or_default(),
+        r.actor_email.clone().unwrap_or_default(),
+        r.credential_kind.clone().unwrap_or_default(),
+        r.credential_id.clone().unwrap_or_default(),
+        r.source.clone().unwrap_or_default(),
+        r.action.clone(),
+        r.target_type.clone().unwrap_or_default(),
+        r.target_id.clone().unwrap_or_default(),
+        r.outcome.clone(),
+        r.summary.to_string(),
+        r.hash.clone(),
+    ])
+}
+
+async fn export(
+    state: web::Data<AppState>,
+    Caller(p): Caller,
+    q: web::Query<Query>,
+) -> Result<HttpResponse, ApiError> {
+    let mut filter = AuditFilter::from(q.into_inner());
+    let text = state
+        .run(move |conn, _| {
+            let mut out = csv::row(&HEADER);
+            filter.limit = Some(1000);
+            loop {
+                let page = ops::list(conn, &p, filter.clone())?;
+                page.items.iter().for_each(|r| out.push_str(&row(r)));
+                match page.next_cursor {
+                    Some(next) => filter.cursor = Some(next),
+                    None => return Ok(out),
+                }
+            }
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(("Content-Disposition", "attachment; filename=\"audit.csv\""))
+        .body(text))
+}

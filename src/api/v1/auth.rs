@@ -1,0 +1,98 @@
+//! `/api/v1/auth`: browser sign-in with a session cookie, sign-out, and the current session.
+
+use super::wire::UserOut;
+use crate::api::{ApiError, Body, PendingCaller};
+use crate::app::AppState;
+use crate::auth::{self, session_cookie_name};
+use crate::domain::access::Credential;
+use crate::error::Error;
+use crate::ops::{sessions, users};
+use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/auth/login", web::post().to(login))
+        .route("/auth/logout", web::post().to(logout))
+        .route("/auth/session", web::get().to(session));
+}
+
+type Reply = Result<HttpResponse, ApiError>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Login {
+    email: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionOut {
+    csrf_token: String,
+    expires_at: String,
+    idle_timeout_seconds: u64,
+    user: UserOut,
+}
+
+fn cookie(state: &AppState, value: String, max_age_seconds: i64) -> Cookie<'static> {
+    let tls = state.env.config.tls.enabled();
+    Cookie::build(session_cookie_name(tls), value)
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .path("/")
+        .secure(tls)
+        .max_age(CookieDuration::seconds(max_age_seconds))
+        .finish()
+}
+
+async fn login(state: web::Data<AppState>, req: HttpRequest, Body(b): Body<Login>) -> Reply {
+    let source = auth::client_address(&req, &state.env.config.lockout.trusted_proxies);
+    let (new, record) = state
+        .run(move |conn, env| {
+            let new = sessions::login(conn, env, &b.email, &b.password, &source)?;
+            let record =
+                users::load_record(conn, &new.session.user_id)?.ok_or(Error::Unauthenticated)?;
+            Ok((new, record))
+        })
+        .await?;
+    let max_age = state.env.config.sessions.absolute_timeout.0.as_secs() as i64;
+    Ok(HttpResponse::Ok()
+        .cookie(cookie(&state, new.secret, max_age))
+        .json(SessionOut {
+            csrf_token: new.session.csrf_token.unwrap_or_default(),
+            expires_at: new.session.expires_at,
+            idle_timeout_seconds: state.env.config.sessions.idle_timeout.0.as_secs(),
+            user: UserOut::from(record),
+        }))
+}
+
+async fn logout(state: web::Data<AppState>, PendingCaller(p): PendingCaller) -> Reply {
+    state
+        .run(move |conn, env| sessions::logout(conn, env, &p))
+        .await?;
+    Ok(HttpResponse::NoContent()
+        .cookie(cookie(&state, String::new(), 0))
+        .finish())
+}
+
+async fn session(state: web::Data<AppState>, PendingCaller(p): PendingCaller) -> Reply {
+    let Credential::Session(id) = p.credential.clone() else {
+        return Err(
+            Error::bad_request("this request is not signed in with a browser session").into(),
+        );
+    };
+    let (session, record) = state
+        .run(move |conn, _| {
+            let session =
+                crate::db::tokens::find_token_by_id(conn, &id)?.ok_or(Error::Unauthenticated)?;
+            Ok((session, users::me(conn, &p)?))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(SessionOut {
+        csrf_token: session.csrf_token.unwrap_or_default(),
+        expires_at: session.expires_at,
+        idle_timeout_seconds: state.env.config.sessions.idle_timeout.0.as_secs(),
+        user: UserOut::from(record),
+    }))
+}

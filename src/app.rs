@@ -75,18 +75,75 @@ pub fn security_headers() -> DefaultHeaders {
         .add(("X-Frame-Options", "DENY"))
 }
 
-/// Serves on `listener` until stopped.
+/// Serves on `listener` until stopped: HTTPS when `[tls]` is configured, else plain HTTP.
 pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
-    let workers = state.env.config.server.workers;
-    let mut server = HttpServer::new(move || {
+    let config = state.env.config.clone();
+    let tls = match config.tls.enabled() {
+        true => Some(tls_config(&config).map_err(std::io::Error::other)?),
+        false => None,
+    };
+    start_housekeeping(state.clone());
+    let hsts = tls.is_some();
+    let server = HttpServer::new(move || {
+        let mut headers = security_headers();
+        if hsts {
+            headers = headers.add((
+                "Strict-Transport-Security",
+                "max-age=31536000; includeSubDomains",
+            ));
+        }
         App::new()
-            .wrap(security_headers())
+            .wrap(headers)
             .wrap_fn(crate::logging::log_request)
             .configure(configure(state.clone()))
-    })
-    .listen(listener)?;
-    if workers > 0 {
-        server = server.workers(workers);
+    });
+    let server = if config.server.workers > 0 {
+        server.workers(config.server.workers)
+    } else {
+        server
+    };
+    match tls {
+        Some(tls) => server.listen_rustls_0_23(listener, tls)?.run().await,
+        None => server.listen(listener)?.run().await,
     }
-    server.run().await
+}
+
+/// Reads the PEM certificate chain and key named in `[tls]`.
+fn tls_config(config: &Config) -> Result<rustls::ServerConfig, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let (Some(cert_file), Some(key_file)) = (&config.tls.cert_file, &config.tls.key_file) else {
+        return Err("tls: set both cert_file and key_file".into());
+    };
+    let certs = CertificateDer::pem_file_iter(cert_file)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| format!("tls.cert_file {}: {e}", cert_file.display()))?;
+    let key = PrivateKeyDer::from_pem_file(key_file)
+        .map_err(|e| format!("tls.key_file {}: {e}", key_file.display()))?;
+    rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .and_then(|b| b.with_no_client_auth().with_single_cert(certs, key))
+    .map_err(|e| format!("tls: {e}"))
+}
+
+/// Once at start and then daily: prune the audit trail to its retention and drop expired
+/// tokens. Failures are logged and retried the next day.
+fn start_housekeeping(state: AppState) {
+    std::thread::spawn(move || loop {
+        let result = state.pool.get().map_err(Error::from).and_then(|mut conn| {
+            let removed = crate::ops::audit::prune(&mut conn, &state.env)?;
+            let expired = db::tokens::delete_expired_tokens(&conn, &state.env.clock.now_text())?;
+            Ok((removed, expired))
+        });
+        match result {
+            Ok((removed, expired)) if removed + expired as i64 > 0 => {
+                log::info!("housekeeping: {removed} audit rows past retention and {expired} expired tokens removed")
+            }
+            Ok(_) => {}
+            Err(e) => log::error!("housekeeping failed: {e}"),
+        }
+        std::thread::sleep(std::time::Duration::from_secs(24 * 3600));
+    });
 }

@@ -33,6 +33,19 @@ pub enum Command {
     Check,
     /// Copy the database to PATH with SQLite's online backup (safe while serving).
     Backup { path: PathBuf },
+    /// Work with the audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain; name the first row that was changed, removed or reordered.
+    Verify,
+    /// Remove rows older than [audit] retention now (serve also does this daily).
+    Prune,
 }
 
 /// Runs the command line; the error is one line for the operator.
@@ -49,6 +62,12 @@ pub fn main() -> Result<(), String> {
         Command::Init => init(config).map(|_| ()),
         Command::Check => check(&config.database.path),
         Command::Backup { path } => backup(&config.database.path, &path),
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => verify_audit(&config.database.path),
+        Command::Audit {
+            command: AuditCommand::Prune,
+        } => prune_audit(config),
     }
 }
 
@@ -121,5 +140,27 @@ fn backup(path: &Path, target: &Path) -> Result<(), String> {
         .map_err(|e| format!("backup of {} to {}: {e}", path.display(), target.display()))?;
     check(target)?;
     println!("backup written to {}", target.display());
+    Ok(())
+}
+
+fn verify_audit(path: &Path) -> Result<(), String> {
+    let conn = open_existing(path)?;
+    let rows =
+        db::audit::verify(&conn).map_err(|problem| format!("{}: {problem}", path.display()))?;
+    println!("{}: audit trail intact ({rows} rows)", path.display());
+    Ok(())
+}
+
+fn prune_audit(config: Config) -> Result<(), String> {
+    let path = config.database.path.display().to_string();
+    let state =
+        AppState::open(config, Clock::default()).map_err(|e| format!("database {path}: {e}"))?;
+    let mut conn = state
+        .pool
+        .get()
+        .map_err(|e| format!("database {path}: {e}"))?;
+    let removed =
+        crate::ops::audit::prune(&mut conn, &state.env).map_err(|e| format!("audit prune: {e}"))?;
+    println!("{path}: {removed} audit rows removed");
     Ok(())
 }

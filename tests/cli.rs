@@ -253,8 +253,31 @@ fn the_request_log_has_method_path_status_and_duration_and_no_secret() {
         Some((ADMIN_EMAIL, ADMIN_PASSWORD)),
         Some(&body),
     );
+    let login = format!(r#"{{"email":"{ADMIN_EMAIL}","password":"{ADMIN_PASSWORD}"}}"#);
+    let (status, session) = http(
+        &server.address,
+        "POST",
+        "/api/v1/auth/login",
+        None,
+        Some(&login),
+    );
+    assert_eq!(status, 200);
+    let csrf = serde_json::from_str::<serde_json::Value>(&session).unwrap()["csrfToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let grant = format!(
+        r#"{{"grant_type":"password","username":"{ADMIN_EMAIL}","password":"{ADMIN_PASSWORD}"}}"#
+    );
+    let (status, token) = http(&server.address, "POST", "/oauth/token", None, Some(&grant));
+    assert_eq!(status, 200);
+    let token: serde_json::Value = serde_json::from_str(&token).unwrap();
     std::thread::sleep(std::time::Duration::from_millis(200));
     let log = server.log_text();
+    assert!(!log.contains(&csrf));
+    assert!(!log.contains(token["access_token"].as_str().unwrap()));
+    assert!(!log.contains(token["refresh_token"].as_str().unwrap()));
+    assert!(!log.contains("gatehouse_session="));
     let line = log
         .lines()
         .find(|l| l.contains("GET /api/v1/users/me"))
@@ -263,4 +286,111 @@ fn the_request_log_has_method_path_status_and_duration_and_no_secret() {
     assert!(!log.contains(ADMIN_PASSWORD));
     assert!(!log.contains("a secret pass phrase here"));
     assert!(!log.contains("Basic "));
+}
+
+/// Runs a command, or None when the tool is not installed on this machine.
+fn tool(program: &str, args: &[&str]) -> Option<std::process::Output> {
+    std::process::Command::new(program).args(args).output().ok()
+}
+
+#[test]
+fn with_a_certificate_gatehouse_serves_https_with_hsts_and_secure_cookies() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert = dir.path().join("cert.pem");
+    let key = dir.path().join("key.pem");
+    let made = tool(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            key.to_str().unwrap(),
+            "-out",
+            cert.to_str().unwrap(),
+        ],
+    );
+    if made.as_ref().is_none_or(|o| !o.status.success()) || tool("curl", &["--version"]).is_none() {
+        eprintln!("SKIPPED: openssl and curl are needed to test HTTPS and are not installed here");
+        return;
+    }
+    let config = write_config(dir.path());
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!(
+        "[tls]\ncert_file = \"{}\"\nkey_file = \"{}\"\n",
+        cert.display(),
+        key.display()
+    ));
+    std::fs::write(&config, text).unwrap();
+    let server = Server::start(&config);
+    let url = format!("https://{}/api/v1/auth/login", server.address);
+    let body = format!(r#"{{"email":"{ADMIN_EMAIL}","password":"{ADMIN_PASSWORD}"}}"#);
+    let out = tool(
+        "curl",
+        &[
+            "-sk",
+            "-i",
+            "-H",
+            "Content-Type: application/json",
+            "-d",
+            &body,
+            &url,
+        ],
+    )
+    .unwrap();
+    let response = String::from_utf8_lossy(&out.stdout).to_lowercase();
+    assert!(
+        response.starts_with("http/1.1 200") || response.starts_with("http/2 200"),
+        "{response}"
+    );
+    assert!(
+        response.contains("strict-transport-security: max-age="),
+        "{response}"
+    );
+    let cookie = response
+        .lines()
+        .find(|l| l.starts_with("set-cookie:"))
+        .expect("a cookie");
+    assert!(
+        cookie.contains("__host-gatehouse_session=") && cookie.contains("secure"),
+        "{cookie}"
+    );
+    // Plain HTTP on the TLS port is not served.
+    let plain = tool(
+        "curl",
+        &[
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            &format!("http://{}/health", server.address),
+        ],
+    )
+    .unwrap();
+    assert_ne!(String::from_utf8_lossy(&plain.stdout), "200");
+}
+
+#[test]
+fn a_missing_certificate_stops_the_server_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path());
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(
+        "[tls]\ncert_file = \"/nonexistent/cert.pem\"\nkey_file = \"/nonexistent/key.pem\"\n",
+    );
+    std::fs::write(&config, text).unwrap();
+    let out = run(&config, &["serve"], &[]);
+    assert!(!out.status.success());
+    let message = stderr(&out);
+    assert!(
+        message.contains("tls.cert_file") && !message.contains("panicked"),
+        "{message}"
+    );
 }

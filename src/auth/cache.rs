@@ -74,6 +74,13 @@ impl CredentialCache {
         }
     }
 
+    /// Drops every entry (for tests that must see bcrypt run again).
+    pub fn forget_all(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
+    }
+
     /// Drops every entry of this user (password change, disable, delete).
     pub fn forget(&self, user_id: &str) {
         if let Ok(mut entries) = self.entries.lock() {

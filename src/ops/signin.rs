@@ -106,6 +106,10 @@ pub fn password(
         (&stored, env.cache.lookup(&email_key, password), locked)
     {
         if stored.active && stored.user_id == user_id && stored.epoch == epoch {
+            if stored.failed_logins > 0 {
+                // A success resets the count of failures in a row, remembered or not.
+                store::record_login(conn, &user_id, &clock::format(now))?;
+            }
             return Ok(user_id);
         }
     }

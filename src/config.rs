@@ -22,6 +22,29 @@ pub struct Config {
     pub lockout: Lockout,
     pub audit: Audit,
     pub tls: Tls,
+    pub dialects: Dialects,
+}
+
+/// The seed platforms' user APIs; a switched-off one answers 404.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Dialects {
+    /// 4PointX: `/_config/users/` with HTTP Basic.
+    pub fourpointx: bool,
+    /// Busroot: `/api/admin/user` with X-API-KEY.
+    pub busroot: bool,
+    /// Hoxton AI's organisation/site API: `/users` with Bearer tokens.
+    pub hoxton: bool,
+}
+
+impl Default for Dialects {
+    fn default() -> Self {
+        Dialects {
+            fourpointx: true,
+            busroot: true,
+            hoxton: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -269,9 +292,9 @@ impl fmt::Display for ConfigError {
 
 /// Variables that configure the first start rather than the server.
 const BOOTSTRAP_VARIABLES: [&str; 2] = ["GATEHOUSE_ADMIN_EMAIL", "GATEHOUSE_ADMIN_PASSWORD"];
-const SECTIONS: [&str; 10] = [
+const SECTIONS: [&str; 11] = [
     "server", "database", "security", "modules", "log", "tokens", "sessions", "lockout", "audit",
-    "tls",
+    "tls", "dialects",
 ];
 
 impl Config {

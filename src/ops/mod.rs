@@ -1,9 +1,11 @@
 //! The operations every API calls: authorize, validate, run one transaction, return typed results.
 //! Nothing here knows about HTTP or any wire format.
 
+pub mod accounts;
 pub mod audit;
 pub mod bootstrap;
 pub mod keys;
+pub mod memberships;
 pub mod sessions;
 pub mod signin;
 pub mod structure;

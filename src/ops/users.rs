@@ -1,14 +1,14 @@
-//! Users: read, list, create, change, delete, and their memberships and modules.
+//! Users: read, list, create, change (profile, status, flags, modules) and delete.
 
 use super::{hash_password, new_id, Env};
 use crate::db::{self, users as store};
-use crate::domain::access::{Credential, Principal};
+use crate::domain::access::Principal;
 use crate::domain::fields::{self, Email};
 use crate::domain::model::{Membership, Role, Scope, ScopeType, User, UserRecord, UserStatus};
 use crate::domain::password;
 use crate::error::Error;
 use crate::ops::audit::{self, organisations_of, Actor, Event};
-use crate::ops::signin::{self, Via};
+use crate::ops::memberships::Selection;
 use crate::ops::structure;
 use rusqlite::Connection;
 use serde_json::json;
@@ -188,13 +188,13 @@ fn load_records(conn: &Connection, users: Vec<User>) -> Result<Vec<UserRecord>, 
 }
 
 /// Keeps only the memberships the caller may see.
-fn as_seen_by(actor: &Principal, mut record: UserRecord) -> UserRecord {
+pub(crate) fn as_seen_by(actor: &Principal, mut record: UserRecord) -> UserRecord {
     record.memberships.retain(|m| actor.can_see_membership(m));
     record
 }
 
 /// The user, if the caller can see them (404 otherwise, as if absent). Unfiltered.
-fn visible(conn: &Connection, actor: &Principal, id: &str) -> Result<UserRecord, Error> {
+pub(crate) fn visible(conn: &Connection, actor: &Principal, id: &str) -> Result<UserRecord, Error> {
     load_record(conn, id)?
         .filter(|r| actor.can_see_user(r))
         .ok_or_else(|| Error::not_found("user"))
@@ -403,6 +403,40 @@ pub fn update_user(
     id: &str,
     changes: UserChanges,
 ) -> Result<UserRecord, Error> {
+    save_user(conn, env, actor, id, changes, None)
+}
+
+/// Memberships to set along with a change: the selected ones become exactly `wanted`.
+pub struct MembershipPlan {
+    pub selection: Selection,
+    pub wanted: Vec<NewMembership>,
+}
+
+impl UserChanges {
+    fn touches_user(&self) -> bool {
+        self.email.is_some()
+            || self.first_name.is_some()
+            || self.last_name.is_some()
+            || self.display_name.is_some()
+            || self.mobile_number.is_some()
+            || self.country_code.is_some()
+            || self.status.is_some()
+            || self.superadmin.is_some()
+            || self.can_introspect.is_some()
+            || self.modules.is_some()
+            || self.password.is_some()
+    }
+}
+
+/// Changes a user and, optionally, their memberships, in one transaction.
+pub fn save_user(
+    conn: &mut Connection,
+    env: &Env,
+    actor: &Principal,
+    id: &str,
+    changes: UserChanges,
+    plan: Option<MembershipPlan>,
+) -> Result<UserRecord, Error> {
     let modules = changes
         .modules
         .as_deref()
@@ -415,7 +449,7 @@ pub fn update_user(
         .transpose()?;
     let new_hash = match &changes.password {
         Some(p) => {
-            // The policy needs the email; take it from the change or, failing that, from the store.
+            // The policy needs the email: the new one, or the stored one.
             let email_text = match &changes.email {
                 Some(e) => e.clone(),
                 None => load_record(conn, id)?
@@ -433,9 +467,44 @@ pub fn update_user(
         }
         None => None,
     };
-
     let tx = db::write(conn)?;
     let record = visible(&tx, actor, id)?;
+    let mut ended_credentials = false;
+    if changes.touches_user() {
+        let prepared = Prepared {
+            modules,
+            status,
+            new_hash,
+        };
+        ended_credentials = apply_changes(&tx, env, actor, &record, changes, prepared)?;
+    }
+    if let Some(plan) = plan {
+        super::memberships::replace_in(&tx, env, actor, &record, &plan.selection, &plan.wanted)?;
+    }
+    tx.commit()?;
+    if ended_credentials {
+        env.cache.forget(id);
+    }
+    get_user(conn, actor, id)
+}
+
+/// The parts of a change that were checked before the transaction began.
+struct Prepared {
+    modules: Option<Vec<String>>,
+    status: Option<UserStatus>,
+    new_hash: Option<String>,
+}
+
+/// Applies profile, status, flag, module and password changes; returns whether the user's
+/// credentials ended (disabled, or a new password).
+fn apply_changes(
+    tx: &Connection,
+    env: &Env,
+    actor: &Principal,
+    record: &UserRecord,
+    changes: UserChanges,
+    prepared: Prepared,
+) -> Result<bool, Error> {
     let flags_change = changes
         .superadmin
         .is_some_and(|s| s != record.user.superadmin)
@@ -447,25 +516,25 @@ pub fn update_user(
             "only a superadmin changes superadmin or canIntrospect".into(),
         ));
     }
-    if !actor.can_manage_user(&record) {
+    if !actor.can_manage_user(record) {
         return Err(Error::Forbidden(
             "this user holds roles outside the scopes you administer".into(),
         ));
     }
     let mut user = record.user.clone();
     let email_key = apply_profile(&mut user, &changes)?;
-    if let Some(s) = status {
+    if let Some(s) = prepared.status {
         if s == UserStatus::Disabled && user.id == actor.user_id {
             return Err(Error::bad_request("you cannot disable yourself"));
         }
         if s == UserStatus::Disabled {
-            keep_a_superadmin(&tx, &record.user)?;
+            keep_a_superadmin(tx, &record.user)?;
         }
         user.status = s;
     }
     if let Some(flag) = changes.superadmin {
         if !flag {
-            keep_a_superadmin(&tx, &record.user)?;
+            keep_a_superadmin(tx, &record.user)?;
         }
         user.superadmin = flag;
     }
@@ -473,37 +542,38 @@ pub fn update_user(
         user.can_introspect = flag;
     }
     user.updated_at = env.clock.now_text();
-    store::update_user(&tx, &user, &email_key)?;
+    store::update_user(tx, &user, &email_key)?;
     let disabled =
         user.status == UserStatus::Disabled && record.user.status != UserStatus::Disabled;
     if disabled {
-        store::bump_credential_epoch(&tx, &user.id)?;
+        store::bump_credential_epoch(tx, &user.id)?;
     }
-    if let Some(hash) = &new_hash {
-        store::set_password(&tx, &user.id, hash, false, &user.updated_at)?;
+    if let Some(hash) = &prepared.new_hash {
+        store::set_password(tx, &user.id, hash, false, &user.updated_at)?;
     }
-    if let Some(m) = &modules {
-        store::set_modules(&tx, &user.id, m)?;
+    if let Some(m) = &prepared.modules {
+        store::set_modules(tx, &user.id, m)?;
     }
     let orgs = organisations_of(&record.memberships);
-    let summary = change_summary(&record.user, &user, modules.as_ref(), new_hash.is_some());
+    let summary = change_summary(
+        &record.user,
+        &user,
+        prepared.modules.as_ref(),
+        prepared.new_hash.is_some(),
+    );
     let event = Event::new("user.update")
         .target("user", &user.id)
         .organisations(orgs.clone())
         .summary(summary);
-    audit::record(&tx, env, &Actor::of(actor), event)?;
-    if let Some(m) = &modules {
+    audit::record(tx, env, &Actor::of(actor), event)?;
+    if let Some(m) = &prepared.modules {
         let event = Event::new("modules.update")
             .target("user", &user.id)
             .organisations(orgs)
             .summary(json!({"modules": m}));
-        audit::record(&tx, env, &Actor::of(actor), event)?;
+        audit::record(tx, env, &Actor::of(actor), event)?;
     }
-    tx.commit()?;
-    if disabled || new_hash.is_some() {
-        env.cache.forget(&user.id);
-    }
-    get_user(conn, actor, id)
+    Ok(disabled || prepared.new_hash.is_some())
 }
 
 /// Applies the profile fields of `changes` to `user`; returns the new email key.
@@ -605,180 +675,4 @@ pub fn delete_user(
     tx.commit()?;
     env.cache.forget(id);
     Ok(as_seen_by(actor, record))
-}
-
-pub fn add_membership(
-    conn: &mut Connection,
-    env: &Env,
-    actor: &Principal,
-    user_id: &str,
-    request: NewMembership,
-) -> Result<Membership, Error> {
-    let role = Role::parse(&request.role)?;
-    let tx = db::write(conn)?;
-    visible(&tx, actor, user_id)?;
-    let (scope, scope_name) = resolve_scope(&tx, actor, &request.scope)?;
-    if !actor.administers(&scope) {
-        return Err(Error::Forbidden(format!(
-            "you may not grant roles at {scope_name}"
-        )));
-    }
-    let membership = Membership {
-        id: new_id(),
-        user_id: user_id.to_string(),
-        scope,
-        scope_name,
-        role,
-    };
-    store::insert_membership(&tx, &membership, &env.clock.now_text())?;
-    audit::record(
-        &tx,
-        env,
-        &Actor::of(actor),
-        membership_event("membership.create", &membership),
-    )?;
-    tx.commit()?;
-    Ok(membership)
-}
-
-fn membership_event(action: &'static str, m: &Membership) -> Event {
-    Event::new(action)
-        .target("membership", &m.id)
-        .organisations([m.scope.organisation_id.clone()])
-        .summary(json!({"userId": m.user_id, "scopeType": m.scope.kind().as_str(), "scopeId": m.scope.id(),
-            "scopeName": m.scope_name, "role": m.role.as_str()}))
-}
-
-pub fn remove_membership(
-    conn: &mut Connection,
-    env: &Env,
-    actor: &Principal,
-    user_id: &str,
-    membership_id: &str,
-) -> Result<Membership, Error> {
-    let tx = db::write(conn)?;
-    visible(&tx, actor, user_id)?;
-    let membership = store::find_membership(&tx, membership_id)?
-        .filter(|m| m.user_id == user_id && actor.can_see_membership(m))
-        .ok_or_else(|| Error::not_found("membership"))?;
-    if !actor.administers(&membership.scope) {
-        return Err(Error::Forbidden(format!(
-            "you may not revoke roles at {}",
-            membership.scope_name
-        )));
-    }
-    store::delete_membership(&tx, membership_id)?;
-    audit::record(
-        &tx,
-        env,
-        &Actor::of(actor),
-        membership_event("membership.delete", &membership),
-    )?;
-    tx.commit()?;
-    Ok(membership)
-}
-
-pub fn change_own_password(
-    conn: &mut Connection,
-    env: &Env,
-    actor: &Principal,
-    current: &str,
-    new: &str,
-) -> Result<(), Error> {
-    let email = Email::parse("email", &actor.email)?;
-    match signin::password(
-        conn,
-        env,
-        &email.key,
-        current,
-        &actor.source,
-        Via::PasswordChange,
-    ) {
-        Ok(_) => {}
-        Err(Error::Unauthenticated) => {
-            return Err(Error::invalid(
-                "currentPassword",
-                "is not the current password",
-            ))
-        }
-        Err(e) => return Err(e),
-    }
-    password::check(
-        "newPassword",
-        new,
-        &email,
-        env.config.security.password_min_length,
-    )?;
-    if new == current {
-        return Err(Error::invalid(
-            "newPassword",
-            "must differ from the current password",
-        ));
-    }
-    let hash = hash_password(&env.config, new)?;
-    let tx = db::write(conn)?;
-    store::set_password(&tx, &actor.user_id, &hash, false, &env.clock.now_text())?;
-    // Every other session and token ends with the old epoch; the one used here carries on.
-    if let Credential::Session(id) | Credential::Bearer(id) = &actor.credential {
-        let epoch = store::credential_epoch(&tx, &actor.user_id)?.unwrap_or_default();
-        crate::db::tokens::set_token_epoch(&tx, id, epoch)?;
-    }
-    let event = Event::new("password.change")
-        .target("user", &actor.user_id)
-        .organisations(organisations_of(&actor.memberships));
-    audit::record(&tx, env, &Actor::of(actor), event)?;
-    tx.commit()?;
-    env.cache.forget(&actor.user_id);
-    Ok(())
-}
-
-/// An administrator sets a generated password that must be changed at next sign-in; every
-/// session and token of the user ends. The password is returned once.
-pub fn reset_password(
-    conn: &mut Connection,
-    env: &Env,
-    actor: &Principal,
-    id: &str,
-) -> Result<String, Error> {
-    let temporary = password::generate(env.config.security.password_min_length)?;
-    let hash = hash_password(&env.config, &temporary)?;
-    let tx = db::write(conn)?;
-    let record = visible(&tx, actor, id)?;
-    if !actor.can_manage_user(&record) {
-        return Err(Error::Forbidden(
-            "this user holds roles outside the scopes you administer".into(),
-        ));
-    }
-    store::set_password(&tx, id, &hash, true, &env.clock.now_text())?;
-    let event = Event::new("password.reset")
-        .target("user", id)
-        .organisations(organisations_of(&record.memberships));
-    audit::record(&tx, env, &Actor::of(actor), event)?;
-    tx.commit()?;
-    env.cache.forget(id);
-    Ok(temporary)
-}
-
-/// Lifts a lockout at once.
-pub fn unlock(
-    conn: &mut Connection,
-    env: &Env,
-    actor: &Principal,
-    id: &str,
-) -> Result<UserRecord, Error> {
-    let tx = db::write(conn)?;
-    let record = visible(&tx, actor, id)?;
-    if !actor.can_manage_user(&record) {
-        return Err(Error::Forbidden(
-            "this user holds roles outside the scopes you administer".into(),
-        ));
-    }
-    store::unlock_user(&tx, id)?;
-    let event = Event::new("account.unlock")
-        .target("user", id)
-        .organisations(organisations_of(&record.memberships))
-        .summary(json!({"wasLockedUntil": record.user.locked_until}));
-    audit::record(&tx, env, &Actor::of(actor), event)?;
-    tx.commit()?;
-    get_user(conn, actor, id)
 }

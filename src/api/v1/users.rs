@@ -6,6 +6,7 @@ use crate::app::AppState;
 use crate::domain::model::UserRecord;
 use crate::error::Error;
 use crate::ops::users::{self as ops, NewMembership, NewUser, ScopeRef, UserChanges, UserFilter};
+use crate::ops::{accounts, memberships};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
@@ -236,7 +237,7 @@ async fn change_password(
 ) -> Reply {
     state
         .run(move |conn, env| {
-            ops::change_own_password(conn, env, &p, &b.current_password, &b.new_password)
+            accounts::change_own_password(conn, env, &p, &b.current_password, &b.new_password)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -250,7 +251,7 @@ async fn add_membership(
 ) -> Reply {
     let request = b.into_request("membership")?;
     let m = state
-        .run(move |conn, env| ops::add_membership(conn, env, &p, &id, request))
+        .run(move |conn, env| memberships::add_membership(conn, env, &p, &id, request))
         .await?;
     Ok(HttpResponse::Created().json(MembershipOut::from(&m)))
 }
@@ -262,7 +263,7 @@ async fn remove_membership(
 ) -> Reply {
     let (user, membership) = path.into_inner();
     state
-        .run(move |conn, env| ops::remove_membership(conn, env, &p, &user, &membership))
+        .run(move |conn, env| memberships::remove_membership(conn, env, &p, &user, &membership))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -346,14 +347,14 @@ async fn reset_password(
     id: web::Path<String>,
 ) -> Reply {
     let temporary_password = state
-        .run(move |conn, env| ops::reset_password(conn, env, &p, &id))
+        .run(move |conn, env| accounts::reset_password(conn, env, &p, &id))
         .await?;
     Ok(HttpResponse::Ok().json(Reset { temporary_password }))
 }
 
 async fn unlock(state: web::Data<AppState>, Caller(p): Caller, id: web::Path<String>) -> Reply {
     let record = state
-        .run(move |conn, env| ops::unlock(conn, env, &p, &id))
+        .run(move |conn, env| accounts::unlock(conn, env, &p, &id))
         .await?;
     Ok(HttpResponse::Ok().json(UserOut::from(record)))
 }

@@ -59,11 +59,13 @@ impl AppState {
 pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
         let limit = state.env.config.server.body_limit;
+        let dialects = state.env.config.dialects.clone();
         cfg.app_data(web::Data::new(state))
             .app_data(web::PayloadConfig::new(limit))
             .app_data(crate::api::query_config())
             .configure(crate::api::v1::configure)
-            .configure(crate::api::oauth::configure);
+            .configure(crate::api::oauth::configure)
+            .configure(crate::api::dialects(&dialects));
     }
 }
 

@@ -3,7 +3,10 @@
 //! The shared extractors reject with `ApiError`, which renders the native error shape. A dialect
 //! with its own shape takes `Result<Extractor, ApiError>` and renders the inner `Error` itself.
 
+pub mod busroot;
 pub mod csv;
+pub mod fourpointx;
+pub mod hoxton;
 pub mod oauth;
 pub mod v1;
 
@@ -180,6 +183,22 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
         Error::bad_request("malformed JSON body: trailing characters after the JSON value")
     })?;
     Ok(value)
+}
+
+/// The seed platforms' dialects that the configuration switches on; the others are not
+/// mounted, so they answer 404.
+pub fn dialects(enabled: &crate::config::Dialects) -> impl FnOnce(&mut web::ServiceConfig) + '_ {
+    move |cfg: &mut web::ServiceConfig| {
+        if enabled.fourpointx {
+            fourpointx::configure(cfg);
+        }
+        if enabled.busroot {
+            busroot::configure(cfg);
+        }
+        if enabled.hoxton {
+            hoxton::configure(cfg);
+        }
+    }
 }
 
 /// Query strings that do not parse answer in the native error shape.

@@ -267,3 +267,39 @@ pub fn grant_memberships(
     tx.commit()?;
     Ok(())
 }
+
+/// The outcome of `join_organisation`.
+pub enum Joined {
+    /// A new user, with their generated password (shown once).
+    Created(super::users::Created),
+    /// An existing user, given a role in the organisation.
+    Added(Membership),
+}
+
+/// Puts the user with this email into an organisation with one role: creates them (with a
+/// generated password) when no such user exists, adds them otherwise (409 if already in it).
+pub fn join_organisation(
+    conn: &mut Connection,
+    env: &Env,
+    actor: &Principal,
+    email: &str,
+    organisation_id: &str,
+    role: &str,
+) -> Result<Joined, Error> {
+    let email = crate::domain::fields::Email::parse("email", email)?;
+    match store::find_user_by_email(conn, &email.key)? {
+        Some(user) => add_to_organisation(conn, env, actor, &user.id, organisation_id, role)
+            .map(Joined::Added),
+        None => {
+            let input = super::users::NewUser {
+                email: email.text,
+                memberships: vec![NewMembership {
+                    scope: ScopeRef::Organisation(organisation_id.to_string()),
+                    role: role.to_string(),
+                }],
+                ..Default::default()
+            };
+            super::users::create_user(conn, env, actor, input).map(Joined::Created)
+        }
+    }
+}

@@ -1,0 +1,354 @@
+//! The Busroot dialect: `/api/admin/user` with X-API-KEY (busroot-user-api.txt).
+//!
+//! An account is an organisation. The account of a request is the organisation of the caller
+//! (the key's owner); a caller in several organisations, or in none, passes `?accountId=`.
+//! Busroot's roles map onto ours: admin, supervisor and member as they are, readonly as viewer
+//! (support also reads back as readonly). `userRole` is `admin` for a superadmin, else
+//! `customer`. `id` is the user's stable integer.
+
+use super::{csv, ApiError, Caller};
+use crate::app::AppState;
+use crate::domain::access::Principal;
+use crate::domain::model::{Role, UserRecord};
+use crate::error::Error;
+use crate::ops::memberships::{self, Joined};
+use crate::ops::structure;
+use crate::ops::users::{self as ops, ScopeRef, UserFilter};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/admin/user")
+            .route("", web::get().to(list))
+            .route("", web::post().to(create))
+            .route("/csv", web::get().to(export))
+            .route("/{email}", web::get().to(get)),
+    );
+}
+
+#[derive(Serialize)]
+struct Failure {
+    #[serde(rename = "isSuccess")]
+    is_success: bool,
+    error: FailureDetail,
+}
+
+#[derive(Serialize)]
+struct FailureDetail {
+    status: u16,
+    message: String,
+}
+
+fn fail(e: Error) -> HttpResponse {
+    let status = e.status();
+    let message = match &e {
+        Error::Unauthenticated => "Unauthorized".to_string(),
+        other => other.public_message(),
+    };
+    HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+        .json(Failure {
+            is_success: false,
+            error: FailureDetail { status, message },
+        })
+}
+
+#[derive(Serialize)]
+struct One<T> {
+    #[serde(rename = "isSuccess")]
+    is_success: bool,
+    result: T,
+}
+
+#[derive(Serialize)]
+struct Many<T> {
+    #[serde(rename = "isSuccess")]
+    is_success: bool,
+    results: Vec<T>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Account {
+    role: &'static str,
+    account_id: String,
+    domain: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UserOut {
+    id: i64,
+    email: String,
+    user_role: &'static str,
+    accounts: Vec<Account>,
+}
+
+fn busroot_role(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "admin",
+        Role::Supervisor => "supervisor",
+        Role::Member => "member",
+        Role::Viewer | Role::Support => "readonly",
+    }
+}
+
+fn our_role(role: &str) -> Result<&'static str, Error> {
+    match role {
+        "admin" => Ok("admin"),
+        "supervisor" => Ok("supervisor"),
+        "member" => Ok("member"),
+        "readonly" => Ok("viewer"),
+        other => Err(Error::invalid(
+            "role",
+            format!(
+                "`{}` is not one of admin, member, supervisor, readonly",
+                crate::logging::escape(other)
+            ),
+        )),
+    }
+}
+
+/// One account per organisation the user holds roles in, with the highest role held there.
+fn render(record: UserRecord, domains: &HashMap<String, Option<String>>) -> UserOut {
+    let mut best: Vec<(String, Role)> = Vec::new();
+    for m in &record.memberships {
+        match best
+            .iter_mut()
+            .find(|(org, _)| *org == m.scope.organisation_id)
+        {
+            Some((_, role)) if m.role < *role => *role = m.role,
+            Some(_) => {}
+            None => best.push((m.scope.organisation_id.clone(), m.role)),
+        }
+    }
+    UserOut {
+        id: record.user.number,
+        email: record.user.email,
+        user_role: if record.user.superadmin {
+            "admin"
+        } else {
+            "customer"
+        },
+        accounts: best
+            .into_iter()
+            .map(|(org, role)| Account {
+                role: busroot_role(role),
+                domain: domains.get(&org).cloned().flatten(),
+                account_id: org,
+            })
+            .collect(),
+    }
+}
+
+fn domains(conn: &Connection, p: &Principal) -> Result<HashMap<String, Option<String>>, Error> {
+    Ok(structure::list_organisations(conn, p)?
+        .into_iter()
+        .map(|o| (o.id, o.domain))
+        .collect())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AccountQuery {
+    account_id: Option<String>,
+}
+
+/// The organisation a request acts on: `?accountId=`, or the caller's only organisation.
+fn account(conn: &Connection, p: &Principal, asked: Option<String>) -> Result<String, Error> {
+    if let Some(id) = asked.filter(|a| !a.is_empty()) {
+        return structure::get_organisation(conn, p, &id).map(|o| o.id);
+    }
+    let mut orgs: Vec<&str> = p
+        .memberships
+        .iter()
+        .map(|m| m.scope.organisation_id.as_str())
+        .collect();
+    orgs.sort_unstable();
+    orgs.dedup();
+    match orgs.as_slice() {
+        [only] => Ok(only.to_string()),
+        [] => Err(Error::invalid(
+            "accountId",
+            "is required: the caller belongs to no account",
+        )),
+        _ => Err(Error::invalid(
+            "accountId",
+            "is required: the caller belongs to several accounts",
+        )),
+    }
+}
+
+fn users_of(conn: &Connection, p: &Principal, account: String) -> Result<Vec<UserRecord>, Error> {
+    let mut filter = UserFilter {
+        scope: Some(ScopeRef::Organisation(account)),
+        limit: Some(ops::MAX_LIMIT),
+        ..UserFilter::default()
+    };
+    let mut all = Vec::new();
+    loop {
+        let page = ops::list_users(conn, p, filter.clone())?;
+        all.extend(page.items);
+        match page.next_cursor {
+            Some(next) => filter.cursor = Some(next),
+            None => return Ok(all),
+        }
+    }
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    caller: Result<Caller, ApiError>,
+    q: web::Query<AccountQuery>,
+) -> HttpResponse {
+    let p = match caller {
+        Ok(Caller(p)) => p,
+        Err(e) => return fail(e.0),
+    };
+    let asked = q.into_inner().account_id;
+    let found = state
+        .run(move |conn, _| {
+            let account = account(conn, &p, asked)?;
+            Ok((domains(conn, &p)?, users_of(conn, &p, account)?))
+        })
+        .await;
+    match found {
+        Ok((domains, records)) => HttpResponse::Ok().json(Many {
+            is_success: true,
+            results: records.into_iter().map(|r| render(r, &domains)).collect(),
+        }),
+        Err(e) => fail(e),
+    }
+}
+
+async fn get(
+    state: web::Data<AppState>,
+    caller: Result<Caller, ApiError>,
+    email: web::Path<String>,
+) -> HttpResponse {
+    let p = match caller {
+        Ok(Caller(p)) => p,
+        Err(e) => return fail(e.0),
+    };
+    let found = state
+        .run(move |conn, _| Ok((domains(conn, &p)?, ops::find_by_email(conn, &p, &email)?)))
+        .await;
+    match found {
+        Ok((domains, record)) => HttpResponse::Ok().json(One {
+            is_success: true,
+            result: render(record, &domains),
+        }),
+        Err(e) => fail(e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewUser {
+    email: String,
+    role: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Joining {
+    user_id: i64,
+    role: &'static str,
+    account_id: String,
+    created_at: String,
+    updated_at: String,
+    /// Only for a new user: Busroot mails an invitation, a plant server has no mail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    temporary_password: Option<String>,
+}
+
+async fn create(
+    state: web::Data<AppState>,
+    caller: Result<Caller, ApiError>,
+    q: web::Query<AccountQuery>,
+    body: Result<super::Body<NewUser>, ApiError>,
+) -> HttpResponse {
+    let p = match caller {
+        Ok(Caller(p)) => p,
+        Err(e) => return fail(e.0),
+    };
+    let body = match body {
+        Ok(super::Body(b)) => b,
+        Err(e) => return fail(e.0),
+    };
+    let asked = q.into_inner().account_id;
+    let joined = state
+        .run(move |conn, env| {
+            let role = our_role(&body.role)?;
+            let account = account(conn, &p, asked)?;
+            let temporary =
+                match memberships::join_organisation(conn, env, &p, &body.email, &account, role)? {
+                    Joined::Created(created) => created.temporary_password,
+                    Joined::Added(_) => None,
+                };
+            let user =
+                crate::db::users::find_user_by_email(conn, &body.email.trim().to_lowercase())?
+                    .ok_or_else(|| Error::not_found("user"))?;
+            Ok(Joining {
+                user_id: user.number,
+                role: busroot_role(Role::parse(role)?),
+                account_id: account,
+                created_at: user.created_at,
+                updated_at: user.updated_at,
+                temporary_password: temporary,
+            })
+        })
+        .await;
+    match joined {
+        Ok(result) => HttpResponse::Ok().json(One {
+            is_success: true,
+            result,
+        }),
+        Err(e) => fail(e),
+    }
+}
+
+async fn export(
+    state: web::Data<AppState>,
+    caller: Result<Caller, ApiError>,
+    q: web::Query<AccountQuery>,
+) -> HttpResponse {
+    let p = match caller {
+        Ok(Caller(p)) => p,
+        Err(e) => return fail(e.0),
+    };
+    let asked = q.into_inner().account_id;
+    let found = state
+        .run(move |conn, _| {
+            let account = account(conn, &p, asked)?;
+            Ok((
+                domains(conn, &p)?,
+                users_of(conn, &p, account.clone())?,
+                account,
+            ))
+        })
+        .await;
+    let (domains, records, account) = match found {
+        Ok(found) => found,
+        Err(e) => return fail(e),
+    };
+    let mut out = csv::row(&["id", "email", "userRole", "role", "accountId", "domain"]);
+    for record in records {
+        let user = render(record, &domains);
+        let here = user.accounts.iter().find(|a| a.account_id == account);
+        out.push_str(&csv::row(&[
+            user.id.to_string(),
+            user.email.clone(),
+            user.user_role.to_string(),
+            here.map(|a| a.role).unwrap_or("").to_string(),
+            account.clone(),
+            here.and_then(|a| a.domain.clone()).unwrap_or_default(),
+        ]));
+    }
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .body(out)
+}

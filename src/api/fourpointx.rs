@@ -1,0 +1,566 @@
+//! The 4PointX dialect: `/_config/users/` with HTTP Basic (4pointx-users-api.txt).
+//!
+//! `user_type` maps onto memberships: `site-admin` is admin at `site_id`, `plant-admin` admin at
+//! `plant_id`, `general-user` member at `plant_id` (or at the site when `plant_id` is `"*"`),
+//! `saas-admin` a superadmin. Reading back reports the highest type the user's memberships
+//! give: saas-admin, then site-admin (admin at a site, or at an organisation with `site_id`
+//! `"*"`), then plant-admin, then general-user.
+
+use super::{ApiError, Caller};
+use crate::app::AppState;
+use crate::clock;
+use crate::domain::access::Principal;
+use crate::domain::model::{Membership, Role, ScopeType, UserRecord};
+use crate::error::Error;
+use crate::ops::memberships::Selection;
+use crate::ops::users::{
+    self as ops, MembershipPlan, NewMembership, NewUser, ScopeRef, UserChanges, UserFilter,
+};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::HashMap;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/_config/users")
+            .route("/", web::post().to(create))
+            .route("", web::post().to(create))
+            .route("/", web::put().to(update))
+            .route("", web::put().to(update))
+            .route("/_list", web::get().to(list))
+            .route("/{username}", web::get().to(get))
+            .route("/{username}", web::delete().to(delete)),
+    );
+}
+
+/// The operation a failure happened in: the document words each one's errors differently.
+#[derive(Clone, Copy)]
+enum Op {
+    Create,
+    Update,
+    Delete,
+    Read,
+}
+
+#[derive(Serialize)]
+struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Serialize)]
+struct ErrorDetail {
+    status: u16,
+    message: String,
+}
+
+fn reply(status: u16, message: impl Into<String>) -> HttpResponse {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    HttpResponse::build(code).json(ErrorBody {
+        error: ErrorDetail {
+            status,
+            message: message.into(),
+        },
+    })
+}
+
+/// Our field names in this dialect's words.
+fn own_words(message: &str) -> String {
+    [
+        ("mobileNumber", "mobile_number"),
+        ("countryCode", "country_code"),
+        ("siteId", "site_id"),
+        ("plantId", "plant_id"),
+        ("email", "username"),
+    ]
+    .iter()
+    .fold(message.to_string(), |m, (ours, theirs)| {
+        m.replace(ours, theirs)
+    })
+}
+
+fn fail(op: Op, e: Error) -> HttpResponse {
+    let verb = match op {
+        Op::Create => "create user",
+        Op::Update => "update User",
+        Op::Delete => "delete user",
+        Op::Read => "read user",
+    };
+    match e {
+        Error::Unauthenticated => reply(401, "Unauthorized access"),
+        Error::PasswordChangeRequired => {
+            reply(403, "Password change required before anything else")
+        }
+        Error::Forbidden(_) => reply(403, format!("Unauthorized operation!, can't {verb}")),
+        Error::NotFound(_) if matches!(op, Op::Update) => reply(404, "User not found"),
+        Error::NotFound(_) => reply(404, "User not found!"),
+        Error::Conflict(_) if matches!(op, Op::Create) => reply(409, "User already exists"),
+        Error::Conflict(_) | Error::Invalid { .. } if matches!(op, Op::Delete) => {
+            reply(400, "Invalid operation, can't delete user")
+        }
+        Error::Conflict(m) => reply(409, m),
+        Error::Invalid { .. } => reply(400, own_words(&e.public_message())),
+        Error::UnsupportedMediaType(_) => reply(400, "Invalid content type"),
+        Error::PayloadTooLarge(_) => reply(413, e.public_message()),
+        Error::TooManyRequests(_) => reply(429, e.public_message()),
+        Error::Internal(_) => reply(500, e.public_message()),
+    }
+}
+
+/// A user as 4PointX sends one.
+#[derive(Deserialize)]
+struct UserIn {
+    site_id: Option<String>,
+    plant_id: Option<String>,
+    username: Option<String>,
+    mobile_number: Option<String>,
+    country_code: Option<String>,
+    user_type: Option<String>,
+    password: Option<String>,
+    modules: Option<Vec<String>>,
+}
+
+/// The fields every write needs.
+struct Required {
+    username: String,
+    mobile_number: String,
+    country_code: String,
+    user_type: String,
+}
+
+/// Parses the body: not JSON is "Invalid content type"; a required field missing is
+/// "Insufficient inputs".
+fn parse(bytes: &[u8]) -> Result<(UserIn, Required), HttpResponse> {
+    let value: Value =
+        serde_json::from_slice(bytes).map_err(|_| reply(400, "Invalid content type"))?;
+    if !value.is_object() {
+        return Err(reply(400, "Invalid content type"));
+    }
+    let user: UserIn =
+        serde_json::from_value(value).map_err(|e| reply(400, format!("Invalid inputs: {e}")))?;
+    let present = |v: &Option<String>| v.as_ref().filter(|s| !s.trim().is_empty()).cloned();
+    let required = match (
+        present(&user.username),
+        present(&user.mobile_number),
+        present(&user.country_code),
+        present(&user.user_type),
+    ) {
+        (Some(username), Some(mobile_number), Some(country_code), Some(user_type)) => Required {
+            username,
+            mobile_number,
+            country_code,
+            user_type,
+        },
+        _ => return Err(reply(400, "Insufficient inputs")),
+    };
+    Ok((user, required))
+}
+
+/// What a user_type means: memberships, and whether the user is a superadmin.
+fn memberships_for(
+    user_type: &str,
+    site_id: Option<&str>,
+    plant_id: Option<&str>,
+) -> Result<(Vec<NewMembership>, bool), HttpResponse> {
+    let site = site_id.filter(|s| !s.is_empty() && *s != "*");
+    let plant = plant_id.filter(|p| !p.is_empty() && *p != "*");
+    let one = |scope: ScopeRef, role: &str| {
+        Ok((
+            vec![NewMembership {
+                scope,
+                role: role.into(),
+            }],
+            false,
+        ))
+    };
+    match (user_type, site, plant) {
+        ("saas-admin", _, _) => Ok((Vec::new(), true)),
+        ("site-admin", Some(site), _) => one(ScopeRef::Site(site.into()), "admin"),
+        ("plant-admin", _, Some(plant)) => one(ScopeRef::Plant(plant.into()), "admin"),
+        ("general-user", _, Some(plant)) => one(ScopeRef::Plant(plant.into()), "member"),
+        ("general-user", Some(site), None) => one(ScopeRef::Site(site.into()), "member"),
+        ("site-admin" | "plant-admin" | "general-user", _, _) => {
+            Err(reply(400, "Insufficient inputs"))
+        }
+        (other, _, _) => Err(reply(
+            400,
+            format!(
+                "Invalid user_type '{}': use site-admin, plant-admin, general-user or saas-admin",
+                crate::logging::escape(other)
+            ),
+        )),
+    }
+}
+
+/// A write's body, with the memberships and superadmin flag its user_type means.
+struct Write {
+    user: UserIn,
+    required: Required,
+    memberships: Vec<NewMembership>,
+    superadmin: bool,
+}
+
+fn parse_write(bytes: &[u8]) -> Result<Write, HttpResponse> {
+    let (user, required) = parse(bytes)?;
+    let (memberships, superadmin) = memberships_for(
+        &required.user_type,
+        user.site_id.as_deref(),
+        user.plant_id.as_deref(),
+    )?;
+    Ok(Write {
+        user,
+        required,
+        memberships,
+        superadmin,
+    })
+}
+
+#[derive(Serialize)]
+struct Done {
+    status: &'static str,
+    message: String,
+    /// Only when the password was generated: 4PointX mails it, a plant server has no mail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    temporary_password: Option<String>,
+}
+
+async fn create(
+    state: web::Data<AppState>,
+    caller: Result<Caller, ApiError>,
+    bytes: web::Bytes,
+) -> HttpResponse {
+    let Caller(p) = match caller {
+        Ok(c) => c,
+        Err(e) => return fail(Op::Create, e.0),
+    };
+    let Write {
+        user,
+        required,
+        memberships,
+        superadmin,
+    } = match parse_write(&bytes) {
+        Ok(write) => write,
+        Err(response) => return response,
+    };
+    let username = required.username.clone();
+    let input = NewUser {
+        email: required.username,
+        mobile_number: Some(required.mobile_number),
+        country_code: Some(required.country_code),
+        password: user.password.filter(|p| !p.is_empty()),
+        superadmin,
+        memberships,
+        modules: user.modules.unwrap_or_default(),
+        ..NewUser::default()
+    };
+    match state
+        .run(move |conn, env| ops::create_user(conn, env, &p, input))
+        .await
+    {
+        Ok(created) => HttpResponse::Created().json(Done {
+            status: "CREATED",
+            message: format!(" '{username}' created."),
+            temporary_password: created.temporary_password,
+        }),
+        Err(e) => fail(Op::Create, e),
+    }
+}
+
+async fn update(
+    state: web::Data<AppState>,
+    caller: Result<Caller, ApiError>,
+    bytes: web::Bytes,
+) -> HttpResponse {
+    let Caller(p) = match caller {
+        Ok(c) => c,
+        Err(e) => return fail(Op::Update, e.0),
+    };
+    let Write {
+        user,
+        required,
+        memberships: wanted,
+        superadmin,
+    } = match parse_write(&bytes) {
+        Ok(write) => write,
+        Err(response) => return response,
+    };
+    let username = required.username.clone();
+    let changes = UserChanges {
+        mobile_number: Some(Some(required.mobile_number)),
+        country_code: Some(Some(required.country_code)),
+        superadmin: Some(superadmin),
+        modules: user.modules,
+        password: user.password.filter(|p| !p.is_empty()),
+        ..UserChanges::default()
+    };
+    // A user has one user_type here, so its memberships replace all the user's memberships.
+    let plan = MembershipPlan {
+        selection: Selection::default(),
+        wanted,
+    };
+    let saved = state
+        .run(move |conn, env| {
+            let target = ops::find_by_email(conn, &p, &required.username)?;
+            ops::save_user(conn, env, &p, &target.user.id, changes, Some(plan))
+        })
+        .await;
+    match saved {
+        Ok(_) => HttpResponse::Ok().json(Done {
+            status: "OK",
+            message: format!("'{username}' updated."),
+            temporary_password: None,
+        }),
+        Err(e) => fail(Op::Update, e),
+    }
+}
+
+async fn delete(
+    state: web::Data<AppState>,
+    caller: Result<Caller, ApiError>,
+    username: web::Path<String>,
+) -> HttpResponse {
+    let Caller(p) = match caller {
+        Ok(c) => c,
+        Err(e) => return fail(Op::Delete, e.0),
+    };
+    let name = username.into_inner();
+    let email = name.clone();
+    let deleted = state
+        .run(move |conn, env| {
+            let target = ops::find_by_email(conn, &p, &email)?;
+            ops::delete_user(conn, env, &p, &target.user.id)
+        })
+        .await;
+    match deleted {
+        Ok(_) => HttpResponse::Ok().json(Done {
+            status: "OK",
+            message: format!("'{name}' deleted."),
+            temporary_password: None,
+        }),
+        Err(e) => fail(Op::Delete, e),
+    }
+}
+
+/// Where a user stands in 4PointX's terms.
+struct Standing {
+    user_type: &'static str,
+    site_id: Option<String>,
+    plant_id: Option<String>,
+    site_name: Option<String>,
+    plant_name: Option<String>,
+}
+
+/// The highest user_type the memberships give; see the module comment for the order.
+fn standing(record: &UserRecord, site_names: &HashMap<String, String>) -> Standing {
+    let star = || Some("*".to_string());
+    if record.user.superadmin {
+        return Standing {
+            user_type: "saas-admin",
+            site_id: star(),
+            plant_id: star(),
+            site_name: None,
+            plant_name: None,
+        };
+    }
+    let rank = |m: &Membership| match (m.role, m.scope.kind()) {
+        (Role::Admin, ScopeType::Organisation | ScopeType::Site) => 0,
+        (Role::Admin, ScopeType::Plant) => 1,
+        _ => 2,
+    };
+    let Some(best) = record.memberships.iter().min_by_key(|m| rank(m)) else {
+        return Standing {
+            user_type: "general-user",
+            site_id: None,
+            plant_id: None,
+            site_name: None,
+            plant_name: None,
+        };
+    };
+    let user_type = ["site-admin", "plant-admin", "general-user"][rank(best)];
+    let site_name = |id: &str| site_names.get(id).cloned();
+    match best.scope.kind() {
+        ScopeType::Organisation => Standing {
+            user_type,
+            site_id: star(),
+            plant_id: star(),
+            site_name: None,
+            plant_name: None,
+        },
+        ScopeType::Site => Standing {
+            user_type,
+            site_id: best.scope.site_id.clone(),
+            plant_id: star(),
+            site_name: Some(best.scope_name.clone()),
+            plant_name: None,
+        },
+        ScopeType::Plant => Standing {
+            user_type,
+            site_id: best.scope.site_id.clone(),
+            plant_id: best.scope.plant_id.clone(),
+            site_name: best.scope.site_id.as_deref().and_then(site_name),
+            plant_name: Some(best.scope_name.clone()),
+        },
+    }
+}
+
+fn millis(text: Option<&str>) -> Option<String> {
+    text.and_then(clock::epoch_millis)
+}
+
+#[derive(Serialize)]
+struct Attributes {
+    site_id: Option<String>,
+    plant_id: Option<String>,
+    user_type: &'static str,
+    created_at: Option<String>,
+    country_code: Option<String>,
+    mobile_number: Option<String>,
+    last_login_time: Option<String>,
+    site_name: Option<String>,
+    plant_name: Option<String>,
+}
+
+#[derive(Serialize)]
+struct UserOut {
+    hash: &'static str,
+    reserved: bool,
+    hidden: bool,
+    backend_roles: Vec<String>,
+    attributes: Attributes,
+    opendistro_security_roles: Vec<String>,
+    #[serde(rename = "static")]
+    is_static: bool,
+}
+
+#[derive(Serialize)]
+struct ListItem {
+    username: String,
+    country_code: Option<String>,
+    mobile_number: Option<String>,
+    site_id: Option<String>,
+    plant_id: Option<String>,
+    user_type: &'static str,
+    site_name: Option<String>,
+    plant_name: Option<String>,
+    created_at: Option<String>,
+    last_login_time: Option<String>,
+    permissions: Option<Vec<String>>,
+}
+
+/// Names of the sites the caller can see, for plant users' `site_name`.
+fn site_names(conn: &Connection, p: &Principal) -> Result<HashMap<String, String>, Error> {
+    let sites = crate::ops::structure::list_sites(conn, p, None)?;
+    Ok(sites.into_iter().map(|s| (s.id, s.name)).collect())
+}
+
+async fn get(
+    state: web::Data<AppState>,
+    caller: Result<Caller, ApiError>,
+    username: web::Path<String>,
+) -> HttpResponse {
+    let Caller(p) = match caller {
+        Ok(c) => c,
+        Err(e) => return fail(Op::Read, e.0),
+    };
+    let found = state
+        .run(move |conn, _| {
+            let record = ops::find_by_email(conn, &p, &username)?;
+            Ok((site_names(conn, &p)?, record))
+        })
+        .await;
+    let (names, record) = match found {
+        Ok(found) => found,
+        Err(e) => return fail(Op::Read, e),
+    };
+    let s = standing(&record, &names);
+    let u = record.user;
+    HttpResponse::Ok().json(UserOut {
+        hash: "",
+        reserved: false,
+        hidden: false,
+        backend_roles: Vec::new(),
+        attributes: Attributes {
+            site_id: s.site_id,
+            plant_id: s.plant_id,
+            user_type: s.user_type,
+            created_at: millis(Some(&u.created_at)),
+            country_code: u.country_code,
+            mobile_number: u.mobile_number,
+            last_login_time: millis(u.last_login_at.as_deref()),
+            site_name: s.site_name,
+            plant_name: s.plant_name,
+        },
+        opendistro_security_roles: Vec::new(),
+        is_static: false,
+    })
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    site_id: Option<String>,
+    plant_id: Option<String>,
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    caller: Result<Caller, ApiError>,
+    q: web::Query<ListQuery>,
+) -> HttpResponse {
+    let Caller(p) = match caller {
+        Ok(c) => c,
+        Err(e) => return fail(Op::Read, e.0),
+    };
+    let q = q.into_inner();
+    let given = |v: Option<String>| v.filter(|s| !s.is_empty() && s != "*");
+    let scope = match (given(q.site_id), given(q.plant_id)) {
+        (_, Some(plant)) => Some(ScopeRef::Plant(plant)),
+        (Some(site), None) => Some(ScopeRef::Site(site)),
+        (None, None) if p.superadmin => None,
+        (None, None) => return reply(400, "Insufficient inputs"),
+    };
+    let found = state
+        .run(move |conn, _| {
+            let mut filter = UserFilter {
+                scope,
+                limit: Some(ops::MAX_LIMIT),
+                ..UserFilter::default()
+            };
+            let mut records = Vec::new();
+            loop {
+                let page = ops::list_users(conn, &p, filter.clone())?;
+                records.extend(page.items);
+                match page.next_cursor {
+                    Some(next) => filter.cursor = Some(next),
+                    None => return Ok((site_names(conn, &p)?, records)),
+                }
+            }
+        })
+        .await;
+    let (names, records) = match found {
+        Ok(found) => found,
+        Err(e) => return fail(Op::Read, e),
+    };
+    let items: Vec<ListItem> = records
+        .into_iter()
+        .map(|r| {
+            let s = standing(&r, &names);
+            let u = r.user;
+            ListItem {
+                username: u.email,
+                country_code: u.country_code,
+                mobile_number: u.mobile_number,
+                site_id: s.site_id,
+                plant_id: s.plant_id,
+                user_type: s.user_type,
+                site_name: s.site_name,
+                plant_name: s.plant_name,
+                created_at: millis(Some(&u.created_at)),
+                last_login_time: millis(u.last_login_at.as_deref()),
+                permissions: Some(r.modules).filter(|m| !m.is_empty()),
+            }
+        })
+        .collect();
+    HttpResponse::Ok().json(items)
+}

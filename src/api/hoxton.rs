@@ -1,0 +1,425 @@
+//! The Hoxton AI organisation/site dialect: `/users` with Bearer tokens from `/oauth/token`
+//! (orgsite-users-api.txt); X-API-KEY and Basic work too.
+//!
+//! `roles` (member, admin, support) are held at the organisation `organisationId`, except that
+//! `member` with a non-empty `siteIds` is held at each of those sites instead. Reading back,
+//! a user is shown in one organisation (the one asked for, else their first): `roles` are the
+//! roles they hold anywhere in it (supervisor and viewer read as member) and `siteIds` the
+//! sites where they hold a role at the site or one of its plants.
+
+use super::{ApiError, Caller};
+use crate::app::AppState;
+use crate::domain::access::Principal;
+use crate::domain::model::{Role, ScopeType, UserRecord};
+use crate::error::Error;
+use crate::ops::memberships::{self, Selection};
+use crate::ops::structure;
+use crate::ops::users::{
+    self as ops, MembershipPlan, NewMembership, NewUser, ScopeRef, UserChanges, UserFilter,
+};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/users", web::put().to(save))
+        .route("/users", web::get().to(list))
+        .route("/users/me", web::get().to(me))
+        .route("/users/{id}", web::get().to(get))
+        .route("/users/{id}", web::delete().to(delete));
+}
+
+#[derive(Serialize)]
+struct Failure {
+    code: u16,
+    message: String,
+}
+
+fn reply(code: u16, message: impl Into<String>) -> HttpResponse {
+    HttpResponse::build(StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+        .json(Failure {
+            code,
+            message: message.into(),
+        })
+}
+
+/// Well-formed but invalid input is 422 here; a body that does not parse is 400.
+fn fail(e: Error) -> HttpResponse {
+    match &e {
+        Error::Invalid { .. } => reply(422, e.public_message()),
+        Error::UnsupportedMediaType(_) => reply(400, e.public_message()),
+        _ => reply(e.status(), e.public_message()),
+    }
+}
+
+fn caller(c: Result<Caller, ApiError>) -> Result<Principal, HttpResponse> {
+    c.map(|Caller(p)| p).map_err(|e| fail(e.0))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UserOut {
+    email: String,
+    first_name: Option<String>,
+    id: String,
+    last_name: Option<String>,
+    name: String,
+    organisation_id: Option<String>,
+    organisation_name: Option<String>,
+    roles: Vec<&'static str>,
+    site_ids: Vec<String>,
+    /// Only in the answer to a create: the generated password, shown once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    temporary_password: Option<String>,
+}
+
+fn hoxton_role(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "admin",
+        Role::Support => "support",
+        Role::Supervisor | Role::Member | Role::Viewer => "member",
+    }
+}
+
+/// The user as seen in one organisation: `organisation` if given, else their first.
+fn render(
+    conn: &Connection,
+    p: &Principal,
+    record: UserRecord,
+    organisation: Option<&str>,
+) -> Result<UserOut, Error> {
+    let org_id = organisation.map(str::to_string).or_else(|| {
+        record
+            .memberships
+            .first()
+            .map(|m| m.scope.organisation_id.clone())
+    });
+    let org_name = match &org_id {
+        Some(id) => structure::get_organisation(conn, p, id)
+            .ok()
+            .map(|o| o.name),
+        None => None,
+    };
+    let mut roles = Vec::new();
+    let mut site_ids: Vec<String> = Vec::new();
+    for m in record
+        .memberships
+        .iter()
+        .filter(|m| Some(&m.scope.organisation_id) == org_id.as_ref())
+    {
+        let role = hoxton_role(m.role);
+        if !roles.contains(&role) {
+            roles.push(role);
+        }
+        if let Some(site) = m.scope.site_id.as_ref().filter(|s| !site_ids.contains(s)) {
+            site_ids.push(site.clone());
+        }
+    }
+    roles.sort_by_key(|r| ["admin", "support", "member"].iter().position(|x| x == r));
+    let u = record.user;
+    Ok(UserOut {
+        email: u.email,
+        first_name: u.first_name,
+        id: u.id,
+        last_name: u.last_name,
+        name: u.display_name,
+        organisation_id: org_id,
+        organisation_name: org_name,
+        roles,
+        site_ids,
+        temporary_password: None,
+    })
+}
+
+/// A user as Hoxton's clients send one.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UserIn {
+    email: Option<String>,
+    first_name: Option<String>,
+    id: Option<String>,
+    last_name: Option<String>,
+    name: Option<String>,
+    organisation_id: Option<String>,
+    #[serde(default)]
+    roles: Vec<String>,
+    #[serde(default)]
+    site_ids: Vec<String>,
+}
+
+/// The checked body: required fields present, roles known, memberships worked out.
+struct Upsert {
+    id: Option<String>,
+    email: String,
+    first_name: String,
+    last_name: String,
+    name: Option<String>,
+    organisation_id: String,
+    wanted: Vec<NewMembership>,
+}
+
+fn parse(bytes: &[u8]) -> Result<Upsert, HttpResponse> {
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| reply(400, format!("the body is not JSON: {e}")))?;
+    let user: UserIn =
+        serde_json::from_value(value).map_err(|e| reply(400, format!("bad request: {e}")))?;
+    let required = |v: Option<String>, name: &str| {
+        v.filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| reply(400, format!("{name} is required")))
+    };
+    let email = required(user.email, "email")?;
+    let first_name = required(user.first_name, "firstName")?;
+    let last_name = required(user.last_name, "lastName")?;
+    let organisation_id = required(user.organisation_id, "organisationId")?;
+    let mut wanted = Vec::new();
+    for role in &user.roles {
+        if !["member", "admin", "support"].contains(&role.as_str()) {
+            return Err(reply(
+                422,
+                format!(
+                    "unknown role `{}`: roles are member, admin, support",
+                    crate::logging::escape(role)
+                ),
+            ));
+        }
+        if role == "member" && !user.site_ids.is_empty() {
+            let sites = user.site_ids.iter().map(|s| NewMembership {
+                scope: ScopeRef::Site(s.clone()),
+                role: role.clone(),
+            });
+            wanted.extend(sites);
+        } else {
+            wanted.push(NewMembership {
+                scope: ScopeRef::Organisation(organisation_id.clone()),
+                role: role.clone(),
+            });
+        }
+    }
+    Ok(Upsert {
+        id: user.id.filter(|i| !i.is_empty()),
+        email,
+        first_name,
+        last_name,
+        name: user.name,
+        organisation_id,
+        wanted,
+    })
+}
+
+/// Checks that every site named lies in the organisation (422 otherwise).
+fn sites_in_organisation(conn: &Connection, p: &Principal, upsert: &Upsert) -> Result<(), Error> {
+    for m in &upsert.wanted {
+        if let ScopeRef::Site(id) = &m.scope {
+            let site = structure::get_site(conn, p, id)
+                .map_err(|_| Error::invalid("siteIds", format!("no site {id}")))?;
+            if site.organisation_id != upsert.organisation_id {
+                return Err(Error::invalid(
+                    "siteIds",
+                    format!(
+                        "site {id} is not in organisation {}",
+                        upsert.organisation_id
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+enum Saved {
+    Created(Box<UserOut>),
+    Updated,
+}
+
+async fn save(
+    state: web::Data<AppState>,
+    c: Result<Caller, ApiError>,
+    bytes: web::Bytes,
+) -> HttpResponse {
+    let p = match caller(c) {
+        Ok(p) => p,
+        Err(response) => return response,
+    };
+    let upsert = match parse(&bytes) {
+        Ok(u) => u,
+        Err(response) => return response,
+    };
+    let saved = state.run(move |conn, env| {
+        structure::get_organisation(conn, &p, &upsert.organisation_id)
+            .map_err(|_| Error::invalid("organisationId", "no such organisation"))?;
+        sites_in_organisation(conn, &p, &upsert)?;
+        let existing = match &upsert.id {
+            Some(id) => Some(
+                crate::db::users::find_user(conn, id)?.ok_or_else(|| Error::not_found("user"))?,
+            ),
+            None => {
+                crate::db::users::find_user_by_email(conn, &upsert.email.trim().to_lowercase())?
+            }
+        };
+        let Some(existing) = existing else {
+            let input = NewUser {
+                email: upsert.email,
+                first_name: Some(upsert.first_name),
+                last_name: Some(upsert.last_name),
+                display_name: upsert.name,
+                memberships: upsert.wanted,
+                ..NewUser::default()
+            };
+            let created = ops::create_user(conn, env, &p, input)?;
+            let mut out = render(conn, &p, created.record, Some(&upsert.organisation_id))?;
+            out.temporary_password = created.temporary_password;
+            return Ok(Saved::Created(Box::new(out)));
+        };
+        let Ok(current) = ops::get_user(conn, &p, &existing.id) else {
+            // Someone the caller cannot see yet: add them to the caller's organisation only.
+            memberships::grant_memberships(conn, env, &p, &existing.id, &upsert.wanted)?;
+            return Ok(Saved::Updated);
+        };
+        let u = &current.user;
+        let differs = |new: &str, old: &Option<String>| old.as_deref() != Some(new);
+        let changes = UserChanges {
+            email: Some(upsert.email.clone())
+                .filter(|e| e.trim().to_lowercase() != u.email.to_lowercase()),
+            first_name: Some(Some(upsert.first_name.clone()))
+                .filter(|_| differs(&upsert.first_name, &u.first_name)),
+            last_name: Some(Some(upsert.last_name.clone()))
+                .filter(|_| differs(&upsert.last_name, &u.last_name)),
+            display_name: upsert
+                .name
+                .clone()
+                .filter(|n| *n != u.display_name)
+                .map(Some),
+            ..UserChanges::default()
+        };
+        let selection = Selection {
+            organisation_id: Some(upsert.organisation_id),
+            kinds: vec![ScopeType::Organisation, ScopeType::Site],
+        };
+        let plan = MembershipPlan {
+            selection,
+            wanted: upsert.wanted,
+        };
+        ops::save_user(conn, env, &p, &existing.id, changes, Some(plan))?;
+        Ok(Saved::Updated)
+    });
+    match saved.await {
+        Ok(Saved::Created(out)) => HttpResponse::Created().json(out),
+        Ok(Saved::Updated) => HttpResponse::NoContent().finish(),
+        Err(e) => fail(e),
+    }
+}
+
+async fn me(state: web::Data<AppState>, c: Result<Caller, ApiError>) -> HttpResponse {
+    let p = match caller(c) {
+        Ok(p) => p,
+        Err(response) => return response,
+    };
+    let found = state.run(move |conn, _| {
+        let record = ops::me(conn, &p)?;
+        render(conn, &p, record, None)
+    });
+    match found.await {
+        Ok(out) => HttpResponse::Ok().json(out),
+        Err(e) => fail(e),
+    }
+}
+
+async fn get(
+    state: web::Data<AppState>,
+    c: Result<Caller, ApiError>,
+    id: web::Path<String>,
+) -> HttpResponse {
+    let p = match caller(c) {
+        Ok(p) => p,
+        Err(response) => return response,
+    };
+    let found = state.run(move |conn, _| {
+        let record = ops::get_user(conn, &p, &id)?;
+        render(conn, &p, record, None)
+    });
+    match found.await {
+        Ok(out) => HttpResponse::Ok().json(out),
+        Err(e) => fail(e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListQuery {
+    organisation_id: Option<String>,
+    site_id: Option<String>,
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    c: Result<Caller, ApiError>,
+    q: web::Query<ListQuery>,
+) -> HttpResponse {
+    let p = match caller(c) {
+        Ok(p) => p,
+        Err(response) => return response,
+    };
+    let q = q.into_inner();
+    let found = state.run(move |conn, _| {
+        let (scope, organisation) = match (
+            q.site_id.filter(|s| !s.is_empty()),
+            q.organisation_id.filter(|s| !s.is_empty()),
+        ) {
+            (Some(site), org) => {
+                let found = structure::get_site(conn, &p, &site)?;
+                if org.as_ref().is_some_and(|o| *o != found.organisation_id) {
+                    return Err(Error::invalid(
+                        "siteId",
+                        "the site is not in the organisation",
+                    ));
+                }
+                (Some(ScopeRef::Site(site)), Some(found.organisation_id))
+            }
+            (None, Some(org)) => {
+                structure::get_organisation(conn, &p, &org)?;
+                (Some(ScopeRef::Organisation(org.clone())), Some(org))
+            }
+            (None, None) => (None, None),
+        };
+        let mut filter = UserFilter {
+            scope,
+            limit: Some(ops::MAX_LIMIT),
+            ..UserFilter::default()
+        };
+        let mut out = Vec::new();
+        loop {
+            let page = ops::list_users(conn, &p, filter.clone())?;
+            for record in page.items {
+                out.push(render(conn, &p, record, organisation.as_deref())?);
+            }
+            match page.next_cursor {
+                Some(next) => filter.cursor = Some(next),
+                None => return Ok(out),
+            }
+        }
+    });
+    match found.await {
+        Ok(out) => HttpResponse::Ok().json(out),
+        Err(e) => fail(e),
+    }
+}
+
+async fn delete(
+    state: web::Data<AppState>,
+    c: Result<Caller, ApiError>,
+    id: web::Path<String>,
+) -> HttpResponse {
+    let p = match caller(c) {
+        Ok(p) => p,
+        Err(response) => return response,
+    };
+    match state
+        .run(move |conn, env| ops::delete_user(conn, env, &p, &id))
+        .await
+    {
+        Ok(_) => HttpResponse::NoContent().finish(),
+        Err(e) => fail(e),
+    }
+}

@@ -312,3 +312,36 @@ async fn everyone_reads_only_the_structure_they_hold_a_role_in_and_the_names_abo
     let plants = app.get("/api/v1/plants", &site_admin).await.json();
     assert_eq!(plants["items"].as_array().unwrap().len(), 2);
 }
+
+#[actix_web::test]
+async fn ids_from_another_platform_can_be_kept_but_not_reused() {
+    let app = start().await;
+    let root = Who::admin();
+    app.doc_structure().await;
+    assert_eq!(
+        app.get(&format!("/api/v1/plants/{DOC_PLANT}"), &root)
+            .await
+            .json()["siteId"],
+        DOC_SITE
+    );
+    let again = app
+        .post(
+            "/api/v1/organisations",
+            &root,
+            json!({"id": DOC_ORGANISATION, "name": "Other"}),
+        )
+        .await;
+    assert_eq!(again.status, 409);
+    let bad = app
+        .post(
+            "/api/v1/organisations",
+            &root,
+            json!({"id": "not-a-uuid", "name": "Other"}),
+        )
+        .await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("id"));
+}

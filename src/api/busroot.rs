@@ -44,7 +44,11 @@ struct FailureDetail {
 }
 
 fn fail(e: Error) -> HttpResponse {
-    let status = e.status();
+    // The document's codes: a body that is not JSON is a bad request like any other.
+    let status = match e {
+        Error::UnsupportedMediaType(_) => 400,
+        _ => e.status(),
+    };
     let message = match &e {
         Error::Unauthenticated => "Unauthorized".to_string(),
         other => other.public_message(),

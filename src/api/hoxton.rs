@@ -5,7 +5,9 @@
 //! `member` with a non-empty `siteIds` is held at each of those sites instead. Reading back,
 //! a user is shown in one organisation (the one asked for, else their first): `roles` are the
 //! roles they hold anywhere in it (supervisor and viewer read as member) and `siteIds` the
-//! sites where they hold a role at the site or one of its plants.
+//! sites where they hold a role at the site or one of its plants. Hoxton users always belong to
+//! an organisation: one sent with no roles is a viewer there (or at its `siteIds`), and a
+//! viewer reads back with no roles.
 
 use super::{ApiError, Caller};
 use crate::app::AppState;
@@ -75,11 +77,13 @@ struct UserOut {
     temporary_password: Option<String>,
 }
 
-fn hoxton_role(role: Role) -> &'static str {
+/// Our role in Hoxton's words; a viewer is someone in the organisation with no role.
+fn hoxton_role(role: Role) -> Option<&'static str> {
     match role {
-        Role::Admin => "admin",
-        Role::Support => "support",
-        Role::Supervisor | Role::Member | Role::Viewer => "member",
+        Role::Admin => Some("admin"),
+        Role::Support => Some("support"),
+        Role::Supervisor | Role::Member => Some("member"),
+        Role::Viewer => None,
     }
 }
 
@@ -109,8 +113,7 @@ fn render(
         .iter()
         .filter(|m| Some(&m.scope.organisation_id) == org_id.as_ref())
     {
-        let role = hoxton_role(m.role);
-        if !roles.contains(&role) {
+        if let Some(role) = hoxton_role(m.role).filter(|r| !roles.contains(r)) {
             roles.push(role);
         }
         if let Some(site) = m.scope.site_id.as_ref().filter(|s| !site_ids.contains(s)) {
@@ -157,7 +160,16 @@ struct Upsert {
     last_name: String,
     name: Option<String>,
     organisation_id: String,
+    /// The roles and sites as sent, sorted: a user whose view already matches keeps their
+    /// memberships exactly (so that reading and writing back never widens a plant role).
+    view: (Vec<String>, Vec<String>),
     wanted: Vec<NewMembership>,
+}
+
+fn sorted(mut items: Vec<String>) -> Vec<String> {
+    items.sort();
+    items.dedup();
+    items
 }
 
 fn parse(bytes: &[u8]) -> Result<Upsert, HttpResponse> {
@@ -174,6 +186,23 @@ fn parse(bytes: &[u8]) -> Result<Upsert, HttpResponse> {
     let last_name = required(user.last_name, "lastName")?;
     let organisation_id = required(user.organisation_id, "organisationId")?;
     let mut wanted = Vec::new();
+    if user.roles.is_empty() {
+        // In the organisation (or at its sites) without a role: a viewer there.
+        wanted = match user.site_ids.is_empty() {
+            true => vec![NewMembership {
+                scope: ScopeRef::Organisation(organisation_id.clone()),
+                role: "viewer".into(),
+            }],
+            false => user
+                .site_ids
+                .iter()
+                .map(|s| NewMembership {
+                    scope: ScopeRef::Site(s.clone()),
+                    role: "viewer".into(),
+                })
+                .collect(),
+        };
+    }
     for role in &user.roles {
         if !["member", "admin", "support"].contains(&role.as_str()) {
             return Err(reply(
@@ -204,6 +233,7 @@ fn parse(bytes: &[u8]) -> Result<Upsert, HttpResponse> {
         last_name,
         name: user.name,
         organisation_id,
+        view: (sorted(user.roles), sorted(user.site_ids)),
         wanted,
     })
 }
@@ -250,10 +280,13 @@ async fn save(
         structure::get_organisation(conn, &p, &upsert.organisation_id)
             .map_err(|_| Error::invalid("organisationId", "no such organisation"))?;
         sites_in_organisation(conn, &p, &upsert)?;
-        let existing = match &upsert.id {
-            Some(id) => Some(
-                crate::db::users::find_user(conn, id)?.ok_or_else(|| Error::not_found("user"))?,
-            ),
+        // The body's id names the user to update; failing that, its email; failing both, a new user.
+        let by_id = match &upsert.id {
+            Some(id) => crate::db::users::find_user(conn, id)?,
+            None => None,
+        };
+        let existing = match by_id {
+            Some(user) => Some(user),
             None => {
                 crate::db::users::find_user_by_email(conn, &upsert.email.trim().to_lowercase())?
             }
@@ -293,15 +326,19 @@ async fn save(
                 .map(Some),
             ..UserChanges::default()
         };
-        let selection = Selection {
-            organisation_id: Some(upsert.organisation_id),
-            kinds: vec![ScopeType::Organisation, ScopeType::Site],
-        };
-        let plan = MembershipPlan {
-            selection,
+        let shown = render(conn, &p, current, Some(&upsert.organisation_id))?;
+        let shown = (
+            sorted(shown.roles.iter().map(|r| r.to_string()).collect()),
+            sorted(shown.site_ids),
+        );
+        let plan = (shown != upsert.view).then(|| MembershipPlan {
+            selection: Selection {
+                organisation_id: Some(upsert.organisation_id),
+                kinds: vec![ScopeType::Organisation, ScopeType::Site],
+            },
             wanted: upsert.wanted,
-        };
-        ops::save_user(conn, env, &p, &existing.id, changes, Some(plan))?;
+        });
+        ops::save_user(conn, env, &p, &existing.id, changes, plan)?;
         Ok(Saved::Updated)
     });
     match saved.await {

@@ -100,11 +100,37 @@ pub fn get_organisation(
         .ok_or_else(|| Error::not_found("organisation"))
 }
 
+/// A structure object to create: its name, and the id to keep when it comes from another
+/// platform (a new UUID otherwise).
+#[derive(Debug, Default)]
+pub struct Named {
+    pub id: Option<String>,
+    pub name: String,
+}
+
+/// The id for a new object: the one asked for (a UUID not yet taken), or a new one.
+fn chosen_id(
+    requested: Option<String>,
+    taken: impl FnOnce(&str) -> Result<bool, Error>,
+    what: &str,
+) -> Result<String, Error> {
+    let Some(raw) = requested else {
+        return Ok(new_id());
+    };
+    let id = super::parse_id("id", &raw)?;
+    if taken(&id)? {
+        return Err(Error::Conflict(format!(
+            "a {what} with this id already exists"
+        )));
+    }
+    Ok(id)
+}
+
 pub fn create_organisation(
     conn: &mut Connection,
     env: &Env,
     actor: &Principal,
-    name: &str,
+    new: Named,
     domain: Option<String>,
 ) -> Result<Organisation, Error> {
     if !actor.superadmin {
@@ -113,14 +139,21 @@ pub fn create_organisation(
         ));
     }
     let now = env.clock.now_text();
+    let name = fields::name("name", &new.name)?;
+    let domain = optional(domain, fields::domain)?;
+    let tx = db::write(conn)?;
+    let id = chosen_id(
+        new.id,
+        |id| Ok(store::find_organisation(&tx, id)?.is_some()),
+        "organisation",
+    )?;
     let org = Organisation {
-        id: new_id(),
-        name: fields::name("name", name)?,
-        domain: optional(domain, fields::domain)?,
+        id,
+        name,
+        domain,
         created_at: now.clone(),
         updated_at: now,
     };
-    let tx = db::write(conn)?;
     store::insert_organisation(&tx, &org)?;
     audit_change(
         &tx,
@@ -216,17 +249,21 @@ pub fn create_site(
     env: &Env,
     actor: &Principal,
     organisation_id: &str,
-    name: &str,
+    new: Named,
     timezone: Option<String>,
 ) -> Result<Site, Error> {
-    let name = fields::name("name", name)?;
+    let name = fields::name("name", &new.name)?;
     let timezone = optional(timezone, fields::timezone)?;
     let tx = db::write(conn)?;
     let org = get_organisation(&tx, actor, organisation_id)
         .map_err(|_| Error::invalid("organisationId", "no such organisation"))?;
     let now = env.clock.now_text();
     let site = Site {
-        id: new_id(),
+        id: chosen_id(
+            new.id,
+            |id| Ok(store::find_site(&tx, id)?.is_some()),
+            "site",
+        )?,
         organisation_id: org.id,
         organisation_name: org.name,
         name,
@@ -334,15 +371,19 @@ pub fn create_plant(
     env: &Env,
     actor: &Principal,
     site_id: &str,
-    name: &str,
+    new: Named,
 ) -> Result<Plant, Error> {
-    let name = fields::name("name", name)?;
+    let name = fields::name("name", &new.name)?;
     let tx = db::write(conn)?;
     let site =
         get_site(&tx, actor, site_id).map_err(|_| Error::invalid("siteId", "no such site"))?;
     let now = env.clock.now_text();
     let plant = Plant {
-        id: new_id(),
+        id: chosen_id(
+            new.id,
+            |id| Ok(store::find_plant(&tx, id)?.is_some()),
+            "plant",
+        )?,
         site_id: site.id,
         site_name: site.name,
         organisation_id: site.organisation_id,

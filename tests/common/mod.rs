@@ -351,3 +351,37 @@ where
         }
     }
 }
+
+/// The ids the seed documents use in their samples.
+pub const DOC_ORGANISATION: &str = "c9b3f279-e3b5-4204-ad99-646257417f98";
+pub const DOC_SITE: &str = "b92f2836-288b-4b3e-b396-4f86d6f14274";
+pub const DOC_PLANT: &str = "df42ab44-476b-4937-9c8e-6f4787cbf507";
+
+impl<S, B> TestApp<S>
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody,
+{
+    /// The organisation, site and plant of the seed documents' samples, kept under their ids.
+    pub async fn doc_structure(&self) {
+        let root = Who::admin();
+        self.create(
+            "/api/v1/organisations",
+            &root,
+            json!({"id": DOC_ORGANISATION, "name": "Demo Org", "domain": "demo.example"}),
+        )
+        .await;
+        self.create(
+            "/api/v1/sites",
+            &root,
+            json!({"id": DOC_SITE, "organisationId": DOC_ORGANISATION, "name": "Demo Site"}),
+        )
+        .await;
+        self.create(
+            "/api/v1/plants",
+            &root,
+            json!({"id": DOC_PLANT, "siteId": DOC_SITE, "name": "4PX Plant"}),
+        )
+        .await;
+    }
+}

@@ -3,7 +3,7 @@
 use super::wire::{List, OrganisationOut, PlantOut, SiteOut};
 use crate::api::{present, ApiError, Body, Caller};
 use crate::app::AppState;
-use crate::ops::structure::{self as ops, Changes};
+use crate::ops::structure::{self as ops, Changes, Named};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
@@ -48,6 +48,7 @@ type Reply = Result<HttpResponse, ApiError>;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NewOrganisation {
+    id: Option<String>,
     name: String,
     domain: Option<String>,
 }
@@ -63,6 +64,7 @@ struct OrganisationPatch {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct NewSite {
+    id: Option<String>,
     organisation_id: String,
     name: String,
     timezone: Option<String>,
@@ -79,6 +81,7 @@ struct SitePatch {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct NewPlant {
+    id: Option<String>,
     site_id: String,
     name: String,
 }
@@ -125,7 +128,18 @@ async fn create_organisation(
     Body(b): Body<NewOrganisation>,
 ) -> Reply {
     let org = state
-        .run(move |conn, env| ops::create_organisation(conn, env, &p, &b.name, b.domain))
+        .run(move |conn, env| {
+            ops::create_organisation(
+                conn,
+                env,
+                &p,
+                Named {
+                    id: b.id,
+                    name: b.name,
+                },
+                b.domain,
+            )
+        })
         .await?;
     Ok(HttpResponse::Created().json(OrganisationOut::from(org)))
 }
@@ -184,7 +198,17 @@ async fn create_site(
 ) -> Reply {
     let site = state
         .run(move |conn, env| {
-            ops::create_site(conn, env, &p, &b.organisation_id, &b.name, b.timezone)
+            ops::create_site(
+                conn,
+                env,
+                &p,
+                &b.organisation_id,
+                Named {
+                    id: b.id,
+                    name: b.name,
+                },
+                b.timezone,
+            )
         })
         .await?;
     Ok(HttpResponse::Created().json(SiteOut::from(site)))
@@ -243,7 +267,18 @@ async fn create_plant(
     Body(b): Body<NewPlant>,
 ) -> Reply {
     let plant = state
-        .run(move |conn, env| ops::create_plant(conn, env, &p, &b.site_id, &b.name))
+        .run(move |conn, env| {
+            ops::create_plant(
+                conn,
+                env,
+                &p,
+                &b.site_id,
+                Named {
+                    id: b.id,
+                    name: b.name,
+                },
+            )
+        })
         .await?;
     Ok(HttpResponse::Created().json(PlantOut::from(plant)))
 }

@@ -23,6 +23,24 @@ pub struct Config {
     pub audit: Audit,
     pub tls: Tls,
     pub dialects: Dialects,
+    pub ui: Ui,
+}
+
+/// The embedded admin page.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Ui {
+    /// The system-use notice shown above the sign-in form (IEC 62443-4-2 CR 1.12).
+    pub banner: String,
+}
+
+impl Default for Ui {
+    fn default() -> Self {
+        Ui {
+            banner: "Authorised use only. Activity on this system is monitored and recorded."
+                .into(),
+        }
+    }
 }
 
 /// The seed platforms' user APIs; a switched-off one answers 404.
@@ -292,9 +310,9 @@ impl fmt::Display for ConfigError {
 
 /// Variables that configure the first start rather than the server.
 const BOOTSTRAP_VARIABLES: [&str; 2] = ["GATEHOUSE_ADMIN_EMAIL", "GATEHOUSE_ADMIN_PASSWORD"];
-const SECTIONS: [&str; 11] = [
+const SECTIONS: [&str; 12] = [
     "server", "database", "security", "modules", "log", "tokens", "sessions", "lockout", "audit",
-    "tls", "dialects",
+    "tls", "dialects", "ui",
 ];
 
 impl Config {

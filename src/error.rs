@@ -11,6 +11,9 @@ pub enum Error {
     },
     /// No credentials, or credentials that do not hold.
     Unauthenticated,
+    /// The same, for the admin page: answered without a Basic challenge, so that the browser
+    /// shows the page's own sign-in form rather than its password dialog.
+    SignInRequired(String),
     /// The target is visible but the caller may not do this to it.
     Forbidden(String),
     /// The caller must change their password before anything else.
@@ -54,7 +57,7 @@ impl Error {
     pub fn status(&self) -> u16 {
         match self {
             Error::Invalid { .. } => 400,
-            Error::Unauthenticated => 401,
+            Error::Unauthenticated | Error::SignInRequired(_) => 401,
             Error::Forbidden(_) | Error::PasswordChangeRequired => 403,
             Error::NotFound(_) => 404,
             Error::Conflict(_) => 409,
@@ -69,7 +72,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::Invalid { .. } => "invalid_request",
-            Error::Unauthenticated => "unauthenticated",
+            Error::Unauthenticated | Error::SignInRequired(_) => "unauthenticated",
             Error::Forbidden(_) => "forbidden",
             Error::PasswordChangeRequired => "password_change_required",
             Error::NotFound(_) => "not_found",
@@ -93,7 +96,10 @@ impl Error {
                 message,
             } => message.clone(),
             Error::Unauthenticated => "authentication required".into(),
-            Error::Forbidden(m) | Error::NotFound(m) | Error::Conflict(m) => m.clone(),
+            Error::Forbidden(m)
+            | Error::NotFound(m)
+            | Error::Conflict(m)
+            | Error::SignInRequired(m) => m.clone(),
             Error::UnsupportedMediaType(m) => m.clone(),
             Error::PasswordChangeRequired => {
                 "the password must be changed before anything else can be done".into()

@@ -13,3 +13,4 @@ pub mod error;
 pub mod logging;
 pub mod ops;
 pub mod secrets;
+pub mod web;

@@ -89,7 +89,7 @@ fn fail(op: Op, e: Error) -> HttpResponse {
         Op::Read => "read user",
     };
     match e {
-        Error::Unauthenticated => reply(401, "Unauthorized access"),
+        Error::Unauthenticated | Error::SignInRequired(_) => reply(401, "Unauthorized access"),
         Error::PasswordChangeRequired => {
             reply(403, "Password change required before anything else")
         }

@@ -136,8 +136,16 @@ pub async fn authenticate(
     let config = &state.env.config;
     let tls = config.tls.enabled();
     let presented = presented(req, tls)?;
+    // The admin page marks its requests; it gets no Basic challenge, which would make the
+    // browser open its own password dialog over the page.
+    let from_page = req.headers().contains_key("x-requested-with");
+    let by_cookie = matches!(presented, Presented::Session(_));
     if matches!(presented, Presented::Nothing) {
-        return Err(Error::Unauthenticated);
+        return Err(if from_page {
+            Error::SignInRequired("sign in first".into())
+        } else {
+            Error::Unauthenticated
+        });
     }
     let source = client_address(req, &config.lockout.trusted_proxies);
     let csrf = CsrfEvidence {
@@ -151,7 +159,13 @@ pub async fn authenticate(
     };
     let principal = state
         .run(move |conn, env| check(conn, env, presented, source, csrf))
-        .await?;
+        .await
+        .map_err(|e| match e {
+            Error::Unauthenticated if by_cookie || from_page => {
+                Error::SignInRequired("your session has ended; sign in again".into())
+            }
+            other => other,
+        })?;
     if principal.must_change_password && !allow_pending_password_change {
         return Err(Error::PasswordChangeRequired);
     }

@@ -202,6 +202,7 @@ mod tests {
             user,
             memberships,
             modules: vec![],
+            manageable: false,
         }
     }
 

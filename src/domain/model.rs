@@ -207,6 +207,8 @@ pub struct UserRecord {
     pub user: User,
     pub memberships: Vec<Membership>,
     pub modules: Vec<String>,
+    /// Whether the caller the record was prepared for may change, disable or delete the user.
+    pub manageable: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

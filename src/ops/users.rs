@@ -182,13 +182,16 @@ fn load_records(conn: &Connection, users: Vec<User>) -> Result<Vec<UserRecord>, 
                 user,
                 memberships: mine,
                 modules: own.into_iter().map(|(_, m)| m).collect(),
+                manageable: false,
             }
         })
         .collect())
 }
 
-/// Keeps only the memberships the caller may see.
+/// The record as the caller sees it: whether they may manage the user (judged on every
+/// membership), and only the memberships they may see.
 pub(crate) fn as_seen_by(actor: &Principal, mut record: UserRecord) -> UserRecord {
+    record.manageable = actor.can_manage_user(&record);
     record.memberships.retain(|m| actor.can_see_membership(m));
     record
 }
@@ -215,7 +218,8 @@ pub fn find_by_email(
 }
 
 pub fn me(conn: &Connection, actor: &Principal) -> Result<UserRecord, Error> {
-    load_record(conn, &actor.user_id)?.ok_or(Error::Unauthenticated)
+    let record = load_record(conn, &actor.user_id)?.ok_or(Error::Unauthenticated)?;
+    Ok(as_seen_by(actor, record))
 }
 
 pub fn list_users(conn: &Connection, actor: &Principal, filter: UserFilter) -> Result<Page, Error> {
@@ -376,6 +380,7 @@ pub fn create_user(
         user,
         memberships,
         modules,
+        manageable: false,
     };
     Ok(Created {
         record: as_seen_by(actor, record),

@@ -50,7 +50,15 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, Body(b): Body<Login
     let source = auth::client_address(&req, &state.env.config.lockout.trusted_proxies);
     let (new, record) = state
         .run(move |conn, env| {
-            let new = sessions::login(conn, env, &b.email, &b.password, &source)?;
+            let new =
+                sessions::login(conn, env, &b.email, &b.password, &source).map_err(
+                    |e| match e {
+                        Error::Unauthenticated => {
+                            Error::SignInRequired("wrong email or password".into())
+                        }
+                        other => other,
+                    },
+                )?;
             let record =
                 users::load_record(conn, &new.session.user_id)?.ok_or(Error::Unauthenticated)?;
             Ok((new, record))

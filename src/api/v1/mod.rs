@@ -14,17 +14,19 @@ use actix_web::middleware::DefaultHeaders;
 use actix_web::{web, HttpResponse};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/health", web::get().to(health)).service(
-        web::scope("/api/v1")
-            // Everything here may carry personal data or credentials: never cache it.
-            .wrap(DefaultHeaders::new().add(("Cache-Control", "no-store")))
-            .configure(auth::configure)
-            .configure(audit::configure)
-            .configure(structure::configure)
-            .configure(users::configure)
-            .configure(keys::configure)
-            .default_service(web::to(not_found)),
-    );
+    cfg.route("/health", web::get().to(health))
+        .route("/api/v1/ui", web::get().to(ui))
+        .service(
+            web::scope("/api/v1")
+                // Everything here may carry personal data or credentials: never cache it.
+                .wrap(DefaultHeaders::new().add(("Cache-Control", "no-store")))
+                .configure(auth::configure)
+                .configure(audit::configure)
+                .configure(structure::configure)
+                .configure(users::configure)
+                .configure(keys::configure)
+                .default_service(web::to(not_found)),
+        );
 }
 
 async fn not_found() -> Result<HttpResponse, ApiError> {
@@ -54,4 +56,18 @@ async fn health(state: web::Data<AppState>) -> HttpResponse {
             database: "unreadable",
         }),
     }
+}
+
+#[derive(serde::Serialize)]
+struct Ui<'a> {
+    banner: &'a str,
+    version: &'static str,
+}
+
+/// What the admin page shows before sign-in: the system-use notice.
+async fn ui(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(Ui {
+        banner: &state.env.config.ui.banner,
+        version: env!("CARGO_PKG_VERSION"),
+    })
 }

@@ -124,6 +124,8 @@ pub struct UserOut {
     pub last_login_at: Option<String>,
     pub memberships: Vec<MembershipOut>,
     pub modules: Vec<String>,
+    /// Whether the caller may change, disable or delete this user (for the admin page).
+    pub can_manage: bool,
     /// Only in the answer to a create without a password: shown this once.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub temporary_password: Option<String>,
@@ -150,6 +152,7 @@ impl From<UserRecord> for UserOut {
             last_login_at: u.last_login_at,
             memberships: r.memberships.iter().map(MembershipOut::from).collect(),
             modules: r.modules,
+            can_manage: r.manageable,
             temporary_password: None,
         }
     }

@@ -1,1 +1,96 @@
-console.log(1)
+// The Gatehouse admin page: sign-in, then structure, users, the user's own account and the
+// audit trail. Plain JavaScript modules; no build step, nothing fetched from elsewhere.
+
+import { api, setCsrfToken } from './api.js';
+import { h } from './dom.js';
+import { state, user, mayReadAudit } from './session.js';
+import { showSignIn, showPasswordChange } from './signin.js';
+import { structureView } from './structure.js';
+import { usersView } from './users.js';
+import { userFormView } from './userform.js';
+import { accountView } from './account.js';
+import { auditView } from './audit.js';
+
+const root = document.getElementById('app');
+
+const pages = [
+  { path: 'users', label: 'Users', view: usersView },
+  { path: 'structure', label: 'Structure', view: structureView },
+  { path: 'account', label: 'My account', view: accountView },
+  { path: 'audit', label: 'Audit', view: auditView, shown: mayReadAudit },
+];
+
+/** Starts (or refreshes) the signed-in state from a session answer. */
+export function startSession(session) {
+  state.session = session;
+  setCsrfToken(session.csrfToken);
+  if (session.user.mustChangePassword) {
+    showPasswordChange(root, async () => {
+      startSession(await api('GET', '/api/v1/auth/session'));
+    });
+  } else {
+    route();
+  }
+}
+
+function signedOut(message) {
+  state.session = null;
+  setCsrfToken(null);
+  showSignIn(root, state.ui, startSession, message);
+}
+
+async function signOut() {
+  try {
+    await api('POST', '/api/v1/auth/logout');
+  } finally {
+    signedOut('You have signed out.');
+  }
+}
+
+function shell(current) {
+  const links = pages
+    .filter((p) => !p.shown || p.shown())
+    .map((p) => h('a', { href: `#/${p.path}`, 'aria-current': p.path === current ? 'page' : undefined }, p.label));
+  const me = user();
+  return h(
+    'header',
+    { class: 'top' },
+    h('span', { class: 'brand' }, 'GATEHOUSE'),
+    h('nav', { 'aria-label': 'Main' }, links),
+    h('span', { class: 'who' }, me.displayName, ' · ', me.email),
+    h('button', { type: 'button', onclick: signOut }, 'Sign out'),
+  );
+}
+
+function route() {
+  if (!state.session) return;
+  const [path, ...rest] = (location.hash.replace(/^#\/?/, '') || 'users').split('/');
+  let view;
+  if (path === 'users' && rest.length > 0) {
+    view = (main) => userFormView(main, rest[0] === 'new' ? null : decodeURIComponent(rest[0]));
+  } else {
+    const page = pages.find((p) => p.path === path && (!p.shown || p.shown())) || pages[0];
+    view = page.view;
+  }
+  const main = h('main', { id: 'main' });
+  root.replaceChildren(shell(path), main);
+  view(main);
+}
+
+window.addEventListener('hashchange', route);
+window.addEventListener('gatehouse:signed-out', () => {
+  if (state.session) signedOut('Your session has ended. Please sign in again.');
+});
+
+async function boot() {
+  try {
+    state.ui = await api('GET', '/api/v1/ui');
+  } catch (error) {
+    root.replaceChildren(h('main', {}, h('p', { class: 'error', role: 'alert' }, `Gatehouse cannot be reached: ${error.message}`)));
+    return;
+  }
+  if (state.ui.session) startSession(state.ui.session);
+  else signedOut();
+}
+
+boot();

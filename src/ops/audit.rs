@@ -24,6 +24,24 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// A user acting through a credential that is not a request's principal (a grant, a
+    /// sign-in), with their email looked up for the record.
+    pub fn user(
+        conn: &Connection,
+        user_id: &str,
+        kind: &str,
+        credential_id: Option<String>,
+        source: &str,
+    ) -> Result<Actor, Error> {
+        Ok(Actor {
+            id: Some(user_id.to_string()),
+            email: crate::db::users::find_user(conn, user_id)?.map(|u| u.email),
+            credential_kind: Some(kind.to_string()),
+            credential_id,
+            source: Some(source.to_string()),
+        })
+    }
+
     pub fn of(p: &Principal) -> Actor {
         Actor {
             id: Some(p.user_id.clone()),

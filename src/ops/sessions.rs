@@ -32,13 +32,7 @@ pub fn login(
     let (mut session, secret) = issue(env, TokenKind::Session, &user_id, epoch, &new_id(), ttl)?;
     session.csrf_token = Some(secrets::token("", 32)?);
     store::insert_token(&tx, &session, &secrets::digest(&secret))?;
-    let actor = Actor {
-        id: Some(user_id.clone()),
-        credential_kind: Some("session".into()),
-        credential_id: Some(session.id.clone()),
-        source: Some(source.into()),
-        ..Actor::default()
-    };
+    let actor = Actor::user(&tx, &user_id, "session", Some(session.id.clone()), source)?;
     let orgs = audit::organisations_of(&users::list_memberships(&tx, &[user_id.as_str()])?);
     audit::record(
         &tx,

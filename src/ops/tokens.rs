@@ -200,20 +200,12 @@ fn issue_pair(
     } else {
         None
     };
-    let actor = Actor {
-        id: Some(user_id.to_string()),
-        credential_kind: Some(
-            if api_key_id.is_some() {
-                "api_key"
-            } else {
-                "password_grant"
-            }
-            .into(),
-        ),
-        credential_id: api_key_id.clone(),
-        source: Some(source.to_string()),
-        ..Actor::default()
+    let kind = if api_key_id.is_some() {
+        "api_key"
+    } else {
+        "password_grant"
     };
+    let actor = Actor::user(&tx, user_id, kind, api_key_id.clone(), source)?;
     let event = Event::new("token.issue")
         .target("token", &access.id)
         .organisations(organisations(&tx, user_id)?)
@@ -306,13 +298,13 @@ fn rotate(
     };
     let now = env.clock.now();
     let tx = db::write(conn)?;
-    let actor = Actor {
-        id: Some(token.user_id.clone()),
-        credential_kind: Some("refresh_token".into()),
-        credential_id: Some(token.id.clone()),
-        source: Some(source.into()),
-        ..Actor::default()
-    };
+    let actor = Actor::user(
+        &tx,
+        &token.user_id,
+        "refresh_token",
+        Some(token.id.clone()),
+        source,
+    )?;
     let orgs = organisations(&tx, &token.user_id)?;
     if token.revoked_at.is_some() {
         let revoked = store::revoke_family(&tx, &token.family_id, &clock::format(now))?;
@@ -373,13 +365,7 @@ pub fn revoke(conn: &mut Connection, env: &Env, secret: &str, source: &str) -> R
             1
         }
     };
-    let actor = Actor {
-        id: Some(token.user_id.clone()),
-        credential_kind: Some("token".into()),
-        credential_id: Some(token.id.clone()),
-        source: Some(source.into()),
-        ..Actor::default()
-    };
+    let actor = Actor::user(&tx, &token.user_id, "token", Some(token.id.clone()), source)?;
     let event = Event::new("token.revoke")
         .target("token", &token.id)
         .organisations(organisations(&tx, &token.user_id)?);

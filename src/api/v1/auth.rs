@@ -28,7 +28,7 @@ struct Login {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct SessionOut {
+pub struct SessionOut {
     csrf_token: String,
     expires_at: String,
     idle_timeout_seconds: u64,
@@ -90,17 +90,36 @@ async fn session(state: web::Data<AppState>, PendingCaller(p): PendingCaller) ->
             Error::bad_request("this request is not signed in with a browser session").into(),
         );
     };
-    let (session, record) = state
+    Ok(HttpResponse::Ok().json(describe(&state, p, id).await?))
+}
+
+async fn describe(
+    state: &AppState,
+    p: crate::domain::access::Principal,
+    id: String,
+) -> Result<SessionOut, Error> {
+    let idle_timeout_seconds = state.env.config.sessions.idle_timeout.0.as_secs();
+    state
         .run(move |conn, _| {
             let session =
                 crate::db::tokens::find_token_by_id(conn, &id)?.ok_or(Error::Unauthenticated)?;
-            Ok((session, users::me(conn, &p)?))
+            Ok(SessionOut {
+                csrf_token: session.csrf_token.unwrap_or_default(),
+                expires_at: session.expires_at,
+                idle_timeout_seconds,
+                user: UserOut::from(users::me(conn, &p)?),
+            })
         })
-        .await?;
-    Ok(HttpResponse::Ok().json(SessionOut {
-        csrf_token: session.csrf_token.unwrap_or_default(),
-        expires_at: session.expires_at,
-        idle_timeout_seconds: state.env.config.sessions.idle_timeout.0.as_secs(),
-        user: UserOut::from(record),
-    }))
+        .await
+}
+
+/// The browser session the request carries, if it is live; None otherwise (never an error).
+pub async fn current_session(state: &AppState, req: &HttpRequest) -> Option<SessionOut> {
+    let tls = state.env.config.tls.enabled();
+    req.cookie(session_cookie_name(tls))?;
+    let p = auth::authenticate(state, req, true).await.ok()?;
+    let Credential::Session(id) = p.credential.clone() else {
+        return None;
+    };
+    describe(state, p, id).await.ok()
 }

@@ -1,7 +1,7 @@
 //! The native JSON API under `/api/v1`, and `/health`.
 
 mod audit;
-mod auth;
+pub mod auth;
 mod keys;
 mod structure;
 mod users;
@@ -11,7 +11,7 @@ use super::ApiError;
 use crate::app::AppState;
 use crate::error::Error;
 use actix_web::middleware::DefaultHeaders;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health))
@@ -62,12 +62,23 @@ async fn health(state: web::Data<AppState>) -> HttpResponse {
 struct Ui<'a> {
     banner: &'a str,
     version: &'static str,
+    /// The module catalogue, for the user form.
+    modules: &'a [String],
+    /// The browser session this request carries, if any: the page starts from here without
+    /// a failing request.
+    session: Option<auth::SessionOut>,
 }
 
-/// What the admin page shows before sign-in: the system-use notice.
-async fn ui(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().json(Ui {
-        banner: &state.env.config.ui.banner,
-        version: env!("CARGO_PKG_VERSION"),
-    })
+/// What the admin page needs before anything else: the system-use notice and, when the
+/// browser is signed in, its session.
+async fn ui(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let session = auth::current_session(&state, &req).await;
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(Ui {
+            banner: &state.env.config.ui.banner,
+            version: env!("CARGO_PKG_VERSION"),
+            modules: &state.env.config.modules.catalogue,
+            session,
+        })
 }

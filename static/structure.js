@@ -1,0 +1,142 @@
+// Organisations, their sites and plants as a tree; create, rename and delete where allowed.
+
+import { api } from './api.js';
+import { h, field, errorBox, onSubmit, showError, confirmDialog, openDialog } from './dom.js';
+import { isSuperadmin, administersOrganisation, administersSite } from './session.js';
+
+/** Everything the caller can see, in one go. */
+export async function loadStructure() {
+  const [orgs, sites, plants] = await Promise.all([
+    api('GET', '/api/v1/organisations'),
+    api('GET', '/api/v1/sites'),
+    api('GET', '/api/v1/plants'),
+  ]);
+  return { organisations: orgs.items, sites: sites.items, plants: plants.items };
+}
+
+/** A dialog with a name (and extra fields) that POSTs or PATCHes, then refreshes. */
+function nameDialog(title, { method, path, body = {}, current = {}, extra = [] }, done) {
+  openDialog(title, (close) => {
+    const errors = errorBox();
+    const controls = [
+      field('Name', h('input', { name: 'name', required: true, value: current.name || '' })),
+      ...extra.map(([key, label, hint]) => field(label, h('input', { name: key, value: current[key] || '' }), hint)),
+    ];
+    const form = h(
+      'form',
+      { class: 'stack' },
+      controls,
+      errors,
+      h(
+        'div',
+        { class: 'actions' },
+        h('button', { type: 'submit', class: 'primary' }, 'Save'),
+        h('button', { type: 'button', onclick: close }, 'Cancel'),
+      ),
+    );
+    onSubmit(form, errors, async (data) => {
+      const payload = { ...body, name: data.get('name') };
+      for (const [key] of extra) payload[key] = data.get(key) || null;
+      await api(method, path, payload);
+      close();
+      await done();
+    });
+    return form;
+  });
+}
+
+function node(kind, name, buttons) {
+  return h('div', { class: 'node' }, h('span', { class: 'kind' }, kind), h('span', { class: 'name' }, name), buttons);
+}
+
+export async function structureView(main) {
+  const errors = errorBox();
+  const tree = h('ul', { class: 'tree', 'aria-label': 'Organisations, sites and plants' });
+  const refresh = async () => {
+    try {
+      render(await loadStructure());
+    } catch (error) {
+      showError(errors, error);
+    }
+  };
+  const remove = (what, name, path) => async (event) => {
+    if (!(await confirmDialog(`Delete the ${what} “${name}”? This cannot be undone.`))) return;
+    try {
+      event.target.disabled = true;
+      await api('DELETE', path);
+      await refresh();
+    } catch (error) {
+      event.target.disabled = false;
+      showError(errors, error);
+    }
+  };
+  const button = (label, onclick, danger) => h('button', { type: 'button', class: danger ? 'danger' : undefined, onclick }, label);
+
+  function render({ organisations, sites, plants }) {
+    const items = organisations.map((org) => {
+      const orgSites = sites.filter((s) => s.organisationId === org.id);
+      const orgButtons = [
+        administersOrganisation(org.id)
+          ? button('Add site', () =>
+              nameDialog(`New site in ${org.name}`, { method: 'POST', path: '/api/v1/sites', body: { organisationId: org.id },
+                extra: [['timezone', 'Time zone', 'For example Europe/London']] }, refresh))
+          : null,
+        isSuperadmin()
+          ? button('Rename', () =>
+              nameDialog(`Rename ${org.name}`, { method: 'PATCH', path: `/api/v1/organisations/${org.id}`, current: org,
+                extra: [['domain', 'Domain', 'For example acme.example']] }, refresh))
+          : null,
+        isSuperadmin() ? button('Delete', remove('organisation', org.name, `/api/v1/organisations/${org.id}`), true) : null,
+      ];
+      const siteItems = orgSites.map((site) => {
+        const sitePlants = plants.filter((p) => p.siteId === site.id);
+        const manageSite = administersOrganisation(site.organisationId);
+        const siteButtons = [
+          administersSite(site)
+            ? button('Add plant', () =>
+                nameDialog(`New plant at ${site.name}`, { method: 'POST', path: '/api/v1/plants', body: { siteId: site.id } }, refresh))
+            : null,
+          manageSite
+            ? button('Rename', () =>
+                nameDialog(`Rename ${site.name}`, { method: 'PATCH', path: `/api/v1/sites/${site.id}`, current: site,
+                  extra: [['timezone', 'Time zone', 'For example Europe/London']] }, refresh))
+            : null,
+          manageSite ? button('Delete', remove('site', site.name, `/api/v1/sites/${site.id}`), true) : null,
+        ];
+        const plantItems = sitePlants.map((plant) => {
+          const managePlant = administersSite(site);
+          return h(
+            'li',
+            {},
+            node('Plant', plant.name, [
+              managePlant
+                ? button('Rename', () =>
+                    nameDialog(`Rename ${plant.name}`, { method: 'PATCH', path: `/api/v1/plants/${plant.id}`, current: plant }, refresh))
+                : null,
+              managePlant ? button('Delete', remove('plant', plant.name, `/api/v1/plants/${plant.id}`), true) : null,
+            ]),
+          );
+        });
+        return h('li', {}, node('Site', site.name, siteButtons), plantItems.length ? h('ul', {}, plantItems) : null);
+      });
+      return h('li', {}, node('Organisation', org.name, orgButtons), siteItems.length ? h('ul', {}, siteItems) : null);
+    });
+    tree.replaceChildren(...(items.length ? items : [h('li', { class: 'muted' }, 'Nothing here yet.')]));
+  }
+
+  main.replaceChildren(
+    h('h1', {}, 'Structure'),
+    h(
+      'div',
+      { class: 'actions' },
+      isSuperadmin()
+        ? h('button', { type: 'button', class: 'primary', onclick: () =>
+            nameDialog('New organisation', { method: 'POST', path: '/api/v1/organisations',
+              extra: [['domain', 'Domain', 'Optional, for example acme.example']] }, refresh) }, 'New organisation')
+        : null,
+    ),
+    errors,
+    h('div', { class: 'panel' }, tree),
+  );
+  await refresh();
+}

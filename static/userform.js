@@ -1,0 +1,232 @@
+// Creating a user, and editing one: profile, memberships, modules, and account actions.
+
+import { api } from './api.js';
+import { h, field, errorBox, onSubmit, showError, clearError, secretBox, confirmDialog, busy, formatTime, select } from './dom.js';
+import { state, administersOrganisation, administersSite, administersPlant } from './session.js';
+import { loadStructure } from './structure.js';
+import { describeMembership, isLocked } from './users.js';
+
+const ROLES = [['member', 'Member'], ['viewer', 'Viewer'], ['supervisor', 'Supervisor'], ['support', 'Support'], ['admin', 'Admin']];
+
+/** The scopes where the signed-in user may grant roles, as select options. */
+function grantableScopes(structure) {
+  const options = [];
+  for (const org of structure.organisations) {
+    if (administersOrganisation(org.id)) options.push([`organisationId:${org.id}`, `${org.name} (organisation)`]);
+    for (const site of structure.sites.filter((s) => s.organisationId === org.id)) {
+      if (administersSite(site)) options.push([`siteId:${site.id}`, `${org.name} › ${site.name} (site)`]);
+      for (const plant of structure.plants.filter((p) => p.siteId === site.id)) {
+        if (administersPlant(plant)) options.push([`plantId:${plant.id}`, `${org.name} › ${site.name} › ${plant.name} (plant)`]);
+      }
+    }
+  }
+  return options;
+}
+
+function scopeBody(value, role) {
+  const [key, id] = value.split(':');
+  return { [key]: id, role };
+}
+
+function modulesFieldset(chosen) {
+  const catalogue = state.ui ? state.ui.modules : [];
+  return h(
+    'fieldset',
+    {},
+    h('legend', {}, 'Modules'),
+    h('div', { class: 'checks' }, catalogue.map((name) =>
+      h('label', {}, h('input', { type: 'checkbox', name: 'modules', value: name, checked: chosen.includes(name) }), name))),
+  );
+}
+
+function profileFields(user = {}) {
+  return [
+    h('div', { class: 'split' },
+      field('First name', h('input', { name: 'firstName', autocomplete: 'off', value: user.firstName || '' })),
+      field('Last name', h('input', { name: 'lastName', autocomplete: 'off', value: user.lastName || '' }))),
+    h('div', { class: 'split' },
+      field('Mobile number', h('input', { name: 'mobileNumber', inputmode: 'tel', value: user.mobileNumber || '' })),
+      field('Country code', h('input', { name: 'countryCode', value: user.countryCode || '' }), 'For example +44')),
+  ];
+}
+
+function optional(value) {
+  const text = (value || '').trim();
+  return text === '' ? null : text;
+}
+
+export async function userFormView(main, id) {
+  const errors = errorBox();
+  main.replaceChildren(h('h1', {}, id ? 'Edit user' : 'New user'), errors, h('p', { class: 'muted' }, 'Loading…'));
+  let structure;
+  let user = null;
+  try {
+    structure = await loadStructure();
+    if (id) user = await api('GET', `/api/v1/users/${encodeURIComponent(id)}`);
+  } catch (error) {
+    main.replaceChildren(h('h1', {}, id ? 'Edit user' : 'New user'), errors);
+    showError(errors, error);
+    return;
+  }
+  if (user) editForm(main, user, structure);
+  else createForm(main, structure);
+}
+
+function createForm(main, structure) {
+  const errors = errorBox();
+  const scopes = grantableScopes(structure);
+  const scope = select('scope', scopes, scopes.length ? scopes[0][0] : '');
+  const role = select('role', ROLES, 'member');
+  const form = h(
+    'form',
+    { class: 'stack panel', id: 'user-form', 'aria-label': 'New user' },
+    field('Email', h('input', { name: 'email', type: 'email', required: true, autocomplete: 'off' })),
+    profileFields(),
+    h('fieldset', {}, h('legend', {}, 'Role'), h('div', { class: 'row' }, field('Where', scope), field('Role', role))),
+    modulesFieldset([]),
+    field('Password', h('input', { name: 'password', type: 'password', autocomplete: 'new-password' }),
+      'Leave empty to generate a temporary password that must be changed at first sign-in.'),
+    errors,
+    h('div', { class: 'actions' },
+      h('button', { type: 'submit', class: 'primary' }, 'Create user'),
+      h('a', { href: '#/users' }, 'Cancel')),
+  );
+  onSubmit(form, errors, async (data) => {
+    const body = {
+      email: data.get('email'),
+      firstName: optional(data.get('firstName')),
+      lastName: optional(data.get('lastName')),
+      mobileNumber: optional(data.get('mobileNumber')),
+      countryCode: optional(data.get('countryCode')),
+      password: optional(data.get('password')),
+      memberships: data.get('scope') ? [scopeBody(data.get('scope'), data.get('role'))] : [],
+      modules: data.getAll('modules'),
+    };
+    const created = await api('POST', '/api/v1/users', body);
+    const done = [h('p', {}, `${created.email} was created.`)];
+    if (created.temporaryPassword) {
+      done.push(secretBox('Temporary password, shown only now. Give it to the user; they must change it at first sign-in.', created.temporaryPassword));
+    }
+    main.replaceChildren(
+      h('h1', {}, 'User created'),
+      h('div', { class: 'panel', id: 'user-created' }, done,
+        h('div', { class: 'actions' },
+          h('a', { href: `#/users/${created.id}` }, 'Edit this user'),
+          h('a', { href: '#/users' }, 'Back to users'))),
+    );
+  });
+  main.replaceChildren(h('h1', {}, 'New user'), form);
+}
+
+function editForm(main, user, structure) {
+  const reload = () => userFormView(main, user.id);
+  const errors = errorBox();
+  const form = h(
+    'form',
+    { class: 'stack', id: 'user-form', 'aria-label': `Edit ${user.email}` },
+    field('Email', h('input', { name: 'email', type: 'email', required: true, value: user.email })),
+    profileFields(user),
+    modulesFieldset(user.modules),
+    errors,
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Save changes')),
+  );
+  onSubmit(form, errors, async (data) => {
+    await api('PATCH', `/api/v1/users/${user.id}`, {
+      email: data.get('email'),
+      firstName: optional(data.get('firstName')),
+      lastName: optional(data.get('lastName')),
+      mobileNumber: optional(data.get('mobileNumber')),
+      countryCode: optional(data.get('countryCode')),
+      modules: data.getAll('modules'),
+    });
+    await reload();
+  });
+  if (!user.canManage) {
+    for (const control of form.querySelectorAll('input, button')) control.disabled = true;
+  }
+
+  main.replaceChildren(
+    h('h1', {}, user.email),
+    h('p', { class: 'muted' },
+      `Status: ${user.status} · last sign-in ${formatTime(user.lastLoginAt)}`,
+      isLocked(user) ? ` · locked until ${formatTime(user.lockedUntil)}` : '',
+      user.mustChangePassword ? ' · must change password' : ''),
+    h('div', { class: 'split' },
+      h('div', { class: 'panel' }, h('h2', {}, 'Profile and modules'),
+        user.canManage ? null : h('p', { class: 'hint' }, 'This user also holds roles outside what you administer, so you can change only their roles here.'),
+        form),
+      h('div', {}, membershipsPanel(user, structure, reload), user.canManage ? accountPanel(user, reload) : null)),
+    h('p', {}, h('a', { href: '#/users' }, 'Back to users')),
+  );
+}
+
+function membershipsPanel(user, structure, reload) {
+  const errors = errorBox();
+  const scopes = grantableScopes(structure);
+  const mayRevoke = (m) => {
+    const plant = structure.plants.find((p) => p.id === m.scopeId);
+    const site = structure.sites.find((s) => s.id === m.scopeId);
+    if (m.scopeType === 'organisation') return administersOrganisation(m.scopeId);
+    if (m.scopeType === 'site') return site ? administersSite(site) : false;
+    return plant ? administersPlant(plant) : false;
+  };
+  const list = h('ul', { class: 'membership-list' }, user.memberships.map((m) => h('li', {},
+    h('span', { class: 'tag' }, describeMembership(m)),
+    mayRevoke(m) ? h('button', { type: 'button', class: 'danger', onclick: async (event) => {
+      clearError(errors);
+      try {
+        await busy(event.target, () => api('DELETE', `/api/v1/users/${user.id}/memberships/${m.id}`));
+        await reload();
+      } catch (error) {
+        showError(errors, error);
+      }
+    } }, 'Remove') : null)));
+  const add = h(
+    'form',
+    { class: 'row', 'aria-label': 'Add a role' },
+    field('Where', select('scope', scopes, scopes.length ? scopes[0][0] : '')),
+    field('Role', select('role', ROLES, 'member')),
+    h('button', { type: 'submit' }, 'Add role'),
+  );
+  onSubmit(add, errors, async (data) => {
+    await api('POST', `/api/v1/users/${user.id}/memberships`, scopeBody(data.get('scope'), data.get('role')));
+    await reload();
+  });
+  return h('div', { class: 'panel' }, h('h2', {}, 'Roles at scopes'),
+    user.memberships.length ? list : h('p', { class: 'muted' }, 'No roles you can see.'),
+    scopes.length ? add : null, errors);
+}
+
+function accountPanel(user, reload) {
+  const errors = errorBox();
+  const result = h('div', {});
+  const act = (label, work, danger) => h('button', { type: 'button', class: danger ? 'danger' : undefined, onclick: async (event) => {
+    clearError(errors);
+    try {
+      await busy(event.target, work);
+    } catch (error) {
+      showError(errors, error);
+    }
+  } }, label);
+  const active = user.status === 'active';
+  return h('div', { class: 'panel' }, h('h2', {}, 'Account'),
+    h('div', { class: 'actions' },
+      act(active ? 'Disable' : 'Enable', async () => {
+        await api('PATCH', `/api/v1/users/${user.id}`, { status: active ? 'disabled' : 'active' });
+        await reload();
+      }),
+      isLocked(user) ? act('Unlock', async () => {
+        await api('POST', `/api/v1/users/${user.id}/unlock`);
+        await reload();
+      }) : null,
+      act('Reset password', async () => {
+        const reset = await api('POST', `/api/v1/users/${user.id}/reset-password`);
+        result.replaceChildren(secretBox('New temporary password, shown only now. The user must change it at next sign-in.', reset.temporaryPassword));
+      }),
+      act('Delete user', async () => {
+        if (!(await confirmDialog(`Delete the user ${user.email}? Their roles, keys and sessions go with them. This cannot be undone.`))) return;
+        await api('DELETE', `/api/v1/users/${user.id}`);
+        location.hash = '#/users';
+      }, true)),
+    result, errors);
+}

@@ -1,0 +1,78 @@
+//! The admin page end to end, in Debian's headless Chromium driven by playwright-core
+//! (tests/e2e/admin-page.mjs). `.ci/run` installs both; elsewhere, when Chromium or the npm
+//! package is missing, the test says so and is skipped, except in CI, where it fails.
+
+mod common;
+
+use common::process::{write_config, Server};
+use common::{ADMIN_EMAIL, ADMIN_PASSWORD};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn chromium() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var("CHROMIUM").unwrap_or_default(),
+        "/usr/bin/chromium".into(),
+        "/usr/bin/chromium-browser".into(),
+    ];
+    candidates
+        .into_iter()
+        .filter(|c| !c.is_empty())
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+fn e2e_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e")
+}
+
+/// Why the browser test cannot run here, if it cannot.
+fn missing() -> Option<String> {
+    if chromium().is_none() {
+        return Some("Chromium is not installed (apt-get install chromium)".into());
+    }
+    if Command::new("node").arg("--version").output().is_err() {
+        return Some("Node.js is not installed".into());
+    }
+    if !e2e_dir().join("node_modules/playwright-core").exists() {
+        return Some("playwright-core is not installed (cd tests/e2e && npm ci)".into());
+    }
+    None
+}
+
+#[test]
+fn the_admin_page_works_end_to_end_in_a_real_browser() {
+    if let Some(reason) = missing() {
+        assert!(
+            std::env::var("CI").is_err(),
+            "the browser test must run in CI, but {reason}"
+        );
+        eprintln!("SKIPPED the_admin_page_works_end_to_end_in_a_real_browser: {reason}");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path());
+    let server = Server::start(&config);
+    let screenshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
+    let out = Command::new("node")
+        .arg("admin-page.mjs")
+        .current_dir(e2e_dir())
+        .env("GATEHOUSE_URL", format!("http://{}/", server.address))
+        .env("ADMIN_EMAIL", ADMIN_EMAIL)
+        .env("ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("SCREENSHOTS", &screenshots)
+        .env("CHROMIUM", chromium().unwrap())
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "the browser test failed:\n{stdout}\n{stderr}\nserver log:\n{}",
+        server.log_text()
+    );
+    assert!(stdout.contains("all steps passed"), "{stdout}");
+    for shot in ["users-table.png", "user-form.png"] {
+        assert!(screenshots.join(shot).exists(), "{shot} was saved");
+    }
+}

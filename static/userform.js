@@ -130,15 +130,24 @@ function editForm(main, user, structure) {
     errors,
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Save changes')),
   );
-  onSubmit(form, errors, async (data) => {
-    await api('PATCH', `/api/v1/users/${user.id}`, {
-      email: data.get('email'),
+    onSubmit(form, errors, async (data) => {
+    // Only what changed is sent, so the audit trail records only real changes.
+    const wanted = {
+      email: data.get('email').trim(),
       firstName: optional(data.get('firstName')),
       lastName: optional(data.get('lastName')),
       mobileNumber: optional(data.get('mobileNumber')),
       countryCode: optional(data.get('countryCode')),
-      modules: data.getAll('modules'),
-    });
+    };
+    const patch = {};
+    for (const [key, value] of Object.entries(wanted)) {
+      if (value !== (user[key] ?? null)) patch[key] = value;
+    }
+    const modules = data.getAll('modules');
+        if ([...modules].sort().join('|') !== [...user.modules].sort().join('|')) {
+      patch.modules = modules;
+    }
+    if (Object.keys(patch).length) await api('PATCH', `/api/v1/users/${user.id}`, patch);
     await reload();
   });
   if (!user.canManage) {

@@ -294,56 +294,68 @@ pub struct UserQuery {
     pub limit: usize,
 }
 
-/// Whether membership `alias` lies in the caller's visible scopes (?1 = everything).
-fn visible(alias: &str) -> String {
+/// Whether membership `alias` lies in the caller's visible scopes.
+fn in_visible(alias: &str) -> String {
     format!(
-        "(?1 = 1 OR {alias}.organisation_id IN (SELECT value FROM json_each(?3))
-          OR {alias}.site_id IN (SELECT value FROM json_each(?4))
-          OR {alias}.plant_id IN (SELECT value FROM json_each(?5)))"
+        "({alias}.organisation_id IN (SELECT value FROM json_each(:orgs))
+          OR {alias}.site_id IN (SELECT value FROM json_each(:sites))
+          OR {alias}.plant_id IN (SELECT value FROM json_each(:plants)))"
     )
 }
 
+/// A page of users. The SQL holds only the clauses the query needs, so that SQLite can start
+/// from the memberships of a narrow filter instead of walking every user in email order.
 pub fn search_users(conn: &Connection, q: &UserQuery) -> Result<Vec<User>, Error> {
-    let sql = format!(
-        "{USER} WHERE (?1 = 1 OR u.id = ?2 OR EXISTS (SELECT 1 FROM memberships v WHERE v.user_id = u.id AND {v}))
-          AND ((?6 IS NULL AND ?8 IS NULL) OR EXISTS (SELECT 1 FROM memberships f WHERE f.user_id = u.id AND {f}
-               AND (?8 IS NULL OR f.role = ?8)
-               AND (?6 IS NULL OR (?6 = 'organisation' AND f.organisation_id = ?7)
-                    OR (?6 = 'site' AND f.site_id = ?7) OR (?6 = 'plant' AND f.plant_id = ?7))))
-          AND (?9 IS NULL OR u.email_key LIKE ?9 ESCAPE '\\' OR u.first_name LIKE ?9 ESCAPE '\\'
-               OR u.last_name LIKE ?9 ESCAPE '\\' OR u.display_name LIKE ?9 ESCAPE '\\')
-          AND (?10 IS NULL OR u.email_key > ?10)
-         ORDER BY u.email_key LIMIT ?11",
-        v = visible("v"),
-        f = visible("f"),
-    );
-    let all = q.visible.is_none();
-    let set = q.visible.clone().unwrap_or_default();
+    let mut sql = format!("{USER} WHERE 1 = 1");
+    let mut args: Vec<(&str, Box<dyn rusqlite::ToSql>)> = Vec::new();
     let json = |list: &Vec<String>| serde_json::to_string(list).unwrap_or_else(|_| "[]".into());
-    let pattern = q.text.as_ref().map(|t| {
-        let escaped = t
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        format!("%{escaped}%")
-    });
+    if let Some(set) = &q.visible {
+        sql.push_str(&format!(
+            " AND (u.id = :me OR u.id IN (SELECT v.user_id FROM memberships v WHERE {}))",
+            in_visible("v")
+        ));
+        args.push((":me", Box::new(q.me.clone())));
+        args.push((":orgs", Box::new(json(&set.organisations))));
+        args.push((":sites", Box::new(json(&set.sites))));
+        args.push((":plants", Box::new(json(&set.plants))));
+    }
+    if q.scope.is_some() || q.role.is_some() {
+        let mut filter = String::from("SELECT f.user_id FROM memberships f WHERE 1 = 1");
+        if let Some((kind, id)) = &q.scope {
+            let column = match kind {
+                ScopeType::Organisation => "organisation_id",
+                ScopeType::Site => "site_id",
+                ScopeType::Plant => "plant_id",
+            };
+            filter.push_str(&format!(" AND f.{column} = :scope"));
+            args.push((":scope", Box::new(id.clone())));
+        }
+        if let Some(role) = q.role {
+            filter.push_str(" AND f.role = :role");
+            args.push((":role", Box::new(role.as_str())));
+        }
+        // A filter matches only on memberships the caller can see.
+        if q.visible.is_some() {
+            filter.push_str(&format!(" AND {}", in_visible("f")));
+        }
+        sql.push_str(&format!(" AND u.id IN ({filter})"));
+    }
+    if let Some(text) = &q.text {
+        let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        sql.push_str(
+            " AND (u.email_key LIKE :text ESCAPE '\\' OR u.first_name LIKE :text ESCAPE '\\'
+               OR u.last_name LIKE :text ESCAPE '\\' OR u.display_name LIKE :text ESCAPE '\\')",
+        );
+        args.push((":text", Box::new(format!("%{escaped}%"))));
+    }
+    if let Some(after) = &q.after {
+        sql.push_str(" AND u.email_key > :after");
+        args.push((":after", Box::new(after.clone())));
+    }
+    sql.push_str(" ORDER BY u.email_key LIMIT :limit");
+    args.push((":limit", Box::new(q.limit as i64)));
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(
-        params![
-            all,
-            q.me,
-            json(&set.organisations),
-            json(&set.sites),
-            json(&set.plants),
-            q.scope.as_ref().map(|(k, _)| k.as_str()),
-            q.scope.as_ref().map(|(_, id)| id.as_str()),
-            q.role.map(Role::as_str),
-            pattern,
-            q.after,
-            q.limit as i64,
-        ],
-        user,
-    )?;
+    let bound: Vec<(&str, &dyn rusqlite::ToSql)> = args.iter().map(|(k, v)| (*k, v.as_ref())).collect();
+    let rows = stmt.query_map(bound.as_slice(), user)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -11,13 +11,17 @@ use gatehouse::config::Config;
 use gatehouse::db::{self, users};
 use gatehouse::domain::access::{Credential, Principal};
 use gatehouse::domain::model::{Membership, Role, Scope, User, UserStatus};
-use gatehouse::ops::users::{list_users, ScopeRef, UserFilter};
+use gatehouse::ops::listing::{list_users, UserFilter};
+use gatehouse::ops::users::ScopeRef;
 use std::time::Instant;
 
 const RUNS: usize = 15;
 
 fn main() {
-    let count: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let count: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(100_000);
     let dir = tempfile::tempdir().expect("temporary directory");
     let mut config = Config::default();
     config.database.path = dir.path().join("bench.db");
@@ -27,10 +31,14 @@ fn main() {
 
     let started = Instant::now();
     let (plants, admins) = populate(&mut conn, count);
-    println!("built {count} users in {:.1}s", started.elapsed().as_secs_f64());
+    println!(
+        "built {count} users in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
 
     let (org, site, plant) = &plants[0];
-    let principal = |id: &str| load_principal(&conn, id, Credential::Basic, "bench".into()).expect("principal");
+    let principal =
+        |id: &str| load_principal(&conn, id, Credential::Basic, "bench".into()).expect("principal");
     let callers: Vec<(&str, Principal)> = vec![
         ("superadmin", principal(&admins[0])),
         ("organisation admin", principal(&admins[1])),
@@ -38,18 +46,60 @@ fn main() {
         ("plant admin", principal(&admins[3])),
     ];
     let deep = {
-        let first = list_users(&conn, &callers[0].1, UserFilter { limit: Some(500), ..Default::default() }).expect("page");
+        let first = list_users(
+            &conn,
+            &callers[0].1,
+            UserFilter {
+                limit: Some(500),
+                ..Default::default()
+            },
+        )
+        .expect("page");
         first.next_cursor
     };
     let queries: Vec<(&str, UserFilter)> = vec![
         ("first page", UserFilter::default()),
-        ("second page", UserFilter { cursor: deep, ..Default::default() }),
-        ("site filter", UserFilter { scope: Some(ScopeRef::Site(site.clone())), ..Default::default() }),
-        ("organisation + role", UserFilter { scope: Some(ScopeRef::Organisation(org.clone())), role: Some("admin".into()), ..Default::default() }),
-        ("plant filter", UserFilter { scope: Some(ScopeRef::Plant(plant.clone())), ..Default::default() }),
-        ("search", UserFilter { text: Some("user04242".into()), ..Default::default() }),
+        (
+            "second page",
+            UserFilter {
+                cursor: deep,
+                ..Default::default()
+            },
+        ),
+        (
+            "site filter",
+            UserFilter {
+                scope: Some(ScopeRef::Site(site.clone())),
+                ..Default::default()
+            },
+        ),
+        (
+            "organisation + role",
+            UserFilter {
+                scope: Some(ScopeRef::Organisation(org.clone())),
+                role: Some("admin".into()),
+                ..Default::default()
+            },
+        ),
+        (
+            "plant filter",
+            UserFilter {
+                scope: Some(ScopeRef::Plant(plant.clone())),
+                ..Default::default()
+            },
+        ),
+        (
+            "search",
+            UserFilter {
+                text: Some("user04242".into()),
+                ..Default::default()
+            },
+        ),
     ];
-    println!("{:<20} {:<22} {:>8} {:>10}", "caller", "page (limit 50)", "rows", "median ms");
+    println!(
+        "{:<20} {:<22} {:>8} {:>10}",
+        "caller", "page (limit 50)", "rows", "median ms"
+    );
     for (who, p) in &callers {
         for (what, filter) in &queries {
             let mut times = Vec::new();
@@ -67,19 +117,34 @@ fn main() {
 }
 
 /// Structure and users straight through the storage layer, in one transaction.
-fn populate(conn: &mut rusqlite::Connection, count: usize) -> (Vec<(String, String, String)>, Vec<String>) {
+fn populate(
+    conn: &mut rusqlite::Connection,
+    count: usize,
+) -> (Vec<(String, String, String)>, Vec<String>) {
     let tx = db::write(conn).expect("transaction");
     let now = "2026-01-01T00:00:00Z".to_string();
     let mut plants = Vec::new();
     for o in 0..10 {
         let org = uuid::Uuid::new_v4().to_string();
-        tx.execute("INSERT INTO organisations VALUES (?1, ?2, NULL, ?3, ?3)", rusqlite::params![org, format!("Org {o}"), now]).expect("org");
+        tx.execute(
+            "INSERT INTO organisations VALUES (?1, ?2, NULL, ?3, ?3)",
+            rusqlite::params![org, format!("Org {o}"), now],
+        )
+        .expect("org");
         for s in 0..10 {
             let site = uuid::Uuid::new_v4().to_string();
-            tx.execute("INSERT INTO sites VALUES (?1, ?2, ?3, NULL, ?4, ?4)", rusqlite::params![site, org, format!("Site {s}"), now]).expect("site");
+            tx.execute(
+                "INSERT INTO sites VALUES (?1, ?2, ?3, NULL, ?4, ?4)",
+                rusqlite::params![site, org, format!("Site {s}"), now],
+            )
+            .expect("site");
             for p in 0..10 {
                 let plant = uuid::Uuid::new_v4().to_string();
-                tx.execute("INSERT INTO plants VALUES (?1, ?2, ?3, ?4, ?4)", rusqlite::params![plant, site, format!("Plant {p}"), now]).expect("plant");
+                tx.execute(
+                    "INSERT INTO plants VALUES (?1, ?2, ?3, ?4, ?4)",
+                    rusqlite::params![plant, site, format!("Plant {p}"), now],
+                )
+                .expect("plant");
                 plants.push((org.clone(), site.clone(), plant));
             }
         }
@@ -114,10 +179,23 @@ fn populate(conn: &mut rusqlite::Connection, count: usize) -> (Vec<(String, Stri
             1 => (Scope::organisation(org), Role::Admin),
             2 => (Scope::site(org, site), Role::Admin),
             3 => (Scope::plant(org, site, plant), Role::Admin),
-            _ => (Scope::plant(org, site, plant), if i % 97 == 0 { Role::Admin } else { Role::Member }),
+            _ => (
+                Scope::plant(org, site, plant),
+                if i % 97 == 0 {
+                    Role::Admin
+                } else {
+                    Role::Member
+                },
+            ),
         };
         if i > 0 {
-            let m = Membership { id: uuid::Uuid::new_v4().to_string(), user_id: id.clone(), scope, scope_name: String::new(), role };
+            let m = Membership {
+                id: uuid::Uuid::new_v4().to_string(),
+                user_id: id.clone(),
+                scope,
+                scope_name: String::new(),
+                role,
+            };
             users::insert_membership(&tx, &m, &now).expect("membership");
         }
         if i < 4 {

@@ -11,9 +11,10 @@ use crate::app::AppState;
 use crate::domain::access::Principal;
 use crate::domain::model::{Role, UserRecord};
 use crate::error::Error;
+use crate::ops::listing::{all_users, UserFilter};
 use crate::ops::memberships::{self, Joined};
 use crate::ops::structure;
-use crate::ops::users::{self as ops, ScopeRef, UserFilter};
+use crate::ops::users::{self as ops, ScopeRef};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use rusqlite::Connection;
@@ -187,20 +188,14 @@ fn account(conn: &Connection, p: &Principal, asked: Option<String>) -> Result<St
 }
 
 fn users_of(conn: &Connection, p: &Principal, account: String) -> Result<Vec<UserRecord>, Error> {
-    let mut filter = UserFilter {
-        scope: Some(ScopeRef::Organisation(account)),
-        limit: Some(ops::MAX_LIMIT),
-        ..UserFilter::default()
-    };
-    let mut all = Vec::new();
-    loop {
-        let page = ops::list_users(conn, p, filter.clone())?;
-        all.extend(page.items);
-        match page.next_cursor {
-            Some(next) => filter.cursor = Some(next),
-            None => return Ok(all),
-        }
-    }
+    all_users(
+        conn,
+        p,
+        UserFilter {
+            scope: Some(ScopeRef::Organisation(account)),
+            ..UserFilter::default()
+        },
+    )
 }
 
 async fn list(

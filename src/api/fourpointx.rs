@@ -12,9 +12,10 @@ use crate::clock;
 use crate::domain::access::Principal;
 use crate::domain::model::{Membership, Role, ScopeType, UserRecord};
 use crate::error::Error;
+use crate::ops::listing::{all_users, UserFilter};
 use crate::ops::memberships::Selection;
 use crate::ops::users::{
-    self as ops, MembershipPlan, NewMembership, NewUser, ScopeRef, UserChanges, UserFilter,
+    self as ops, MembershipPlan, NewMembership, NewUser, ScopeRef, UserChanges,
 };
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -522,20 +523,11 @@ async fn list(
     };
     let found = state
         .run(move |conn, _| {
-            let mut filter = UserFilter {
+            let filter = UserFilter {
                 scope,
-                limit: Some(ops::MAX_LIMIT),
                 ..UserFilter::default()
             };
-            let mut records = Vec::new();
-            loop {
-                let page = ops::list_users(conn, &p, filter.clone())?;
-                records.extend(page.items);
-                match page.next_cursor {
-                    Some(next) => filter.cursor = Some(next),
-                    None => return Ok((site_names(conn, &p)?, records)),
-                }
-            }
+            Ok((site_names(conn, &p)?, all_users(conn, &p, filter)?))
         })
         .await;
     let (names, records) = match found {

@@ -14,10 +14,11 @@ use crate::app::AppState;
 use crate::domain::access::Principal;
 use crate::domain::model::{Role, ScopeType, UserRecord};
 use crate::error::Error;
+use crate::ops::listing::{all_users, UserFilter};
 use crate::ops::memberships::{self, Selection};
 use crate::ops::structure;
 use crate::ops::users::{
-    self as ops, MembershipPlan, NewMembership, NewUser, ScopeRef, UserChanges, UserFilter,
+    self as ops, MembershipPlan, NewMembership, NewUser, ScopeRef, UserChanges,
 };
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -420,22 +421,14 @@ async fn list(
             }
             (None, None) => (None, None),
         };
-        let mut filter = UserFilter {
+        let filter = UserFilter {
             scope,
-            limit: Some(ops::MAX_LIMIT),
             ..UserFilter::default()
         };
-        let mut out = Vec::new();
-        loop {
-            let page = ops::list_users(conn, &p, filter.clone())?;
-            for record in page.items {
-                out.push(render(conn, &p, record, organisation.as_deref())?);
-            }
-            match page.next_cursor {
-                Some(next) => filter.cursor = Some(next),
-                None => return Ok(out),
-            }
-        }
+        all_users(conn, &p, filter)?
+            .into_iter()
+            .map(|record| render(conn, &p, record, organisation.as_deref()))
+            .collect::<Result<Vec<_>, _>>()
     });
     match found.await {
         Ok(out) => HttpResponse::Ok().json(out),

@@ -341,7 +341,11 @@ pub fn search_users(conn: &Connection, q: &UserQuery) -> Result<Vec<User>, Error
         sql.push_str(&format!(" AND u.id IN ({filter})"));
     }
     if let Some(text) = &q.text {
-        let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let escaped = text
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
         sql.push_str(
             " AND (u.email_key LIKE :text ESCAPE '\\' OR u.first_name LIKE :text ESCAPE '\\'
                OR u.last_name LIKE :text ESCAPE '\\' OR u.display_name LIKE :text ESCAPE '\\')",
@@ -355,7 +359,8 @@ pub fn search_users(conn: &Connection, q: &UserQuery) -> Result<Vec<User>, Error
     sql.push_str(" ORDER BY u.email_key LIMIT :limit");
     args.push((":limit", Box::new(q.limit as i64)));
     let mut stmt = conn.prepare_cached(&sql)?;
-    let bound: Vec<(&str, &dyn rusqlite::ToSql)> = args.iter().map(|(k, v)| (*k, v.as_ref())).collect();
+    let bound: Vec<(&str, &dyn rusqlite::ToSql)> =
+        args.iter().map(|(k, v)| (*k, v.as_ref())).collect();
     let rows = stmt.query_map(bound.as_slice(), user)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -1,6 +1,6 @@
 //! Account state: changing and resetting passwords, and lifting a lockout.
 
-use super::users::{get_user, visible};
+use super::users::{get_user, require_manageable, visible};
 use super::{hash_password, Env};
 use crate::db::{self, users as store};
 use crate::domain::access::{Credential, Principal};
@@ -79,11 +79,7 @@ pub fn reset_password(
     let hash = hash_password(&env.config, &temporary)?;
     let tx = db::write(conn)?;
     let record = visible(&tx, actor, id)?;
-    if !actor.can_manage_user(&record) {
-        return Err(Error::Forbidden(
-            "this user holds roles outside the scopes you administer".into(),
-        ));
-    }
+    require_manageable(actor, &record)?;
     store::set_password(&tx, id, &hash, true, &env.clock.now_text())?;
     let event = Event::new("password.reset")
         .target("user", id)
@@ -103,11 +99,7 @@ pub fn unlock(
 ) -> Result<UserRecord, Error> {
     let tx = db::write(conn)?;
     let record = visible(&tx, actor, id)?;
-    if !actor.can_manage_user(&record) {
-        return Err(Error::Forbidden(
-            "this user holds roles outside the scopes you administer".into(),
-        ));
-    }
+    require_manageable(actor, &record)?;
     store::unlock_user(&tx, id)?;
     let event = Event::new("account.unlock")
         .target("user", id)

@@ -4,11 +4,14 @@ use super::{hash_password, new_id, Env};
 use crate::db::{self, users as store};
 use crate::domain::access::Principal;
 use crate::domain::fields::{self, Email};
-use crate::domain::model::{Membership, Role, Scope, ScopeType, User, UserRecord, UserStatus};
+use crate::domain::model::{Membership, Role, Scope, User, UserRecord, UserStatus};
 use crate::domain::password;
 use crate::error::Error;
 use crate::ops::audit::{self, organisations_of, Actor, Event};
 use crate::ops::memberships::Selection;
+use crate::ops::profile::{
+    apply_profile, change_summary, derive_display_name, optional_field, parse_modules,
+};
 use crate::ops::structure;
 use rusqlite::Connection;
 use serde_json::json;
@@ -64,79 +67,6 @@ pub struct Created {
     pub temporary_password: Option<String>,
 }
 
-/// The filter of a user list.
-#[derive(Debug, Default, Clone)]
-pub struct UserFilter {
-    pub scope: Option<ScopeRef>,
-    pub role: Option<String>,
-    pub text: Option<String>,
-    pub cursor: Option<String>,
-    pub limit: Option<usize>,
-}
-
-pub struct Page {
-    pub items: Vec<UserRecord>,
-    pub next_cursor: Option<String>,
-}
-
-pub const DEFAULT_LIMIT: usize = 50;
-pub const MAX_LIMIT: usize = 500;
-
-fn optional_field(
-    field: &str,
-    value: Option<String>,
-    parse: impl Fn(&str) -> Result<String, Error>,
-) -> Result<Option<String>, Error> {
-    value
-        .filter(|v| !v.trim().is_empty())
-        .map(|v| parse(&v).map_err(|e| rename_field(e, field)))
-        .transpose()
-}
-
-fn rename_field(e: Error, field: &str) -> Error {
-    match e {
-        Error::Invalid { message, .. } => Error::invalid(field, message),
-        other => other,
-    }
-}
-
-fn derive_display_name(first: &Option<String>, last: &Option<String>, email: &Email) -> String {
-    let joined = [first.as_deref(), last.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-    if joined.is_empty() {
-        email.local_part().to_string()
-    } else {
-        joined
-    }
-}
-
-/// Checks module names against the configured catalogue; the error names the unknown one.
-pub fn parse_modules(env: &Env, modules: &[String]) -> Result<Vec<String>, Error> {
-    let mut out: Vec<String> = Vec::new();
-    for m in modules {
-        let known = env
-            .config
-            .modules
-            .catalogue
-            .iter()
-            .find(|c| c.as_str() == m.trim());
-        match known {
-            Some(name) if !out.contains(name) => out.push(name.clone()),
-            Some(_) => {}
-            None => {
-                return Err(Error::invalid(
-                    "modules",
-                    format!("unknown module `{}`", crate::logging::escape(m)),
-                ))
-            }
-        }
-    }
-    Ok(out)
-}
-
 /// Finds the scope a client names, if the caller can see it; otherwise "no such ...".
 pub fn resolve_scope(
     conn: &Connection,
@@ -165,7 +95,7 @@ pub fn load_record(conn: &Connection, id: &str) -> Result<Option<UserRecord>, Er
     Ok(load_records(conn, vec![user])?.pop())
 }
 
-fn load_records(conn: &Connection, users: Vec<User>) -> Result<Vec<UserRecord>, Error> {
+pub(crate) fn load_records(conn: &Connection, users: Vec<User>) -> Result<Vec<UserRecord>, Error> {
     let ids: Vec<&str> = users.iter().map(|u| u.id.as_str()).collect();
     let mut memberships = store::list_memberships(conn, &ids)?;
     let mut modules = store::list_modules(conn, &ids)?;
@@ -196,6 +126,17 @@ pub(crate) fn as_seen_by(actor: &Principal, mut record: UserRecord) -> UserRecor
     record
 }
 
+/// Refuses (403) a visible user the caller may not change: one who holds roles outside what
+/// the caller administers, or a superadmin for anyone but a superadmin.
+pub(crate) fn require_manageable(actor: &Principal, record: &UserRecord) -> Result<(), Error> {
+    if actor.can_manage_user(record) {
+        return Ok(());
+    }
+    Err(Error::Forbidden(
+        "this user holds roles outside the scopes you administer".into(),
+    ))
+}
+
 /// The user, if the caller can see them (404 otherwise, as if absent). Unfiltered.
 pub(crate) fn visible(conn: &Connection, actor: &Principal, id: &str) -> Result<UserRecord, Error> {
     load_record(conn, id)?
@@ -220,62 +161,6 @@ pub fn find_by_email(
 pub fn me(conn: &Connection, actor: &Principal) -> Result<UserRecord, Error> {
     let record = load_record(conn, &actor.user_id)?.ok_or(Error::Unauthenticated)?;
     Ok(as_seen_by(actor, record))
-}
-
-pub fn list_users(conn: &Connection, actor: &Principal, filter: UserFilter) -> Result<Page, Error> {
-    let limit = filter.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(Error::invalid(
-            "limit",
-            format!("must be between 1 and {MAX_LIMIT}"),
-        ));
-    }
-    let after = filter.cursor.as_deref().map(decode_cursor).transpose()?;
-    let query = store::UserQuery {
-        visible: (!actor.superadmin).then(|| actor.user_reading_scopes()),
-        me: actor.user_id.clone(),
-        scope: filter.scope.map(|s| match s {
-            ScopeRef::Organisation(id) => (ScopeType::Organisation, id),
-            ScopeRef::Site(id) => (ScopeType::Site, id),
-            ScopeRef::Plant(id) => (ScopeType::Plant, id),
-        }),
-        role: filter.role.as_deref().map(Role::parse).transpose()?,
-        text: filter
-            .text
-            .filter(|t| !t.trim().is_empty())
-            .map(|t| t.trim().to_string()),
-        after,
-        limit: limit + 1,
-    };
-    let mut users = store::search_users(conn, &query)?;
-    let next_cursor = if users.len() > limit {
-        users.truncate(limit);
-        users.last().map(|u| encode_cursor(&u.email.to_lowercase()))
-    } else {
-        None
-    };
-    let items = load_records(conn, users)?
-        .into_iter()
-        .map(|r| as_seen_by(actor, r))
-        .collect();
-    Ok(Page { items, next_cursor })
-}
-
-fn encode_cursor(email_key: &str) -> String {
-    crate::secrets::hex(email_key.as_bytes())
-}
-
-fn decode_cursor(cursor: &str) -> Result<String, Error> {
-    let bad = || Error::invalid("cursor", "is not a cursor this server gave out");
-    if cursor.len() % 2 != 0 {
-        return Err(bad());
-    }
-    let bytes = (0..cursor.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(cursor.get(i..i + 2).unwrap_or("zz"), 16))
-        .collect::<Result<Vec<u8>, _>>()
-        .map_err(|_| bad())?;
-    String::from_utf8(bytes).map_err(|_| bad())
 }
 
 pub fn create_user(
@@ -521,11 +406,7 @@ fn apply_changes(
             "only a superadmin changes superadmin or canIntrospect".into(),
         ));
     }
-    if !actor.can_manage_user(record) {
-        return Err(Error::Forbidden(
-            "this user holds roles outside the scopes you administer".into(),
-        ));
-    }
+    require_manageable(actor, record)?;
     let mut user = record.user.clone();
     let email_key = apply_profile(&mut user, &changes)?;
     if let Some(s) = prepared.status {
@@ -581,79 +462,6 @@ fn apply_changes(
     Ok(disabled || prepared.new_hash.is_some())
 }
 
-/// Applies the profile fields of `changes` to `user`; returns the new email key.
-fn apply_profile(user: &mut User, changes: &UserChanges) -> Result<String, Error> {
-    let before = user.clone();
-    let mut email_key = user.email.to_lowercase();
-    if let Some(e) = &changes.email {
-        let email = Email::parse("email", e)?;
-        user.email = email.text;
-        email_key = email.key;
-    }
-    if let Some(v) = changes.first_name.clone() {
-        user.first_name = optional_field("firstName", v, |v| fields::name("firstName", v))?;
-    }
-    if let Some(v) = changes.last_name.clone() {
-        user.last_name = optional_field("lastName", v, |v| fields::name("lastName", v))?;
-    }
-    if let Some(v) = changes.mobile_number.clone() {
-        user.mobile_number = optional_field("mobileNumber", v, fields::mobile_number)?;
-    }
-    if let Some(v) = changes.country_code.clone() {
-        user.country_code = optional_field("countryCode", v, fields::country_code)?;
-    }
-    let email = Email::parse("email", &user.email)?;
-    let derived_before = derive_display_name(&before.first_name, &before.last_name, &email);
-    match changes.display_name.clone() {
-        Some(v) => {
-            user.display_name =
-                optional_field("displayName", v, |v| fields::name("displayName", v))?
-                    .unwrap_or_else(|| {
-                        derive_display_name(&user.first_name, &user.last_name, &email)
-                    });
-        }
-        // A name that was derived stays derived.
-        None if before.display_name == derived_before => {
-            user.display_name = derive_display_name(&user.first_name, &user.last_name, &email);
-        }
-        None => {}
-    }
-    Ok(email_key)
-}
-
-/// What an update changed, for the audit trail: field names, and the values of the flags.
-fn change_summary(
-    before: &User,
-    after: &User,
-    modules: Option<&Vec<String>>,
-    password_set: bool,
-) -> serde_json::Value {
-    let mut changed = Vec::new();
-    let pairs = [
-        ("email", before.email != after.email),
-        ("firstName", before.first_name != after.first_name),
-        ("lastName", before.last_name != after.last_name),
-        ("displayName", before.display_name != after.display_name),
-        ("mobileNumber", before.mobile_number != after.mobile_number),
-        ("countryCode", before.country_code != after.country_code),
-        ("status", before.status != after.status),
-        ("superadmin", before.superadmin != after.superadmin),
-        (
-            "canIntrospect",
-            before.can_introspect != after.can_introspect,
-        ),
-        ("modules", modules.is_some()),
-        ("password", password_set),
-    ];
-    for (name, differs) in pairs {
-        if differs {
-            changed.push(name);
-        }
-    }
-    json!({"changed": changed, "email": after.email, "status": after.status.as_str(),
-           "superadmin": after.superadmin, "canIntrospect": after.can_introspect, "modules": modules})
-}
-
 pub fn delete_user(
     conn: &mut Connection,
     env: &Env,
@@ -665,11 +473,7 @@ pub fn delete_user(
     if record.user.id == actor.user_id {
         return Err(Error::bad_request("you cannot delete yourself"));
     }
-    if !actor.can_manage_user(&record) {
-        return Err(Error::Forbidden(
-            "this user holds roles outside the scopes you administer".into(),
-        ));
-    }
+    require_manageable(actor, &record)?;
     keep_a_superadmin(&tx, &record.user)?;
     store::delete_user(&tx, id)?;
     let event = Event::new("user.delete")

@@ -99,19 +99,14 @@ async fn export(
     Caller(p): Caller,
     q: web::Query<Query>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut filter = AuditFilter::from(q.into_inner());
+    let filter = AuditFilter::from(q.into_inner());
     let text = state
         .run(move |conn, _| {
             let mut out = csv::row(&HEADER);
-            filter.limit = Some(1000);
-            loop {
-                let page = ops::list(conn, &p, filter.clone())?;
-                page.items.iter().for_each(|r| out.push_str(&row(r)));
-                match page.next_cursor {
-                    Some(next) => filter.cursor = Some(next),
-                    None => return Ok(out),
-                }
+            for event in ops::all_events(conn, &p, filter)? {
+                out.push_str(&row(&event));
             }
+            Ok(out)
         })
         .await?;
     Ok(HttpResponse::Ok()

@@ -5,7 +5,8 @@ use crate::api::{csv, present, ApiError, Body, Caller, PendingCaller};
 use crate::app::AppState;
 use crate::domain::model::UserRecord;
 use crate::error::Error;
-use crate::ops::users::{self as ops, NewMembership, NewUser, ScopeRef, UserChanges, UserFilter};
+use crate::ops::listing::{self, UserFilter};
+use crate::ops::users::{self as ops, NewMembership, NewUser, ScopeRef, UserChanges};
 use crate::ops::{accounts, memberships};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -152,7 +153,7 @@ impl ListQuery {
 async fn list(state: web::Data<AppState>, Caller(p): Caller, q: web::Query<ListQuery>) -> Reply {
     let filter = q.into_inner().into_filter()?;
     let page = state
-        .run(move |conn, _| ops::list_users(conn, &p, filter))
+        .run(move |conn, _| listing::list_users(conn, &p, filter))
         .await?;
     let mut list = List::<UserOut>::of(page.items);
     list.next_cursor = Some(page.next_cursor);
@@ -314,19 +315,14 @@ fn csv_row(r: &UserRecord) -> String {
 
 /// Every user the caller can see under the same filters as the list, as CSV.
 async fn export(state: web::Data<AppState>, Caller(p): Caller, q: web::Query<ListQuery>) -> Reply {
-    let mut filter = q.into_inner().into_filter()?;
+    let filter = q.into_inner().into_filter()?;
     let text = state
         .run(move |conn, _| {
             let mut out = csv::row(&CSV_HEADER);
-            filter.limit = Some(ops::MAX_LIMIT);
-            loop {
-                let page = ops::list_users(conn, &p, filter.clone())?;
-                page.items.iter().for_each(|r| out.push_str(&csv_row(r)));
-                match page.next_cursor {
-                    Some(next) => filter.cursor = Some(next),
-                    None => return Ok(out),
-                }
+            for record in listing::all_users(conn, &p, filter)? {
+                out.push_str(&csv_row(&record));
             }
+            Ok(out)
         })
         .await?;
     Ok(HttpResponse::Ok()

@@ -1,0 +1,102 @@
+//! Listing users: the filters, keyset pages in email order, and whole lists for exports.
+
+use super::users::{as_seen_by, load_records, ScopeRef};
+use crate::db::users as store;
+use crate::domain::access::Principal;
+use crate::domain::model::{Role, ScopeType, UserRecord};
+use crate::error::Error;
+use rusqlite::Connection;
+
+/// The filter of a user list.
+#[derive(Debug, Default, Clone)]
+pub struct UserFilter {
+    pub scope: Option<ScopeRef>,
+    pub role: Option<String>,
+    pub text: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<usize>,
+}
+
+pub struct Page {
+    pub items: Vec<UserRecord>,
+    pub next_cursor: Option<String>,
+}
+
+pub const DEFAULT_LIMIT: usize = 50;
+
+pub const MAX_LIMIT: usize = 500;
+
+pub fn list_users(conn: &Connection, actor: &Principal, filter: UserFilter) -> Result<Page, Error> {
+    let limit = filter.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(Error::invalid(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        ));
+    }
+    let after = filter.cursor.as_deref().map(decode_cursor).transpose()?;
+    let query = store::UserQuery {
+        visible: (!actor.superadmin).then(|| actor.user_reading_scopes()),
+        me: actor.user_id.clone(),
+        scope: filter.scope.map(|s| match s {
+            ScopeRef::Organisation(id) => (ScopeType::Organisation, id),
+            ScopeRef::Site(id) => (ScopeType::Site, id),
+            ScopeRef::Plant(id) => (ScopeType::Plant, id),
+        }),
+        role: filter.role.as_deref().map(Role::parse).transpose()?,
+        text: filter
+            .text
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| t.trim().to_string()),
+        after,
+        limit: limit + 1,
+    };
+    let mut users = store::search_users(conn, &query)?;
+    let next_cursor = if users.len() > limit {
+        users.truncate(limit);
+        users.last().map(|u| encode_cursor(&u.email.to_lowercase()))
+    } else {
+        None
+    };
+    let items = load_records(conn, users)?
+        .into_iter()
+        .map(|r| as_seen_by(actor, r))
+        .collect();
+    Ok(Page { items, next_cursor })
+}
+
+fn encode_cursor(email_key: &str) -> String {
+    crate::secrets::hex(email_key.as_bytes())
+}
+
+fn decode_cursor(cursor: &str) -> Result<String, Error> {
+    let bad = || Error::invalid("cursor", "is not a cursor this server gave out");
+    if cursor.len() % 2 != 0 {
+        return Err(bad());
+    }
+    let bytes = (0..cursor.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(cursor.get(i..i + 2).unwrap_or("zz"), 16))
+        .collect::<Result<Vec<u8>, _>>()
+        .map_err(|_| bad())?;
+    String::from_utf8(bytes).map_err(|_| bad())
+}
+
+/// Every user the caller can see under `filter`, page after page (for exports and the
+/// dialects' unpaged lists).
+pub fn all_users(
+    conn: &Connection,
+    actor: &Principal,
+    mut filter: UserFilter,
+) -> Result<Vec<UserRecord>, Error> {
+    filter.limit = Some(MAX_LIMIT);
+    let mut all = Vec::new();
+    loop {
+        let page = list_users(conn, actor, filter.clone())?;
+        all.extend(page.items);
+        match page.next_cursor {
+            Some(next) => filter.cursor = Some(next),
+            None => return Ok(all),
+        }
+    }
+}

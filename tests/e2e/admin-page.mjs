@@ -141,7 +141,19 @@ try {
   check(text.includes('maria.silva@acme.example'), 'the site admin appears as an actor');
   const creates = await table.locator('tbody tr', { hasText: 'user.create' }).count();
   check(creates === 2, `two user.create events, not ${creates} (the double click made one)`);
-  await page.screenshot({ path: join(screenshots, 'audit.png'), fullPage: true });
+    await page.screenshot({ path: join(screenshots, 'audit.png'), fullPage: true });
+
+  step('when the session ends, the sign-in form comes back');
+  const before = problems.length;
+  await context.clearCookies();
+  await page.getByRole('link', { name: 'Users' }).click();
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  const note = await page.getByRole('status').first().textContent();
+  check(note.includes('session has ended'), `the sign-in form says why: ${note}`);
+  // Chromium itself logs the refused request ("Failed to load resource ... 401"): expected here.
+  const unexpected = problems.splice(before).filter((p) => !/status of 401/.test(p));
+  problems.push(...unexpected);
+
 
   check(problems.length === 0, `console errors:\n${problems.join('\n')}`);
   console.log('admin page: all steps passed');

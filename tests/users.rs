@@ -563,7 +563,8 @@ async fn health_answers_without_authentication() {
 async fn health_answers_503_when_the_database_cannot_be_read() {
     let app = start().await;
     let conn = app.state.pool.get().unwrap();
-    conn.execute_batch("ALTER TABLE users RENAME TO users_elsewhere").unwrap();
+    conn.execute_batch("ALTER TABLE users RENAME TO users_elsewhere")
+        .unwrap();
     let reply = app.get("/health", &Who::Nobody).await;
     assert_eq!(reply.status, 503);
     assert_eq!(reply.json()["database"], "unreadable");

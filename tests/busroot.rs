@@ -17,33 +17,6 @@ fn key_request(method: &str, path: &str, key: &str) -> TestRequest {
         .insert_header(("Accept", "*/*"))
 }
 
-/// An API key of the organisation admin of the documents' organisation.
-async fn admin_key<S, B>(app: &TestApp<S>) -> String
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
-    app.doc_structure().await;
-    app.create_user(
-        &Who::admin(),
-        "owner@demo.example",
-        json!([{"organisationId": DOC_ORGANISATION, "role": "admin"}]),
-    )
-    .await;
-    let key = app
-        .post(
-            "/api/v1/api-keys",
-            &Who::basic("owner@demo.example"),
-            json!({"name": "busroot"}),
-        )
-        .await;
-    key.json()["secret"].as_str().unwrap().to_string()
-}
-
 fn error(status: u16) -> impl Fn(&Value) -> bool {
     move |body: &Value| {
         body["isSuccess"] == false
@@ -55,7 +28,7 @@ fn error(status: u16) -> impl Fn(&Value) -> bool {
 #[actix_web::test]
 async fn every_sample_request_of_the_document_replays() {
     let app = start().await;
-    let key = admin_key(&app).await;
+    let key = app.api_key(&app.doc_admin().await).await;
 
     let post = key_request("POST", "/api/admin/user", &key)
         .set_json(json!({"email": "name@gmail.com", "role": "member"}));
@@ -113,7 +86,7 @@ async fn every_sample_request_of_the_document_replays() {
 #[actix_web::test]
 async fn the_integer_id_is_stable_and_a_superadmin_reads_as_admin() {
     let app = start().await;
-    let key = admin_key(&app).await;
+    let key = app.api_key(&app.doc_admin().await).await;
     let first = app
         .send(key_request(
             "GET",
@@ -152,7 +125,7 @@ async fn the_integer_id_is_stable_and_a_superadmin_reads_as_admin() {
 #[actix_web::test]
 async fn roles_map_both_ways() {
     let app = start().await;
-    let key = admin_key(&app).await;
+    let key = app.api_key(&app.doc_admin().await).await;
     for (busroot, ours) in [
         ("admin", "admin"),
         ("member", "member"),
@@ -188,7 +161,7 @@ async fn roles_map_both_ways() {
 #[actix_web::test]
 async fn posting_an_existing_user_adds_them_to_the_account_once() {
     let app = start().await;
-    let key = admin_key(&app).await;
+    let key = app.api_key(&app.doc_admin().await).await;
     let other = app
         .create(
             "/api/v1/organisations",
@@ -228,7 +201,7 @@ async fn posting_an_existing_user_adds_them_to_the_account_once() {
 #[actix_web::test]
 async fn every_documented_error() {
     let app = start().await;
-    let key = admin_key(&app).await;
+    let key = app.api_key(&app.doc_admin().await).await;
     let reply = app
         .send(key_request("GET", "/api/admin/user", "ghk_not_a_key"))
         .await;
@@ -298,7 +271,7 @@ async fn every_documented_error() {
 #[actix_web::test]
 async fn an_owner_in_several_accounts_must_name_one() {
     let app = start().await;
-    let key = admin_key(&app).await;
+    let key = app.api_key(&app.doc_admin().await).await;
     let other = app
         .create(
             "/api/v1/organisations",

@@ -11,23 +11,6 @@ fn with_key(req: TestRequest, key: &str) -> TestRequest {
     req.insert_header(("X-API-KEY", key.to_string()))
 }
 
-async fn key_of<S, B>(app: &TestApp<S>, who: &Who) -> String
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
-    app.post("/api/v1/api-keys", who, json!({"name": "dialect"}))
-        .await
-        .json()["secret"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
 /// (scope type, scope id, role) of every membership, sorted, as /api/v1 shows them.
 fn held(user: &Value) -> Vec<(String, String, String)> {
     let mut out: Vec<(String, String, String)> = user["memberships"]
@@ -51,7 +34,7 @@ async fn a_user_created_through_any_api_is_seen_alike_through_the_others() {
     let app = start().await;
     app.doc_structure().await;
     let root = Who::admin();
-    let key = key_of(&app, &root).await;
+    let key = app.api_key(&root).await;
     let v1 = |email: &str| format!("/api/v1/users?q={email}");
 
     // Through 4PointX: a site admin.
@@ -276,7 +259,7 @@ async fn the_matrix_through_busroot() {
         } else {
             Who::basic(caller)
         };
-        let key = key_of(&app, &who).await;
+        let key = app.api_key(&who).await;
         let listed = app
             .send(with_key(
                 TestRequest::get().uri(&format!("/api/admin/user?accountId={}", w.org_a)),
@@ -332,7 +315,7 @@ async fn the_matrix_through_hoxton() {
         } else {
             Who::basic(caller)
         };
-        let key = key_of(&app, &who).await;
+        let key = app.api_key(&who).await;
         let ids = [&w.at_p1, &w.at_p2, &w.at_p3, &w.at_q1];
         let listed = app
             .send(with_key(TestRequest::get().uri("/users"), &key))

@@ -31,19 +31,9 @@ where
     >,
     B: actix_web::body::MessageBody,
 {
-    app.doc_structure().await;
-    app.create_user(
-        &Who::admin(),
-        "owner@demo.example",
-        json!([{"organisationId": DOC_ORGANISATION, "role": "admin"}]),
-    )
-    .await;
+    let owner = app.doc_admin().await;
     let key = app
-        .post(
-            "/api/v1/api-keys",
-            &Who::basic("owner@demo.example"),
-            json!({"name": "hoxton"}),
-        )
+        .post("/api/v1/api-keys", &owner, json!({"name": "hoxton"}))
         .await
         .json();
     let token = TestRequest::post().uri("/oauth/token").set_json(json!({

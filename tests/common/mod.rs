@@ -385,3 +385,30 @@ where
         .await;
     }
 }
+
+impl<S, B> TestApp<S>
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody,
+{
+    /// A new API key of `who`; returns the secret.
+    pub async fn api_key(&self, who: &Who) -> String {
+        let reply = self
+            .post("/api/v1/api-keys", who, json!({"name": "test"}))
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.text());
+        reply.json()["secret"]
+            .as_str()
+            .expect("a secret")
+            .to_string()
+    }
+
+    /// The documents' structure, and an admin of its organisation (`owner@demo.example`).
+    pub async fn doc_admin(&self) -> Who {
+        self.doc_structure().await;
+        let admin = json!([{"organisationId": DOC_ORGANISATION, "role": "admin"}]);
+        self.create_user(&Who::admin(), "owner@demo.example", admin)
+            .await;
+        Who::basic("owner@demo.example")
+    }
+}

@@ -34,6 +34,15 @@ function check(condition, message) {
   if (!condition) throw new Error(message);
 }
 
+/** Every input, select and button on the page has a name a screen reader can announce. */
+async function checkLabels(where) {
+  const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
+    .filter((el) => el.type !== 'hidden')
+    .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !(el.textContent || '').trim())
+    .map((el) => el.outerHTML.slice(0, 80)));
+  check(unlabelled.length === 0, `controls without a label on ${where}: ${unlabelled.join(', ')}`);
+}
+
 async function signIn(email, password) {
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
@@ -61,8 +70,12 @@ try {
   const banner = await page.locator('#system-use-banner').textContent();
   check(banner.includes('Authorised use only'), `banner: ${banner}`);
 
-  step('sign in as the bootstrap admin');
-  await signIn(adminEmail, adminPassword);
+    step('sign in as the bootstrap admin, from the keyboard alone');
+  await checkLabels('the sign-in form');
+  await page.keyboard.type(adminEmail);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(adminPassword);
+  await page.keyboard.press('Enter');
   await page.getByRole('navigation', { name: 'Main' }).waitFor();
 
   step('create an organisation, two sites and a plant');
@@ -83,6 +96,7 @@ try {
   await form.getByLabel('Where').selectOption({ label: 'Acme Steel › North Works (site)' });
   await form.getByLabel('Role').selectOption('admin');
   await form.getByLabel('Alerting').check();
+    await checkLabels('the user form');
   await page.screenshot({ path: join(screenshots, 'user-form.png'), fullPage: true });
   // A double click must not create the user twice.
   await form.getByRole('button', { name: 'Create user' }).dblclick();
@@ -96,6 +110,7 @@ try {
   await page.locator('#users-table').getByText('maria.silva@acme.example').waitFor();
   const rows = await page.locator('#users-table tbody tr').count();
   check(rows === 2, `two users, not ${rows}`);
+    await checkLabels('the users page');
   await page.screenshot({ path: join(screenshots, 'users-table.png'), fullPage: true });
   await page.setViewportSize({ width: 768, height: 1024 });
   await page.screenshot({ path: join(screenshots, 'users-table-tablet.png'), fullPage: true });

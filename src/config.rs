@@ -326,8 +326,21 @@ impl Config {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => toml::Table::new(),
             Err(e) => return Err(ConfigError(format!("{origin}: cannot read: {e}"))),
         };
-        apply_environment(&mut table, std::env::vars())?;
-        Config::from_table(table, &origin)
+        let overrides = apply_environment(&mut table, std::env::vars())?;
+        Config::from_table(table, &origin).map_err(|ConfigError(message)| {
+            // A bad value that came from the environment is named by its variable, not the file.
+            let from_env = overrides.iter().find(|(key, _)| {
+                message.contains(&format!("`{key}`")) || message.contains(&format!("{key}:"))
+            });
+            match from_env {
+                Some((_, variable)) => ConfigError(message.replacen(
+                    &origin,
+                    &format!("environment variable {variable}"),
+                    1,
+                )),
+                None => ConfigError(message),
+            }
+        })
     }
 
     /// Builds a configuration from a table, naming `origin` in every error.
@@ -391,10 +404,12 @@ impl Config {
 }
 
 /// Lays `GATEHOUSE_<SECTION>_<KEY>` variables over the file's table.
+/// Returns the overridden keys (`section.key`) with the variables that set them.
 pub fn apply_environment(
     table: &mut toml::Table,
     vars: impl Iterator<Item = (String, String)>,
-) -> Result<(), ConfigError> {
+) -> Result<Vec<(String, String)>, ConfigError> {
+    let mut overrides = Vec::new();
     for (name, raw) in vars {
         let Some(rest) = name.strip_prefix("GATEHOUSE_") else {
             continue;
@@ -422,8 +437,9 @@ pub fn apply_environment(
             )));
         };
         section_table.insert(key.to_string(), env_value(&raw));
+        overrides.push((format!("{section}.{key}"), name.clone()));
     }
-    Ok(())
+    Ok(overrides)
 }
 
 /// Reads a variable's text as a TOML value (number, boolean, list), else as a string.

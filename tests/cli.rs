@@ -207,6 +207,11 @@ fn a_bad_configuration_stops_with_one_line_naming_file_and_key() {
     let out = run(&config, &["check"], &[("GATEHOUSE_SERVER_BIND", "nowhere")]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("server.bind"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("environment variable GATEHOUSE_SERVER_BIND"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!stderr(&out).contains("panicked"));
 
     let missing = run(&dir.path().join("absent.toml"), &["check"], &[]);

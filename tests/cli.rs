@@ -399,3 +399,45 @@ fn a_missing_certificate_stops_the_server_with_one_line() {
         "{message}"
     );
 }
+
+#[test]
+fn concurrent_writers_wait_for_each_other_instead_of_failing() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path());
+    let server = Server::start(&config);
+    let address = server.address.clone();
+    let writers: Vec<_> = (0..8)
+        .map(|w| {
+            let address = address.clone();
+            std::thread::spawn(move || {
+                (0..10)
+                    .map(|i| {
+                        let body = format!(r#"{{"name":"Org {w}-{i}"}}"#);
+                        http(
+                            &address,
+                            "POST",
+                            "/api/v1/organisations",
+                            Some((ADMIN_EMAIL, ADMIN_PASSWORD)),
+                            Some(&body),
+                        )
+                        .0
+                    })
+                    .collect::<Vec<u16>>()
+            })
+        })
+        .collect();
+    let statuses: Vec<u16> = writers
+        .into_iter()
+        .flat_map(|w| w.join().unwrap())
+        .collect();
+    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+    let (_, list) = http(
+        &address,
+        "GET",
+        "/api/v1/organisations",
+        Some((ADMIN_EMAIL, ADMIN_PASSWORD)),
+        None,
+    );
+    let list: serde_json::Value = serde_json::from_str(&list).unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 80);
+}

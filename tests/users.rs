@@ -569,3 +569,36 @@ async fn health_answers_503_when_the_database_cannot_be_read() {
     assert_eq!(reply.status, 503);
     assert_eq!(reply.json()["database"], "unreadable");
 }
+
+#[actix_web::test]
+async fn a_bad_change_changes_nothing() {
+    let app = start().await;
+    let w = app.world().await;
+    let path = format!("/api/v1/users/{}", w.at_p1);
+    let before = app.get(&path, &Who::admin()).await.json();
+    let audit_rows = app.count("audit");
+    let cases = [
+        json!({"firstName": "Ada", "email": "not an email"}),
+        json!({"firstName": "Ada", "modules": ["Nope"]}),
+        json!({"firstName": "Ada", "status": "sleeping"}),
+        json!({"firstName": "Ada", "mobileNumber": "call me maybe"}),
+        json!({"firstName": "Ada", "nickname": "ada"}),
+        json!({"firstName": "Ada", "email": SITE_ADMIN}),
+    ];
+    for body in cases {
+        let reply = app.patch(&path, &Who::admin(), body.clone()).await;
+        assert!(
+            reply.status == 400 || reply.status == 409,
+            "{body}: {}",
+            reply.text()
+        );
+    }
+    let mut after = app.get(&path, &Who::admin()).await.json();
+    after["lastLoginAt"] = before["lastLoginAt"].clone();
+    assert_eq!(after, before);
+    assert_eq!(
+        app.count("audit"),
+        audit_rows,
+        "nothing was written, not even an audit row"
+    );
+}

@@ -9,6 +9,10 @@
 //! an organisation: one sent with no roles is a viewer there (or at its `siteIds`), and a
 //! viewer reads back with no roles.
 
+// Parsing steps here answer with the finished response in their own wire format; it is built
+// once per request, so its size does not matter.
+#![allow(clippy::result_large_err)]
+
 use super::{ApiError, Caller};
 use crate::app::AppState;
 use crate::domain::access::Principal;

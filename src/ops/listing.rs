@@ -71,7 +71,7 @@ fn encode_cursor(email_key: &str) -> String {
 
 fn decode_cursor(cursor: &str) -> Result<String, Error> {
     let bad = || Error::invalid("cursor", "is not a cursor this server gave out");
-    if cursor.len() % 2 != 0 {
+    if !cursor.len().is_multiple_of(2) {
         return Err(bad());
     }
     let bytes = (0..cursor.len())

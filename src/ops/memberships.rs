@@ -243,7 +243,7 @@ pub fn add_to_organisation(
 /// The outcome of `join_organisation`.
 pub enum Joined {
     /// A new user, with their generated password (shown once).
-    Created(Created),
+    Created(Box<Created>),
     /// An existing user, given a role in the organisation.
     Added(Membership),
 }
@@ -272,7 +272,7 @@ pub fn join_organisation(
                 memberships: vec![request],
                 ..Default::default()
             };
-            super::users::create_user(conn, env, actor, input).map(Joined::Created)
+            super::users::create_user(conn, env, actor, input).map(|c| Joined::Created(Box::new(c)))
         }
     }
 }

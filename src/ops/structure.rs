@@ -39,22 +39,18 @@ fn require_manage(actor: &Principal, scope: &Scope, what: &str) -> Result<(), Er
     Ok(())
 }
 
-/// Records a change to the structure in the audit trail, in the change's transaction.
-fn audit_change(
-    tx: &Connection,
-    env: &Env,
-    actor: &Principal,
+/// The audit event of a change to an organisation, site or plant.
+fn structure_event(
     action: &'static str,
     kind: &'static str,
     id: &str,
     organisation_id: &str,
     summary: serde_json::Value,
-) -> Result<(), Error> {
-    let event = Event::new(action)
+) -> Event {
+    Event::new(action)
         .target(kind, id)
         .organisations([organisation_id.to_string()])
-        .summary(summary);
-    audit::record(tx, env, &Actor::of(actor), event)
+        .summary(summary)
 }
 
 fn in_the_way(conn: &Connection, kind: ScopeType, id: &str) -> Result<(), Error> {
@@ -155,15 +151,17 @@ pub fn create_organisation(
         updated_at: now,
     };
     store::insert_organisation(&tx, &org)?;
-    audit_change(
+    audit::record(
         &tx,
         env,
-        actor,
-        "organisation.create",
-        "organisation",
-        &org.id,
-        &org.id,
-        json!({"name": org.name, "domain": org.domain}),
+        &Actor::of(actor),
+        structure_event(
+            "organisation.create",
+            "organisation",
+            &org.id,
+            &org.id,
+            json!({"name": org.name, "domain": org.domain}),
+        ),
     )?;
     tx.commit()?;
     Ok(org)
@@ -187,15 +185,17 @@ pub fn update_organisation(
     }
     org.updated_at = env.clock.now_text();
     store::update_organisation(&tx, &org)?;
-    audit_change(
+    audit::record(
         &tx,
         env,
-        actor,
-        "organisation.update",
-        "organisation",
-        &org.id,
-        &org.id,
-        json!({"name": org.name, "domain": org.domain}),
+        &Actor::of(actor),
+        structure_event(
+            "organisation.update",
+            "organisation",
+            &org.id,
+            &org.id,
+            json!({"name": org.name, "domain": org.domain}),
+        ),
     )?;
     tx.commit()?;
     Ok(org)
@@ -212,15 +212,17 @@ pub fn delete_organisation(
     require_manage(actor, &Scope::organisation(id), "organisation")?;
     in_the_way(&tx, ScopeType::Organisation, id)?;
     store::delete_organisation(&tx, id)?;
-    audit_change(
+    audit::record(
         &tx,
         env,
-        actor,
-        "organisation.delete",
-        "organisation",
-        id,
-        id,
-        json!({"name": org.name}),
+        &Actor::of(actor),
+        structure_event(
+            "organisation.delete",
+            "organisation",
+            id,
+            id,
+            json!({"name": org.name}),
+        ),
     )?;
     tx.commit()?;
     Ok(org)
@@ -277,15 +279,17 @@ pub fn create_site(
         ));
     }
     store::insert_site(&tx, &site)?;
-    audit_change(
+    audit::record(
         &tx,
         env,
-        actor,
-        "site.create",
-        "site",
-        &site.id,
-        &site.organisation_id,
-        json!({"name": site.name, "timezone": site.timezone}),
+        &Actor::of(actor),
+        structure_event(
+            "site.create",
+            "site",
+            &site.id,
+            &site.organisation_id,
+            json!({"name": site.name, "timezone": site.timezone}),
+        ),
     )?;
     tx.commit()?;
     Ok(site)
@@ -309,15 +313,17 @@ pub fn update_site(
     }
     site.updated_at = env.clock.now_text();
     store::update_site(&tx, &site)?;
-    audit_change(
+    audit::record(
         &tx,
         env,
-        actor,
-        "site.update",
-        "site",
-        &site.id,
-        &site.organisation_id,
-        json!({"name": site.name, "timezone": site.timezone}),
+        &Actor::of(actor),
+        structure_event(
+            "site.update",
+            "site",
+            &site.id,
+            &site.organisation_id,
+            json!({"name": site.name, "timezone": site.timezone}),
+        ),
     )?;
     tx.commit()?;
     Ok(site)
@@ -334,15 +340,17 @@ pub fn delete_site(
     require_manage(actor, &site.scope(), "site")?;
     in_the_way(&tx, ScopeType::Site, id)?;
     store::delete_site(&tx, id)?;
-    audit_change(
+    audit::record(
         &tx,
         env,
-        actor,
-        "site.delete",
-        "site",
-        id,
-        &site.organisation_id,
-        json!({"name": site.name}),
+        &Actor::of(actor),
+        structure_event(
+            "site.delete",
+            "site",
+            id,
+            &site.organisation_id,
+            json!({"name": site.name}),
+        ),
     )?;
     tx.commit()?;
     Ok(site)
@@ -398,15 +406,17 @@ pub fn create_plant(
         ));
     }
     store::insert_plant(&tx, &plant)?;
-    audit_change(
+    audit::record(
         &tx,
         env,
-        actor,
-        "plant.create",
-        "plant",
-        &plant.id,
-        &plant.organisation_id,
-        json!({"name": plant.name, "siteId": plant.site_id}),
+        &Actor::of(actor),
+        structure_event(
+            "plant.create",
+            "plant",
+            &plant.id,
+            &plant.organisation_id,
+            json!({"name": plant.name, "siteId": plant.site_id}),
+        ),
     )?;
     tx.commit()?;
     Ok(plant)
@@ -427,15 +437,17 @@ pub fn update_plant(
     }
     plant.updated_at = env.clock.now_text();
     store::update_plant(&tx, &plant)?;
-    audit_change(
+    audit::record(
         &tx,
         env,
-        actor,
-        "plant.update",
-        "plant",
-        &plant.id,
-        &plant.organisation_id,
-        json!({"name": plant.name}),
+        &Actor::of(actor),
+        structure_event(
+            "plant.update",
+            "plant",
+            &plant.id,
+            &plant.organisation_id,
+            json!({"name": plant.name}),
+        ),
     )?;
     tx.commit()?;
     Ok(plant)
@@ -452,15 +464,17 @@ pub fn delete_plant(
     require_manage(actor, &plant.scope(), "plant")?;
     in_the_way(&tx, ScopeType::Plant, id)?;
     store::delete_plant(&tx, id)?;
-    audit_change(
+    audit::record(
         &tx,
         env,
-        actor,
-        "plant.delete",
-        "plant",
-        id,
-        &plant.organisation_id,
-        json!({"name": plant.name}),
+        &Actor::of(actor),
+        structure_event(
+            "plant.delete",
+            "plant",
+            id,
+            &plant.organisation_id,
+            json!({"name": plant.name}),
+        ),
     )?;
     tx.commit()?;
     Ok(plant)

@@ -535,6 +535,12 @@ async fn the_csv_export_quotes_cells_and_defuses_formulas() {
 #[actix_web::test]
 async fn responses_carry_the_hardening_headers_and_errors_one_shape() {
     let app = start().await;
+    let wrong_method = app
+        .call("PUT", "/api/v1/organisations", &Who::admin(), None)
+        .await;
+    assert_eq!(wrong_method.status, 405);
+    assert_eq!(wrong_method.json()["error"]["code"], "method_not_allowed");
+    assert!(wrong_method.header("allow").is_some());
     let reply = app.get("/api/v1/nothing-here", &Who::admin()).await;
     assert_eq!(reply.status, 404);
     assert_eq!(reply.json()["error"]["code"], "not_found");

@@ -13,8 +13,9 @@ pub mod v1;
 use crate::app::AppState;
 use crate::domain::access::Principal;
 use crate::error::Error;
-use actix_web::dev::Payload;
+use actix_web::dev::{Payload, ServiceResponse};
 use actix_web::http::{header, StatusCode};
+use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
 use serde::de::DeserializeOwned;
 use std::future::Future;
@@ -214,4 +215,26 @@ where
     T: serde::Deserialize<'de>,
 {
     T::deserialize(d).map(Some)
+}
+
+/// Gives actix's own 405 (a method the endpoint does not take) the native error shape.
+pub fn method_not_allowed<B>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let method = res.request().method().to_string();
+    let allow = res.headers().get(header::ALLOW).cloned();
+    let (req, _) = res.into_parts();
+    let mut response = HttpResponse::MethodNotAllowed().json(ErrorBody {
+        error: ErrorDetail {
+            status: 405,
+            code: "method_not_allowed",
+            message: format!("this endpoint does not take {method}"),
+        },
+    });
+    if let Some(allow) = allow {
+        response.headers_mut().insert(header::ALLOW, allow);
+    }
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, response).map_into_right_body(),
+    ))
 }

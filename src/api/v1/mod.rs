@@ -10,7 +10,8 @@ pub mod wire;
 use super::ApiError;
 use crate::app::AppState;
 use crate::error::Error;
-use actix_web::middleware::DefaultHeaders;
+use actix_web::http::StatusCode;
+use actix_web::middleware::{DefaultHeaders, ErrorHandlers};
 use actix_web::{web, HttpRequest, HttpResponse};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -20,6 +21,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::scope("/api/v1")
                 // Everything here may carry personal data or credentials: never cache it.
                 .wrap(DefaultHeaders::new().add(("Cache-Control", "no-store")))
+                .wrap(ErrorHandlers::new().handler(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    crate::api::method_not_allowed,
+                ))
                 .configure(auth::configure)
                 .configure(audit::configure)
                 .configure(structure::configure)

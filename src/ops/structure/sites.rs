@@ -1,0 +1,143 @@
+//! Sites: list, read, create, change, delete.
+
+use super::{
+    chosen_id, get_organisation, in_the_way, optional, require_manage, structure_event, Changes,
+    Named,
+};
+use crate::db::{self, structure as store};
+use crate::domain::access::Principal;
+use crate::domain::fields;
+use crate::domain::model::{ScopeType, Site};
+use crate::error::Error;
+use crate::ops::audit::{self, Actor};
+use crate::ops::Env;
+use rusqlite::Connection;
+use serde_json::json;
+
+pub fn list_sites(
+    conn: &Connection,
+    actor: &Principal,
+    organisation_id: Option<&str>,
+) -> Result<Vec<Site>, Error> {
+    let all = store::list_sites(conn, organisation_id)?;
+    Ok(all
+        .into_iter()
+        .filter(|s| actor.can_see_structure(&s.scope()))
+        .collect())
+}
+
+pub fn get_site(conn: &Connection, actor: &Principal, id: &str) -> Result<Site, Error> {
+    store::find_site(conn, id)?
+        .filter(|s| actor.can_see_structure(&s.scope()))
+        .ok_or_else(|| Error::not_found("site"))
+}
+
+pub fn create_site(
+    conn: &mut Connection,
+    env: &Env,
+    actor: &Principal,
+    organisation_id: &str,
+    new: Named,
+    timezone: Option<String>,
+) -> Result<Site, Error> {
+    let name = fields::name("name", &new.name)?;
+    let timezone = optional(timezone, fields::timezone)?;
+    let tx = db::write(conn)?;
+    let org = get_organisation(&tx, actor, organisation_id)
+        .map_err(|_| Error::invalid("organisationId", "no such organisation"))?;
+    let now = env.clock.now_text();
+    let site = Site {
+        id: chosen_id(
+            new.id,
+            |id| Ok(store::find_site(&tx, id)?.is_some()),
+            "site",
+        )?,
+        organisation_id: org.id,
+        organisation_name: org.name,
+        name,
+        timezone,
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    if !actor.manages_structure(&site.scope()) {
+        return Err(Error::Forbidden(
+            "you may not create sites in this organisation".into(),
+        ));
+    }
+    store::insert_site(&tx, &site)?;
+    audit::record(
+        &tx,
+        env,
+        &Actor::of(actor),
+        structure_event(
+            "site.create",
+            "site",
+            &site.id,
+            &site.organisation_id,
+            json!({"name": site.name, "timezone": site.timezone}),
+        ),
+    )?;
+    tx.commit()?;
+    Ok(site)
+}
+
+pub fn update_site(
+    conn: &mut Connection,
+    env: &Env,
+    actor: &Principal,
+    id: &str,
+    changes: Changes,
+) -> Result<Site, Error> {
+    let tx = db::write(conn)?;
+    let mut site = get_site(&tx, actor, id)?;
+    require_manage(actor, &site.scope(), "site")?;
+    if let Some(name) = changes.name {
+        site.name = fields::name("name", &name)?;
+    }
+    if let Some(timezone) = changes.timezone {
+        site.timezone = optional(timezone, fields::timezone)?;
+    }
+    site.updated_at = env.clock.now_text();
+    store::update_site(&tx, &site)?;
+    audit::record(
+        &tx,
+        env,
+        &Actor::of(actor),
+        structure_event(
+            "site.update",
+            "site",
+            &site.id,
+            &site.organisation_id,
+            json!({"name": site.name, "timezone": site.timezone}),
+        ),
+    )?;
+    tx.commit()?;
+    Ok(site)
+}
+
+pub fn delete_site(
+    conn: &mut Connection,
+    env: &Env,
+    actor: &Principal,
+    id: &str,
+) -> Result<Site, Error> {
+    let tx = db::write(conn)?;
+    let site = get_site(&tx, actor, id)?;
+    require_manage(actor, &site.scope(), "site")?;
+    in_the_way(&tx, ScopeType::Site, id)?;
+    store::delete_site(&tx, id)?;
+    audit::record(
+        &tx,
+        env,
+        &Actor::of(actor),
+        structure_event(
+            "site.delete",
+            "site",
+            id,
+            &site.organisation_id,
+            json!({"name": site.name}),
+        ),
+    )?;
+    tx.commit()?;
+    Ok(site)
+}

@@ -1,0 +1,162 @@
+//! Users: the inputs every API builds, and reading users as a caller may see them. Creating
+//! and changing them have a file each.
+
+mod change;
+mod create;
+
+pub use change::{delete_user, save_user, update_user, MembershipPlan};
+pub use create::create_user;
+
+use crate::db::users as store;
+use crate::domain::access::Principal;
+use crate::domain::model::{Scope, User, UserRecord};
+use crate::error::Error;
+use crate::ops::structure;
+use rusqlite::Connection;
+
+/// Where a membership is to be held, as the client names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScopeRef {
+    Organisation(String),
+    Site(String),
+    Plant(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct NewMembership {
+    pub scope: ScopeRef,
+    pub role: String,
+}
+
+#[derive(Debug, Default)]
+pub struct NewUser {
+    pub email: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub display_name: Option<String>,
+    pub mobile_number: Option<String>,
+    pub country_code: Option<String>,
+    pub password: Option<String>,
+    pub superadmin: bool,
+    pub memberships: Vec<NewMembership>,
+    pub modules: Vec<String>,
+}
+
+/// Changes to a user; `None` leaves a field alone, `Some(None)` clears an optional one.
+#[derive(Debug, Default)]
+pub struct UserChanges {
+    pub email: Option<String>,
+    pub first_name: Option<Option<String>>,
+    pub last_name: Option<Option<String>>,
+    pub display_name: Option<Option<String>>,
+    pub mobile_number: Option<Option<String>>,
+    pub country_code: Option<Option<String>>,
+    pub status: Option<String>,
+    pub superadmin: Option<bool>,
+    pub can_introspect: Option<bool>,
+    pub modules: Option<Vec<String>>,
+    /// A password set by an administrator (the 4PointX dialect's PUT carries one).
+    pub password: Option<String>,
+}
+
+/// A created user, with the generated password when none was given (shown once).
+pub struct Created {
+    pub record: UserRecord,
+    pub temporary_password: Option<String>,
+}
+
+/// Finds the scope a client names, if the caller can see it; otherwise "no such ...".
+pub fn resolve_scope(
+    conn: &Connection,
+    actor: &Principal,
+    scope: &ScopeRef,
+) -> Result<(Scope, String), Error> {
+    let missing = |field: &str, what: &str| Error::invalid(field, format!("no such {what}"));
+    match scope {
+        ScopeRef::Organisation(id) => structure::get_organisation(conn, actor, id)
+            .map(|o| (Scope::organisation(&o.id), o.name))
+            .map_err(|_| missing("organisationId", "organisation")),
+        ScopeRef::Site(id) => structure::get_site(conn, actor, id)
+            .map(|s| (s.scope(), s.name))
+            .map_err(|_| missing("siteId", "site")),
+        ScopeRef::Plant(id) => structure::get_plant(conn, actor, id)
+            .map(|p| (p.scope(), p.name))
+            .map_err(|_| missing("plantId", "plant")),
+    }
+}
+
+/// A user with memberships and modules, as stored (unfiltered).
+pub fn load_record(conn: &Connection, id: &str) -> Result<Option<UserRecord>, Error> {
+    let Some(user) = store::find_user(conn, id)? else {
+        return Ok(None);
+    };
+    Ok(load_records(conn, vec![user])?.pop())
+}
+
+pub(crate) fn load_records(conn: &Connection, users: Vec<User>) -> Result<Vec<UserRecord>, Error> {
+    let ids: Vec<&str> = users.iter().map(|u| u.id.as_str()).collect();
+    let mut memberships = store::list_memberships(conn, &ids)?;
+    let mut modules = store::list_modules(conn, &ids)?;
+    Ok(users
+        .into_iter()
+        .map(|user| {
+            let (mine, rest): (Vec<_>, Vec<_>) =
+                memberships.drain(..).partition(|m| m.user_id == user.id);
+            memberships = rest;
+            let (own, others): (Vec<_>, Vec<_>) =
+                modules.drain(..).partition(|(u, _)| *u == user.id);
+            modules = others;
+            UserRecord {
+                user,
+                memberships: mine,
+                modules: own.into_iter().map(|(_, m)| m).collect(),
+                manageable: false,
+            }
+        })
+        .collect())
+}
+
+/// The record as the caller sees it: whether they may manage the user (judged on every
+/// membership), and only the memberships they may see.
+pub(crate) fn as_seen_by(actor: &Principal, mut record: UserRecord) -> UserRecord {
+    record.manageable = actor.can_manage_user(&record);
+    record.memberships.retain(|m| actor.can_see_membership(m));
+    record
+}
+
+/// Refuses (403) a visible user the caller may not change: one who holds roles outside what
+/// the caller administers, or a superadmin for anyone but a superadmin.
+pub(crate) fn require_manageable(actor: &Principal, record: &UserRecord) -> Result<(), Error> {
+    if actor.can_manage_user(record) {
+        return Ok(());
+    }
+    Err(Error::Forbidden(
+        "this user holds roles outside the scopes you administer".into(),
+    ))
+}
+
+/// The user, if the caller can see them (404 otherwise, as if absent). Unfiltered.
+pub(crate) fn visible(conn: &Connection, actor: &Principal, id: &str) -> Result<UserRecord, Error> {
+    load_record(conn, id)?
+        .filter(|r| actor.can_see_user(r))
+        .ok_or_else(|| Error::not_found("user"))
+}
+
+pub fn get_user(conn: &Connection, actor: &Principal, id: &str) -> Result<UserRecord, Error> {
+    visible(conn, actor, id).map(|r| as_seen_by(actor, r))
+}
+
+pub fn find_by_email(
+    conn: &Connection,
+    actor: &Principal,
+    email: &str,
+) -> Result<UserRecord, Error> {
+    let user = store::find_user_by_email(conn, &email.trim().to_lowercase())?
+        .ok_or_else(|| Error::not_found("user"))?;
+    get_user(conn, actor, &user.id)
+}
+
+pub fn me(conn: &Connection, actor: &Principal) -> Result<UserRecord, Error> {
+    let record = load_record(conn, &actor.user_id)?.ok_or(Error::Unauthenticated)?;
+    Ok(as_seen_by(actor, record))
+}

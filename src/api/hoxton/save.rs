@@ -1,145 +1,24 @@
-//! The Hoxton AI organisation/site dialect: `/users` with Bearer tokens from `/oauth/token`
-//! (orgsite-users-api.txt); X-API-KEY and Basic work too.
-//!
-//! `roles` (member, admin, support) are held at the organisation `organisationId`, except that
-//! `member` with a non-empty `siteIds` is held at each of those sites instead. Reading back,
-//! a user is shown in one organisation (the one asked for, else their first): `roles` are the
-//! roles they hold anywhere in it (supervisor and viewer read as member) and `siteIds` the
-//! sites where they hold a role at the site or one of its plants. Hoxton users always belong to
-//! an organisation: one sent with no roles is a viewer there (or at its `siteIds`), and a
-//! viewer reads back with no roles.
+//! `PUT /users`: create or update a user the Hoxton way.
 
 // Parsing steps here answer with the finished response in their own wire format; it is built
 // once per request, so its size does not matter.
 #![allow(clippy::result_large_err)]
 
-use super::{ApiError, Caller};
+use super::{caller, fail, render, reply, UserOut};
+use crate::api::{ApiError, Caller};
 use crate::app::AppState;
 use crate::domain::access::Principal;
-use crate::domain::model::{Role, ScopeType, UserRecord};
+use crate::domain::model::ScopeType;
 use crate::error::Error;
-use crate::ops::listing::{all_users, UserFilter};
 use crate::ops::memberships::{self, Selection};
 use crate::ops::structure;
 use crate::ops::users::{
     self as ops, MembershipPlan, NewMembership, NewUser, ScopeRef, UserChanges,
 };
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use rusqlite::Connection;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/users", web::put().to(save))
-        .route("/users", web::get().to(list))
-        .route("/users/me", web::get().to(me))
-        .route("/users/{id}", web::get().to(get))
-        .route("/users/{id}", web::delete().to(delete));
-}
-
-#[derive(Serialize)]
-struct Failure {
-    code: u16,
-    message: String,
-}
-
-fn reply(code: u16, message: impl Into<String>) -> HttpResponse {
-    HttpResponse::build(StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
-        .json(Failure {
-            code,
-            message: message.into(),
-        })
-}
-
-/// Well-formed but invalid input is 422 here; a body that does not parse is 400.
-fn fail(e: Error) -> HttpResponse {
-    match &e {
-        Error::Invalid { .. } => reply(422, e.public_message()),
-        Error::UnsupportedMediaType(_) => reply(400, e.public_message()),
-        _ => reply(e.status(), e.public_message()),
-    }
-}
-
-fn caller(c: Result<Caller, ApiError>) -> Result<Principal, HttpResponse> {
-    c.map(|Caller(p)| p).map_err(|e| fail(e.0))
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct UserOut {
-    email: String,
-    first_name: Option<String>,
-    id: String,
-    last_name: Option<String>,
-    name: String,
-    organisation_id: Option<String>,
-    organisation_name: Option<String>,
-    roles: Vec<&'static str>,
-    site_ids: Vec<String>,
-    /// Only in the answer to a create: the generated password, shown once.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    temporary_password: Option<String>,
-}
-
-/// Our role in Hoxton's words; a viewer is someone in the organisation with no role.
-fn hoxton_role(role: Role) -> Option<&'static str> {
-    match role {
-        Role::Admin => Some("admin"),
-        Role::Support => Some("support"),
-        Role::Supervisor | Role::Member => Some("member"),
-        Role::Viewer => None,
-    }
-}
-
-/// The user as seen in one organisation: `organisation` if given, else their first.
-fn render(
-    conn: &Connection,
-    p: &Principal,
-    record: UserRecord,
-    organisation: Option<&str>,
-) -> Result<UserOut, Error> {
-    let org_id = organisation.map(str::to_string).or_else(|| {
-        record
-            .memberships
-            .first()
-            .map(|m| m.scope.organisation_id.clone())
-    });
-    let org_name = match &org_id {
-        Some(id) => structure::get_organisation(conn, p, id)
-            .ok()
-            .map(|o| o.name),
-        None => None,
-    };
-    let mut roles = Vec::new();
-    let mut site_ids: Vec<String> = Vec::new();
-    for m in record
-        .memberships
-        .iter()
-        .filter(|m| Some(&m.scope.organisation_id) == org_id.as_ref())
-    {
-        if let Some(role) = hoxton_role(m.role).filter(|r| !roles.contains(r)) {
-            roles.push(role);
-        }
-        if let Some(site) = m.scope.site_id.as_ref().filter(|s| !site_ids.contains(s)) {
-            site_ids.push(site.clone());
-        }
-    }
-    roles.sort_by_key(|r| ["admin", "support", "member"].iter().position(|x| x == r));
-    let u = record.user;
-    Ok(UserOut {
-        email: u.email,
-        first_name: u.first_name,
-        id: u.id,
-        last_name: u.last_name,
-        name: u.display_name,
-        organisation_id: org_id,
-        organisation_name: org_name,
-        roles,
-        site_ids,
-        temporary_password: None,
-    })
-}
 
 /// A user as Hoxton's clients send one.
 #[derive(Deserialize)]
@@ -268,7 +147,7 @@ enum Saved {
     Updated,
 }
 
-async fn save(
+pub(super) async fn save(
     state: web::Data<AppState>,
     c: Result<Caller, ApiError>,
     bytes: web::Bytes,
@@ -349,111 +228,6 @@ async fn save(
     match saved.await {
         Ok(Saved::Created(out)) => HttpResponse::Created().json(out),
         Ok(Saved::Updated) => HttpResponse::NoContent().finish(),
-        Err(e) => fail(e),
-    }
-}
-
-async fn me(state: web::Data<AppState>, c: Result<Caller, ApiError>) -> HttpResponse {
-    let p = match caller(c) {
-        Ok(p) => p,
-        Err(response) => return response,
-    };
-    let found = state.run(move |conn, _| {
-        let record = ops::me(conn, &p)?;
-        render(conn, &p, record, None)
-    });
-    match found.await {
-        Ok(out) => HttpResponse::Ok().json(out),
-        Err(e) => fail(e),
-    }
-}
-
-async fn get(
-    state: web::Data<AppState>,
-    c: Result<Caller, ApiError>,
-    id: web::Path<String>,
-) -> HttpResponse {
-    let p = match caller(c) {
-        Ok(p) => p,
-        Err(response) => return response,
-    };
-    let found = state.run(move |conn, _| {
-        let record = ops::get_user(conn, &p, &id)?;
-        render(conn, &p, record, None)
-    });
-    match found.await {
-        Ok(out) => HttpResponse::Ok().json(out),
-        Err(e) => fail(e),
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ListQuery {
-    organisation_id: Option<String>,
-    site_id: Option<String>,
-}
-
-async fn list(
-    state: web::Data<AppState>,
-    c: Result<Caller, ApiError>,
-    q: web::Query<ListQuery>,
-) -> HttpResponse {
-    let p = match caller(c) {
-        Ok(p) => p,
-        Err(response) => return response,
-    };
-    let q = q.into_inner();
-    let found = state.run(move |conn, _| {
-        let (scope, organisation) = match (
-            q.site_id.filter(|s| !s.is_empty()),
-            q.organisation_id.filter(|s| !s.is_empty()),
-        ) {
-            (Some(site), org) => {
-                let found = structure::get_site(conn, &p, &site)?;
-                if org.as_ref().is_some_and(|o| *o != found.organisation_id) {
-                    return Err(Error::invalid(
-                        "siteId",
-                        "the site is not in the organisation",
-                    ));
-                }
-                (Some(ScopeRef::Site(site)), Some(found.organisation_id))
-            }
-            (None, Some(org)) => {
-                structure::get_organisation(conn, &p, &org)?;
-                (Some(ScopeRef::Organisation(org.clone())), Some(org))
-            }
-            (None, None) => (None, None),
-        };
-        let filter = UserFilter {
-            scope,
-            ..UserFilter::default()
-        };
-        all_users(conn, &p, filter)?
-            .into_iter()
-            .map(|record| render(conn, &p, record, organisation.as_deref()))
-            .collect::<Result<Vec<_>, _>>()
-    });
-    match found.await {
-        Ok(out) => HttpResponse::Ok().json(out),
-        Err(e) => fail(e),
-    }
-}
-
-async fn delete(
-    state: web::Data<AppState>,
-    c: Result<Caller, ApiError>,
-    id: web::Path<String>,
-) -> HttpResponse {
-    let p = match caller(c) {
-        Ok(p) => p,
-        Err(response) => return response,
-    };
-    match state
-        .run(move |conn, env| ops::delete_user(conn, env, &p, &id))
-        .await
-    {
-        Ok(_) => HttpResponse::NoContent().finish(),
         Err(e) => fail(e),
     }
 }

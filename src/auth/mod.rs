@@ -2,8 +2,10 @@
 //!
 //! Accepted: `X-API-KEY` (header only, never the query string), HTTP Basic with email and
 //! password, `Authorization: Bearer` access tokens, and the browser session cookie (with its
-//! CSRF token on state-changing requests). Every failure is the same `Unauthenticated`, whatever the reason, so that the
-//! answer does not tell which accounts exist; an unknown email costs a bcrypt check too.
+//! CSRF token on state-changing requests). Every failure is the same `Unauthenticated`,
+//! whatever the reason, so that the answer does not tell which accounts exist; an unknown
+//! email costs a bcrypt check too. Password checks, lockout and throttling are
+//! `ops::signin`'s.
 
 pub mod cache;
 

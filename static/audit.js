@@ -1,7 +1,7 @@
 // The audit trail, for superadmins and organisation admins: filters, pages, CSV export.
 
 import { api, query } from './api.js';
-import { h, field, errorBox, showError, clearError, formatTime } from './dom.js';
+import { h, field, errorBox, showError, clearError, formatTime, pager } from './dom.js';
 
 const PAGE = 50;
 
@@ -21,11 +21,7 @@ function summaryText(summary) {
 
 export async function auditView(main) {
   const errors = errorBox();
-  const cursors = [null];
   const body = h('tbody', {});
-  const summary = h('span', { class: 'muted', role: 'status' });
-  const previous = h('button', { type: 'button', disabled: true }, 'Previous');
-  const next = h('button', { type: 'button', disabled: true }, 'Next');
   const exportLink = h('a', { href: '/api/v1/audit/export.csv', download: 'audit.csv', class: 'button-link' }, 'Export CSV');
   const form = h(
     'form',
@@ -39,12 +35,14 @@ export async function auditView(main) {
   );
   let filters = {};
 
+  const pages = pager(load);
+
   async function load() {
     clearError(errors);
-    summary.textContent = 'Loading…';
+    pages.status.textContent = 'Loading…';
     exportLink.href = `/api/v1/audit/export.csv${query(filters)}`;
     try {
-      const page = await api('GET', `/api/v1/audit${query({ ...filters, limit: PAGE, cursor: cursors[cursors.length - 1] })}`);
+      const page = await api('GET', `/api/v1/audit${query({ ...filters, limit: PAGE, cursor: pages.cursor() })}`);
       body.replaceChildren(...(page.items.length ? page.items.map((r) => h('tr', {},
         h('td', { class: 'nowrap' }, formatTime(r.at)),
         h('td', {}, r.actorEmail || r.actorId || h('span', { class: 'muted' }, r.credentialKind || 'system')),
@@ -53,12 +51,10 @@ export async function auditView(main) {
         h('td', { class: 'hide-narrow' }, r.source || ''),
         h('td', {}, summaryText(r.summary))))
         : [h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No events match.'))]));
-      summary.textContent = `${page.items.length} events on this page`;
-      previous.disabled = cursors.length === 1;
-      next.disabled = !page.nextCursor;
-      next.dataset.cursor = page.nextCursor || '';
+            pages.status.textContent = `${page.items.length} events on this page`;
+      pages.shown(page);
     } catch (error) {
-      summary.textContent = '';
+      pages.status.textContent = '';
       showError(errors, error);
     }
   }
@@ -73,16 +69,7 @@ export async function auditView(main) {
       since: toIso(data.get('since')),
       until: toIso(data.get('until')),
     };
-    cursors.length = 1;
-    load();
-  });
-  next.addEventListener('click', () => {
-    cursors.push(next.dataset.cursor);
-    load();
-  });
-  previous.addEventListener('click', () => {
-    cursors.pop();
-    load();
+    pages.restart();
   });
 
   main.replaceChildren(
@@ -93,7 +80,7 @@ export async function auditView(main) {
       h('thead', {}, h('tr', {}, ['Time', 'Actor', 'Action', 'Target', 'Source', 'Summary']
         .map((t, i) => h('th', { scope: 'col', class: i === 3 || i === 4 ? 'hide-narrow' : undefined }, t)))),
       body)),
-    h('div', { class: 'pager' }, summary, previous, next),
+    pages.element,
   );
   await load();
 }

@@ -188,3 +188,38 @@ export function openDialog(title, build) {
   if (first) first.focus();
   return close;
 }
+
+/** Keyset pages: keeps the cursors behind the current page, and the Previous/Next buttons. */
+export function pager(load) {
+  const cursors = [null];
+  let nextCursor = null;
+  const status = h('span', { class: 'muted', role: 'status' });
+  const previous = h('button', { type: 'button', disabled: true }, 'Previous');
+  const next = h('button', { type: 'button', disabled: true }, 'Next');
+  previous.addEventListener('click', () => {
+    cursors.pop();
+    load();
+  });
+  next.addEventListener('click', () => {
+    cursors.push(nextCursor);
+    load();
+  });
+  return {
+    element: h('div', { class: 'pager' }, status, previous, next),
+    status,
+    /** The cursor of the page to show, and how many pages come before it. */
+    cursor: () => cursors[cursors.length - 1],
+    before: () => cursors.length - 1,
+    /** Back to the first page, e.g. when a filter changes. */
+    restart: () => {
+      cursors.length = 1;
+      load();
+    },
+    /** Enables the buttons for the page just shown. */
+    shown: (page) => {
+      nextCursor = page.nextCursor || null;
+      previous.disabled = cursors.length === 1;
+      next.disabled = !nextCursor;
+    },
+  };
+}

@@ -1,7 +1,7 @@
 // The users the signed-in user can see: search, filters, pages, CSV export.
 
 import { api, query } from './api.js';
-import { h, field, errorBox, showError, clearError, formatTime, select } from './dom.js';
+import { h, field, errorBox, showError, clearError, formatTime, select, pager } from './dom.js';
 import { mayCreateUsers } from './session.js';
 import { loadStructure } from './structure.js';
 
@@ -35,13 +35,9 @@ function row(user) {
 export async function usersView(main) {
   const errors = errorBox();
   const filters = { q: '', organisationId: '', siteId: '', plantId: '', role: '' };
-  const cursors = [null];
   let structure = { organisations: [], sites: [], plants: [] };
 
   const body = h('tbody', {});
-  const summary = h('span', { class: 'muted', role: 'status' });
-  const previous = h('button', { type: 'button', disabled: true }, 'Previous');
-  const next = h('button', { type: 'button', disabled: true }, 'Next');
   const exportLink = h('a', { href: '/api/v1/users/export.csv', download: 'users.csv', class: 'button-link' }, 'Export CSV');
 
   const search = h('input', { type: 'search', name: 'q', placeholder: 'Email or name' });
@@ -70,30 +66,26 @@ export async function usersView(main) {
     return { q: filters.q.trim(), role: filters.role, ...scope };
   }
 
+  const pages = pager(load);
+
   async function load() {
     clearError(errors);
-    const cursor = cursors[cursors.length - 1];
     exportLink.href = `/api/v1/users/export.csv${query(params())}`;
-    summary.textContent = 'Loading…';
+    pages.status.textContent = 'Loading…';
     try {
-      const page = await api('GET', `/api/v1/users${query({ ...params(), limit: PAGE, cursor })}`);
+      const page = await api('GET', `/api/v1/users${query({ ...params(), limit: PAGE, cursor: pages.cursor() })}`);
       body.replaceChildren(...(page.items.length ? page.items.map(row)
         : [h('tr', {}, h('td', { colspan: 7, class: 'muted' }, 'No users match.'))]));
-      const first = (cursors.length - 1) * PAGE + (page.items.length ? 1 : 0);
-      summary.textContent = `Users ${first}–${(cursors.length - 1) * PAGE + page.items.length}`;
-      previous.disabled = cursors.length === 1;
-      next.disabled = !page.nextCursor;
-      next.dataset.cursor = page.nextCursor || '';
+      const first = pages.before() * PAGE + (page.items.length ? 1 : 0);
+      pages.status.textContent = `Users ${first}–${pages.before() * PAGE + page.items.length}`;
+      pages.shown(page);
     } catch (error) {
-      summary.textContent = '';
+      pages.status.textContent = '';
       showError(errors, error);
     }
   }
 
-  function restart() {
-    cursors.length = 1;
-    load();
-  }
+  const restart = () => pages.restart();
 
   let typing = null;
   search.addEventListener('input', () => {
@@ -124,14 +116,7 @@ export async function usersView(main) {
     filters.role = roleSelect.value;
     restart();
   });
-  next.addEventListener('click', () => {
-    cursors.push(next.dataset.cursor);
-    load();
-  });
-  previous.addEventListener('click', () => {
-    cursors.pop();
-    load();
-  });
+  
 
   main.replaceChildren(
     h('h1', {}, 'Users'),
@@ -168,7 +153,7 @@ export async function usersView(main) {
         body,
       ),
     ),
-    h('div', { class: 'pager' }, summary, previous, next),
+    pages.element,
   );
   try {
     structure = await loadStructure();

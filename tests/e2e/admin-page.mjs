@@ -70,7 +70,7 @@ try {
   const banner = await page.locator('#system-use-banner').textContent();
   check(banner.includes('Authorised use only'), `banner: ${banner}`);
 
-    step('sign in as the bootstrap admin, from the keyboard alone');
+  step('sign in as the bootstrap admin, from the keyboard alone');
   await checkLabels('the sign-in form');
   await page.keyboard.type(adminEmail);
   await page.keyboard.press('Tab');
@@ -157,6 +157,24 @@ try {
   const creates = await table.locator('tbody tr', { hasText: 'user.create' }).count();
   check(creates === 2, `two user.create events, not ${creates} (the double click made one)`);
     await page.screenshot({ path: join(screenshots, 'audit.png'), fullPage: true });
+
+  step('the users table pages through many users');
+  await page.evaluate(async () => {
+    const { session } = await (await fetch('/api/v1/ui')).json();
+    const headers = { 'Content-Type': 'application/json', 'X-CSRF-Token': session.csrfToken };
+    for (let i = 0; i < 55; i += 1) {
+      const email = `crew${String(i).padStart(2, '0')}@acme.example`;
+      await fetch('/api/v1/users', { method: 'POST', headers, body: JSON.stringify({ email, password: 'crew member pass phrase' }) });
+    }
+  });
+  await page.getByRole('link', { name: 'Users' }).click();
+  await page.getByText('Users 1–50').waitFor();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByText('Users 51–58').waitFor();
+  await page.getByRole('button', { name: 'Previous' }).click();
+  await page.getByText('Users 1–50').waitFor();
+  await page.getByLabel('Search').fill('crew5');
+  await page.getByText('Users 1–5').waitFor();
 
   step('when the session ends, the sign-in form comes back');
   const before = problems.length;

@@ -130,7 +130,7 @@ function editForm(main, user, structure) {
     errors,
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Save changes')),
   );
-    onSubmit(form, errors, async (data) => {
+  onSubmit(form, errors, async (data) => {
     // Only what changed is sent, so the audit trail records only real changes.
     const wanted = {
       email: data.get('email').trim(),
@@ -144,7 +144,7 @@ function editForm(main, user, structure) {
       if (value !== (user[key] ?? null)) patch[key] = value;
     }
     const modules = data.getAll('modules');
-        if ([...modules].sort().join('|') !== [...user.modules].sort().join('|')) {
+    if ([...modules].sort().join('|') !== [...user.modules].sort().join('|')) {
       patch.modules = modules;
     }
     if (Object.keys(patch).length) await api('PATCH', `/api/v1/users/${user.id}`, patch);

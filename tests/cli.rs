@@ -235,10 +235,10 @@ fn environment_variables_override_the_file() {
 }
 
 #[test]
-fn the_request_log_has_method_path_status_and_duration_and_no_secret() {
+fn the_request_log_has_method_path_status_and_duration_and_no_secret_even_at_trace_level() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path());
-    let server = Server::start(&config);
+    let server = Server::start_logging(&config, "trace");
     let (status, _) = http(
         &server.address,
         "GET",

@@ -43,13 +43,18 @@ pub struct Server {
 impl Server {
     /// Starts `gatehouse serve` and waits until it says where it listens.
     pub fn start(config: &Path) -> Server {
+        Server::start_logging(config, "info")
+    }
+
+    /// The same, logging at `level` (RUST_LOG).
+    pub fn start_logging(config: &Path, level: &str) -> Server {
         let mut child = Command::new(binary())
             .arg("--config")
             .arg(config)
             .arg("serve")
             .env("GATEHOUSE_ADMIN_EMAIL", ADMIN_EMAIL)
             .env("GATEHOUSE_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .env("RUST_LOG", "info")
+            .env("RUST_LOG", level)
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn gatehouse");

@@ -187,15 +187,33 @@ fn account(conn: &Connection, p: &Principal, asked: Option<String>) -> Result<St
     }
 }
 
-fn users_of(conn: &Connection, p: &Principal, account: String) -> Result<Vec<UserRecord>, Error> {
-    all_users(
-        conn,
-        p,
-        UserFilter {
-            scope: Some(ScopeRef::Organisation(account)),
-            ..UserFilter::default()
-        },
-    )
+/// The account a request acts on, the users of it the caller can see, and the organisations'
+/// domains for rendering.
+struct AccountUsers {
+    account: String,
+    records: Vec<UserRecord>,
+    domains: HashMap<String, Option<String>>,
+}
+
+async fn account_users(
+    state: &AppState,
+    p: Principal,
+    asked: Option<String>,
+) -> Result<AccountUsers, Error> {
+    state
+        .run(move |conn, _| {
+            let account = account(conn, &p, asked)?;
+            let filter = UserFilter {
+                scope: Some(ScopeRef::Organisation(account.clone())),
+                ..UserFilter::default()
+            };
+            Ok(AccountUsers {
+                records: all_users(conn, &p, filter)?,
+                domains: domains(conn, &p)?,
+                account,
+            })
+        })
+        .await
 }
 
 async fn list(
@@ -207,17 +225,14 @@ async fn list(
         Ok(Caller(p)) => p,
         Err(e) => return fail(e.0),
     };
-    let asked = q.into_inner().account_id;
-    let found = state
-        .run(move |conn, _| {
-            let account = account(conn, &p, asked)?;
-            Ok((domains(conn, &p)?, users_of(conn, &p, account)?))
-        })
-        .await;
-    match found {
-        Ok((domains, records)) => HttpResponse::Ok().json(Many {
+    match account_users(&state, p, q.into_inner().account_id).await {
+        Ok(found) => HttpResponse::Ok().json(Many {
             is_success: true,
-            results: records.into_iter().map(|r| render(r, &domains)).collect(),
+            results: found
+                .records
+                .into_iter()
+                .map(|r| render(r, &found.domains))
+                .collect(),
         }),
         Err(e) => fail(e),
     }
@@ -319,18 +334,11 @@ async fn export(
         Ok(Caller(p)) => p,
         Err(e) => return fail(e.0),
     };
-    let asked = q.into_inner().account_id;
-    let found = state
-        .run(move |conn, _| {
-            let account = account(conn, &p, asked)?;
-            Ok((
-                domains(conn, &p)?,
-                users_of(conn, &p, account.clone())?,
-                account,
-            ))
-        })
-        .await;
-    let (domains, records, account) = match found {
+    let AccountUsers {
+        account,
+        records,
+        domains,
+    } = match account_users(&state, p, q.into_inner().account_id).await {
         Ok(found) => found,
         Err(e) => return fail(e),
     };

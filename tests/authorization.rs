@@ -175,6 +175,27 @@ async fn the_whole_matrix_through_the_native_api() {
                 expect(sees_s, manages_s, 200),
                 "PATCH site: {ctx}"
             );
+            // Adding a plant to the target's site takes what changing its plants takes; a site
+            // the caller cannot see is named in the body, so it is a bad request, not a 404.
+            let body = json!({"siteId": sites[i], "name": format!("New plant {i}")});
+            let created = app.post("/api/v1/plants", &who, body).await;
+            let wanted = if sees_s {
+                expect(true, manages_p, 201)
+            } else {
+                400
+            };
+            assert_eq!(created.status, wanted, "POST plant: {ctx}");
+
+            let reset = app
+                .post(&format!("{user}/reset-password"), &who, json!({}))
+                .await;
+            assert_eq!(
+                reset.status,
+                expect(sees, manages, 200),
+                "reset password: {ctx}"
+            );
+            let unlock = app.post(&format!("{user}/unlock"), &who, json!({})).await;
+            assert_eq!(unlock.status, expect(sees, manages, 200), "unlock: {ctx}");
         }
         // Destructive last: deleting each target user.
         for (i, target) in users.iter().enumerate() {

@@ -156,7 +156,7 @@ try {
   check(text.includes('maria.silva@acme.example'), 'the site admin appears as an actor');
   const creates = await table.locator('tbody tr', { hasText: 'user.create' }).count();
   check(creates === 2, `two user.create events, not ${creates} (the double click made one)`);
-    await page.screenshot({ path: join(screenshots, 'audit.png'), fullPage: true });
+  await page.screenshot({ path: join(screenshots, 'audit.png'), fullPage: true });
 
   step('the users table pages through many users');
   await page.evaluate(async () => {
@@ -174,7 +174,81 @@ try {
   await page.getByRole('button', { name: 'Previous' }).click();
   await page.getByText('Users 1–50').waitFor();
   await page.getByLabel('Search').fill('crew5');
-  await page.getByText('Users 1–5').waitFor();
+  await page.getByText('Users 1–5', { exact: true }).waitFor();
+
+  step('export the current filter as CSV');
+  const href = await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href');
+  check(href.includes('/api/v1/users/export.csv') && href.includes('q=crew5'), `the export follows the filter: ${href}`);
+  const csv = await page.evaluate(async (link) => (await fetch(link)).text(), href);
+  check(csv.startsWith('id,email,') && csv.includes('crew50@acme.example') && !csv.includes('crew49@'), 'the CSV holds the filtered users');
+
+  step('edit a user: profile, modules, roles, unlock, disable and enable, reset, delete');
+  const basic = Buffer.from('lee.chen@acme.example:a wrong guess, again').toString('base64');
+  for (let i = 0; i < 5; i += 1) {
+    await fetch(new URL('/api/v1/users/me', url), { headers: { Authorization: `Basic ${basic}` } });
+  }
+  await page.getByLabel('Search').fill('lee.chen');
+  await page.getByRole('link', { name: 'lee.chen@acme.example' }).click();
+  await page.getByText('locked until').waitFor();
+  const edit = page.locator('#user-form');
+  await edit.getByLabel('First name').fill('Lee');
+  await edit.getByLabel('Last name').fill('Chen');
+  await edit.getByLabel('Energy Monitoring').check();
+  const patched = page.waitForResponse((response) => response.request().method() === 'PATCH');
+  await edit.getByRole('button', { name: 'Save changes' }).click();
+  check((await patched).status() === 200, 'the change was accepted');
+  const saved = await page.evaluate(async () => {
+    const found = await (await fetch('/api/v1/users?q=lee.chen')).json();
+    return found.items[0];
+  });
+  check(saved.firstName === 'Lee' && saved.lastName === 'Chen', `the profile was saved: ${saved.firstName} ${saved.lastName}`);
+  check(saved.modules.includes('Energy Monitoring'), 'the module was saved');
+  const addRole = page.getByRole('form', { name: 'Add a role' });
+  await addRole.getByLabel('Where').selectOption({ label: 'Acme Steel › North Works (site)' });
+  await addRole.getByLabel('Role').selectOption('supervisor');
+  await addRole.getByRole('button', { name: 'Add role' }).click();
+  const added = page.locator('.membership-list li', { hasText: 'supervisor · North Works (site)' });
+  await added.waitFor();
+  await added.getByRole('button', { name: 'Remove' }).click();
+  await added.waitFor({ state: 'detached' });
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await page.getByRole('button', { name: 'Unlock' }).waitFor({ state: 'detached' });
+  await page.getByRole('button', { name: 'Disable' }).click();
+  await page.getByText('Status: disabled').waitFor();
+  await page.getByRole('button', { name: 'Enable' }).click();
+  await page.getByText('Status: active').waitFor();
+  await page.getByRole('button', { name: 'Reset password' }).click();
+  await page.locator('code[data-secret]').waitFor();
+  await page.getByRole('button', { name: 'Delete user' }).click();
+  const confirmation = page.locator('dialog[open]');
+  check((await confirmation.textContent()).includes('lee.chen@acme.example'), 'the confirmation names the user');
+  await confirmation.getByRole('button', { name: 'Delete' }).click();
+  await page.getByText('Users 1–50').waitFor();
+  check(await page.getByText('lee.chen@acme.example').count() === 0, 'the user is gone');
+
+  step('rename and delete a site');
+  await page.getByRole('link', { name: 'Structure' }).click();
+  await nameDialog(node('South Works').getByRole('button', { name: 'Rename' }), 'South Yard');
+  await node('South Yard').waitFor();
+  await node('South Yard').getByRole('button', { name: 'Delete' }).click();
+  await page.locator('dialog[open]').getByRole('button', { name: 'Delete' }).click();
+  await node('South Yard').waitFor({ state: 'detached' });
+
+  step('my account: an API key shown once and revoked, and a password change');
+  await page.getByRole('link', { name: 'My account' }).click();
+  await page.getByLabel('Key name').fill('historian export');
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const keySecret = (await page.locator('code[data-secret]').textContent()).trim();
+  check(keySecret.startsWith('ghk_'), 'the key is shown');
+  const keyRow = page.locator('tr', { hasText: 'historian export' });
+  await keyRow.getByRole('button', { name: 'Revoke' }).click();
+  await page.locator('dialog[open]').getByRole('button', { name: 'Revoke' }).click();
+  await page.getByText('No API keys.').waitFor();
+  await page.getByLabel('Current password').fill(adminPassword);
+  await page.getByLabel('New password', { exact: true }).fill('a brand new admin phrase');
+  await page.getByLabel('New password again').fill('a brand new admin phrase');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await page.getByText('Your password was changed').waitFor();
 
   step('when the session ends, the sign-in form comes back');
   const before = problems.length;
@@ -186,7 +260,6 @@ try {
   // Chromium itself logs the refused request ("Failed to load resource ... 401"): expected here.
   const unexpected = problems.splice(before).filter((p) => !/status of 401/.test(p));
   problems.push(...unexpected);
-
 
   check(problems.length === 0, `console errors:\n${problems.join('\n')}`);
   console.log('admin page: all steps passed');

@@ -8,10 +8,13 @@ use gatehouse::app::AppState;
 use gatehouse::auth::load_principal;
 use gatehouse::clock::Clock;
 use gatehouse::config::Config;
-use gatehouse::db::{self, users};
+use gatehouse::db::{self, structure, users};
 use gatehouse::domain::access::{Credential, Principal};
-use gatehouse::domain::model::{Membership, Role, Scope, User, UserStatus};
+use gatehouse::domain::model::{
+    Membership, Organisation, Plant, Role, Scope, Site, User, UserStatus,
+};
 use gatehouse::ops::listing::{list_users, UserFilter};
+use gatehouse::ops::new_id;
 use gatehouse::ops::users::ScopeRef;
 use std::time::Instant;
 
@@ -125,27 +128,38 @@ fn populate(
     let now = "2026-01-01T00:00:00Z".to_string();
     let mut plants = Vec::new();
     for o in 0..10 {
-        let org = uuid::Uuid::new_v4().to_string();
-        tx.execute(
-            "INSERT INTO organisations VALUES (?1, ?2, NULL, ?3, ?3)",
-            rusqlite::params![org, format!("Org {o}"), now],
-        )
-        .expect("org");
+        let org = Organisation {
+            id: new_id(),
+            name: format!("Org {o}"),
+            domain: None,
+            created_at: now.clone(),
+            updated_at: now.clone(),
+        };
+        structure::insert_organisation(&tx, &org).expect("organisation");
         for s in 0..10 {
-            let site = uuid::Uuid::new_v4().to_string();
-            tx.execute(
-                "INSERT INTO sites VALUES (?1, ?2, ?3, NULL, ?4, ?4)",
-                rusqlite::params![site, org, format!("Site {s}"), now],
-            )
-            .expect("site");
+            let site = Site {
+                id: new_id(),
+                organisation_id: org.id.clone(),
+                organisation_name: org.name.clone(),
+                name: format!("Site {s}"),
+                timezone: None,
+                created_at: now.clone(),
+                updated_at: now.clone(),
+            };
+            structure::insert_site(&tx, &site).expect("site");
             for p in 0..10 {
-                let plant = uuid::Uuid::new_v4().to_string();
-                tx.execute(
-                    "INSERT INTO plants VALUES (?1, ?2, ?3, ?4, ?4)",
-                    rusqlite::params![plant, site, format!("Plant {p}"), now],
-                )
-                .expect("plant");
-                plants.push((org.clone(), site.clone(), plant));
+                let plant = Plant {
+                    id: new_id(),
+                    site_id: site.id.clone(),
+                    site_name: site.name.clone(),
+                    organisation_id: org.id.clone(),
+                    organisation_name: org.name.clone(),
+                    name: format!("Plant {p}"),
+                    created_at: now.clone(),
+                    updated_at: now.clone(),
+                };
+                structure::insert_plant(&tx, &plant).expect("plant");
+                plants.push((org.id.clone(), site.id.clone(), plant.id));
             }
         }
     }
@@ -153,7 +167,7 @@ fn populate(
     let mut admins = Vec::new();
     for i in 0..count {
         let (org, site, plant) = &plants[i % plants.len()];
-        let id = uuid::Uuid::new_v4().to_string();
+        let id = new_id();
         let email = format!("user{i:05}@plant.example");
         let user = User {
             id: id.clone(),

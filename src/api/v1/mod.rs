@@ -47,9 +47,7 @@ struct Health {
 /// Unauthenticated liveness: answers 503 when the database cannot be read.
 async fn health(state: web::Data<AppState>) -> HttpResponse {
     let probe = state
-        .run(
-            |conn, _| Ok(conn.query_row("SELECT count(*) FROM users", [], |r| r.get::<_, i64>(0))?),
-        )
+        .run(|conn, _| crate::db::users::count_users(conn))
         .await;
     match probe {
         Ok(_) => HttpResponse::Ok().json(Health {

@@ -16,7 +16,7 @@ use crate::ops::memberships::{self, Joined};
 use crate::ops::structure;
 use crate::ops::users::{self as ops, ScopeRef};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpResponse, ResponseError};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -60,6 +60,40 @@ fn fail(e: Error) -> HttpResponse {
             error: FailureDetail { status, message },
         })
 }
+
+/// Busroot's error envelope, so that handlers can use `?`.
+#[derive(Debug)]
+struct Refused(Error);
+
+impl From<Error> for Refused {
+    fn from(e: Error) -> Refused {
+        Refused(e)
+    }
+}
+
+impl From<ApiError> for Refused {
+    fn from(e: ApiError) -> Refused {
+        Refused(e.0)
+    }
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl ResponseError for Refused {
+    fn status_code(&self) -> StatusCode {
+        self.error_response().status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        fail(self.0.clone())
+    }
+}
+
+type Reply = Result<HttpResponse, Refused>;
 
 #[derive(Serialize)]
 struct One<T> {
@@ -220,43 +254,33 @@ async fn list(
     state: web::Data<AppState>,
     caller: Result<Caller, ApiError>,
     q: web::Query<AccountQuery>,
-) -> HttpResponse {
-    let p = match caller {
-        Ok(Caller(p)) => p,
-        Err(e) => return fail(e.0),
-    };
-    match account_users(&state, p, q.into_inner().account_id).await {
-        Ok(found) => HttpResponse::Ok().json(Many {
-            is_success: true,
-            results: found
-                .records
-                .into_iter()
-                .map(|r| render(r, &found.domains))
-                .collect(),
-        }),
-        Err(e) => fail(e),
-    }
+) -> Reply {
+    let Caller(p) = caller?;
+    let found = account_users(&state, p, q.into_inner().account_id).await?;
+    let results = found
+        .records
+        .into_iter()
+        .map(|r| render(r, &found.domains))
+        .collect();
+    Ok(HttpResponse::Ok().json(Many {
+        is_success: true,
+        results,
+    }))
 }
 
 async fn get(
     state: web::Data<AppState>,
     caller: Result<Caller, ApiError>,
     email: web::Path<String>,
-) -> HttpResponse {
-    let p = match caller {
-        Ok(Caller(p)) => p,
-        Err(e) => return fail(e.0),
-    };
-    let found = state
+) -> Reply {
+    let Caller(p) = caller?;
+    let (domains, record) = state
         .run(move |conn, _| Ok((domains(conn, &p)?, ops::find_by_email(conn, &p, &email)?)))
-        .await;
-    match found {
-        Ok((domains, record)) => HttpResponse::Ok().json(One {
-            is_success: true,
-            result: render(record, &domains),
-        }),
-        Err(e) => fail(e),
-    }
+        .await?;
+    Ok(HttpResponse::Ok().json(One {
+        is_success: true,
+        result: render(record, &domains),
+    }))
 }
 
 #[derive(Deserialize)]
@@ -284,17 +308,11 @@ async fn create(
     caller: Result<Caller, ApiError>,
     q: web::Query<AccountQuery>,
     body: Result<super::Body<NewUser>, ApiError>,
-) -> HttpResponse {
-    let p = match caller {
-        Ok(Caller(p)) => p,
-        Err(e) => return fail(e.0),
-    };
-    let body = match body {
-        Ok(super::Body(b)) => b,
-        Err(e) => return fail(e.0),
-    };
+) -> Reply {
+    let Caller(p) = caller?;
+    let super::Body(body) = body?;
     let asked = q.into_inner().account_id;
-    let joined = state
+    let result = state
         .run(move |conn, env| {
             let role = our_role(&body.role)?;
             let account = account(conn, &p, asked)?;
@@ -315,33 +333,24 @@ async fn create(
                 temporary_password: temporary,
             })
         })
-        .await;
-    match joined {
-        Ok(result) => HttpResponse::Ok().json(One {
-            is_success: true,
-            result,
-        }),
-        Err(e) => fail(e),
-    }
+        .await?;
+    Ok(HttpResponse::Ok().json(One {
+        is_success: true,
+        result,
+    }))
 }
 
 async fn export(
     state: web::Data<AppState>,
     caller: Result<Caller, ApiError>,
     q: web::Query<AccountQuery>,
-) -> HttpResponse {
-    let p = match caller {
-        Ok(Caller(p)) => p,
-        Err(e) => return fail(e.0),
-    };
+) -> Reply {
+    let Caller(p) = caller?;
     let AccountUsers {
         account,
         records,
         domains,
-    } = match account_users(&state, p, q.into_inner().account_id).await {
-        Ok(found) => found,
-        Err(e) => return fail(e),
-    };
+    } = account_users(&state, p, q.into_inner().account_id).await?;
     let mut out = csv::row(&["id", "email", "userRole", "role", "accountId", "domain"]);
     for record in records {
         let user = render(record, &domains);
@@ -355,7 +364,7 @@ async fn export(
             here.and_then(|a| a.domain.clone()).unwrap_or_default(),
         ]));
     }
-    HttpResponse::Ok()
+    Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
-        .body(out)
+        .body(out))
 }

@@ -9,10 +9,6 @@
 //! an organisation: one sent with no roles is a viewer there (or at its `siteIds`), and a
 //! viewer reads back with no roles.
 
-// Parsing steps here answer with the finished response in their own wire format; it is built
-// once per request, so its size does not matter.
-#![allow(clippy::result_large_err)]
-
 use super::{ApiError, Caller};
 use crate::app::AppState;
 use crate::domain::access::Principal;
@@ -22,7 +18,7 @@ use crate::ops::listing::{all_users, UserFilter};
 use crate::ops::structure;
 use crate::ops::users::{self as ops, ScopeRef};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpResponse, ResponseError};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
@@ -59,9 +55,39 @@ fn fail(e: Error) -> HttpResponse {
     }
 }
 
-fn caller(c: Result<Caller, ApiError>) -> Result<Principal, HttpResponse> {
-    c.map(|Caller(p)| p).map_err(|e| fail(e.0))
+/// Hoxton's error shape, so that handlers can use `?`.
+#[derive(Debug)]
+struct Refused(Error);
+
+impl From<Error> for Refused {
+    fn from(e: Error) -> Refused {
+        Refused(e)
+    }
 }
+
+impl From<ApiError> for Refused {
+    fn from(e: ApiError) -> Refused {
+        Refused(e.0)
+    }
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl ResponseError for Refused {
+    fn status_code(&self) -> StatusCode {
+        self.error_response().status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        fail(self.0.clone())
+    }
+}
+
+type Reply = Result<HttpResponse, Refused>;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -139,38 +165,24 @@ fn render(
     })
 }
 
-async fn me(state: web::Data<AppState>, c: Result<Caller, ApiError>) -> HttpResponse {
-    let p = match caller(c) {
-        Ok(p) => p,
-        Err(response) => return response,
-    };
-    let found = state.run(move |conn, _| {
-        let record = ops::me(conn, &p)?;
-        render(conn, &p, record, None)
-    });
-    match found.await {
-        Ok(out) => HttpResponse::Ok().json(out),
-        Err(e) => fail(e),
-    }
+async fn me(state: web::Data<AppState>, c: Result<Caller, ApiError>) -> Reply {
+    let Caller(p) = c?;
+    let out = state
+        .run(move |conn, _| render(conn, &p, ops::me(conn, &p)?, None))
+        .await?;
+    Ok(HttpResponse::Ok().json(out))
 }
 
 async fn get(
     state: web::Data<AppState>,
     c: Result<Caller, ApiError>,
     id: web::Path<String>,
-) -> HttpResponse {
-    let p = match caller(c) {
-        Ok(p) => p,
-        Err(response) => return response,
-    };
-    let found = state.run(move |conn, _| {
-        let record = ops::get_user(conn, &p, &id)?;
-        render(conn, &p, record, None)
-    });
-    match found.await {
-        Ok(out) => HttpResponse::Ok().json(out),
-        Err(e) => fail(e),
-    }
+) -> Reply {
+    let Caller(p) = c?;
+    let out = state
+        .run(move |conn, _| render(conn, &p, ops::get_user(conn, &p, &id)?, None))
+        .await?;
+    Ok(HttpResponse::Ok().json(out))
 }
 
 #[derive(Deserialize)]
@@ -184,62 +196,52 @@ async fn list(
     state: web::Data<AppState>,
     c: Result<Caller, ApiError>,
     q: web::Query<ListQuery>,
-) -> HttpResponse {
-    let p = match caller(c) {
-        Ok(p) => p,
-        Err(response) => return response,
-    };
+) -> Reply {
+    let Caller(p) = c?;
     let q = q.into_inner();
-    let found = state.run(move |conn, _| {
-        let (scope, organisation) = match (
-            q.site_id.filter(|s| !s.is_empty()),
-            q.organisation_id.filter(|s| !s.is_empty()),
-        ) {
-            (Some(site), org) => {
-                let found = structure::get_site(conn, &p, &site)?;
-                if org.as_ref().is_some_and(|o| *o != found.organisation_id) {
-                    return Err(Error::invalid(
-                        "siteId",
-                        "the site is not in the organisation",
-                    ));
+    let out = state
+        .run(move |conn, _| {
+            let (scope, organisation) = match (
+                q.site_id.filter(|s| !s.is_empty()),
+                q.organisation_id.filter(|s| !s.is_empty()),
+            ) {
+                (Some(site), org) => {
+                    let found = structure::get_site(conn, &p, &site)?;
+                    if org.as_ref().is_some_and(|o| *o != found.organisation_id) {
+                        return Err(Error::invalid(
+                            "siteId",
+                            "the site is not in the organisation",
+                        ));
+                    }
+                    (Some(ScopeRef::Site(site)), Some(found.organisation_id))
                 }
-                (Some(ScopeRef::Site(site)), Some(found.organisation_id))
-            }
-            (None, Some(org)) => {
-                structure::get_organisation(conn, &p, &org)?;
-                (Some(ScopeRef::Organisation(org.clone())), Some(org))
-            }
-            (None, None) => (None, None),
-        };
-        let filter = UserFilter {
-            scope,
-            ..UserFilter::default()
-        };
-        all_users(conn, &p, filter)?
-            .into_iter()
-            .map(|record| render(conn, &p, record, organisation.as_deref()))
-            .collect::<Result<Vec<_>, _>>()
-    });
-    match found.await {
-        Ok(out) => HttpResponse::Ok().json(out),
-        Err(e) => fail(e),
-    }
+                (None, Some(org)) => {
+                    structure::get_organisation(conn, &p, &org)?;
+                    (Some(ScopeRef::Organisation(org.clone())), Some(org))
+                }
+                (None, None) => (None, None),
+            };
+            let filter = UserFilter {
+                scope,
+                ..UserFilter::default()
+            };
+            all_users(conn, &p, filter)?
+                .into_iter()
+                .map(|record| render(conn, &p, record, organisation.as_deref()))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(out))
 }
 
 async fn delete(
     state: web::Data<AppState>,
     c: Result<Caller, ApiError>,
     id: web::Path<String>,
-) -> HttpResponse {
-    let p = match caller(c) {
-        Ok(p) => p,
-        Err(response) => return response,
-    };
-    match state
+) -> Reply {
+    let Caller(p) = c?;
+    state
         .run(move |conn, env| ops::delete_user(conn, env, &p, &id))
-        .await
-    {
-        Ok(_) => HttpResponse::NoContent().finish(),
-        Err(e) => fail(e),
-    }
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

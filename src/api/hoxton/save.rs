@@ -4,7 +4,7 @@
 // once per request, so its size does not matter.
 #![allow(clippy::result_large_err)]
 
-use super::{caller, fail, render, reply, UserOut};
+use super::{render, reply, Reply, UserOut};
 use crate::api::{ApiError, Caller};
 use crate::app::AppState;
 use crate::domain::access::Principal;
@@ -151,14 +151,11 @@ pub(super) async fn save(
     state: web::Data<AppState>,
     c: Result<Caller, ApiError>,
     bytes: web::Bytes,
-) -> HttpResponse {
-    let p = match caller(c) {
-        Ok(p) => p,
-        Err(response) => return response,
-    };
+) -> Reply {
+    let Caller(p) = c?;
     let upsert = match parse(&bytes) {
         Ok(u) => u,
-        Err(response) => return response,
+        Err(response) => return Ok(response),
     };
     let saved = state.run(move |conn, env| {
         structure::get_organisation(conn, &p, &upsert.organisation_id)
@@ -225,9 +222,8 @@ pub(super) async fn save(
         ops::save_user(conn, env, &p, &existing.id, changes, plan)?;
         Ok(Saved::Updated)
     });
-    match saved.await {
-        Ok(Saved::Created(out)) => HttpResponse::Created().json(out),
-        Ok(Saved::Updated) => HttpResponse::NoContent().finish(),
-        Err(e) => fail(e),
-    }
+    Ok(match saved.await? {
+        Saved::Created(out) => HttpResponse::Created().json(out),
+        Saved::Updated => HttpResponse::NoContent().finish(),
+    })
 }

@@ -172,3 +172,19 @@ WHEN (SELECT pruning FROM audit_guard WHERE id = 1) = 0
 BEGIN
     SELECT RAISE(ABORT, 'audit rows are removed only by retention pruning');
 END;
+
+-- migration 3: who owns each account
+-- The scope an account was created at owns it: only admins of that scope (and superadmins)
+-- manage the account itself. No organisation: the system owns it (superadmins only). Existing
+-- users get the scope of their first membership; superadmins and canIntrospect users the system.
+ALTER TABLE users ADD COLUMN owner_organisation_id TEXT REFERENCES organisations (id);
+ALTER TABLE users ADD COLUMN owner_site_id TEXT REFERENCES sites (id);
+ALTER TABLE users ADD COLUMN owner_plant_id TEXT REFERENCES plants (id);
+UPDATE users SET
+    owner_organisation_id = (SELECT m.organisation_id FROM memberships m WHERE m.user_id = users.id
+                             ORDER BY m.created_at, m.rowid LIMIT 1),
+    owner_site_id = (SELECT m.site_id FROM memberships m WHERE m.user_id = users.id
+                     ORDER BY m.created_at, m.rowid LIMIT 1),
+    owner_plant_id = (SELECT m.plant_id FROM memberships m WHERE m.user_id = users.id
+                      ORDER BY m.created_at, m.rowid LIMIT 1)
+WHERE superadmin = 0 AND can_introspect = 0;

@@ -4,6 +4,7 @@
 //! database (10 organisations × 10 sites × 10 plants, one membership per user), then times
 //! each kind of page for callers at each level and prints the median of several runs.
 
+use gatehouse::domain::access::AccountWrite;
 use gatehouse::app::AppState;
 use gatehouse::auth::load_principal;
 use gatehouse::clock::Clock;
@@ -169,6 +170,20 @@ fn populate(
         let (org, site, plant) = &plants[i % plants.len()];
         let id = new_id();
         let email = format!("user{i:05}@plant.example");
+        // The first users are the callers: superadmin, organisation, site and plant admin.
+        let (scope, role) = match i {
+            1 => (Scope::organisation(org), Role::Admin),
+            2 => (Scope::site(org, site), Role::Admin),
+            3 => (Scope::plant(org, site, plant), Role::Admin),
+            _ => (
+                Scope::plant(org, site, plant),
+                if i % 97 == 0 {
+                    Role::Admin
+                } else {
+                    Role::Member
+                },
+            ),
+        };
         let user = User {
             id: id.clone(),
             number: 0,
@@ -186,22 +201,10 @@ fn populate(
             created_at: now.clone(),
             updated_at: now.clone(),
             last_login_at: None,
+            owner: (i > 0).then(|| scope.clone()),
         };
-        users::insert_user(&tx, &user, &email, &hash).expect("user");
-        // The first users are the callers: superadmin, organisation, site and plant admin.
-        let (scope, role) = match i {
-            1 => (Scope::organisation(org), Role::Admin),
-            2 => (Scope::site(org, site), Role::Admin),
-            3 => (Scope::plant(org, site, plant), Role::Admin),
-            _ => (
-                Scope::plant(org, site, plant),
-                if i % 97 == 0 {
-                    Role::Admin
-                } else {
-                    Role::Member
-                },
-            ),
-        };
+        let write = AccountWrite::by_the_operator(&id);
+        users::insert_user(&tx, &write, &user, &email, &hash).expect("user");
         if i > 0 {
             let m = Membership {
                 id: uuid::Uuid::new_v4().to_string(),

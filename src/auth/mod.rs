@@ -285,6 +285,7 @@ pub fn load_principal(
         email: user.email,
         superadmin: user.superadmin,
         must_change_password: user.must_change_password,
+        can_introspect: user.can_introspect,
         memberships,
         credential,
         source,

@@ -86,3 +86,12 @@ pub fn touch_key(conn: &Connection, id: &str, now: &str, a_minute_ago: &str) -> 
     )?;
     Ok(())
 }
+
+/// Ends every API key of the account for good (disabled, deleted, or its password reset by an
+/// administrator); returns how many there were.
+pub fn delete_keys_of(
+    conn: &Connection,
+    w: &crate::domain::access::AccountWrite,
+) -> Result<usize, Error> {
+    Ok(conn.execute("DELETE FROM api_keys WHERE user_id = ?1", [w.user_id()])?)
+}

@@ -1,13 +1,14 @@
 //! Users, their memberships and their modules.
 
-use crate::domain::access::ScopeSet;
+use crate::domain::access::{AccountWrite, ScopeSet};
 use crate::domain::model::{Membership, Role, Scope, ScopeType, User, UserStatus};
 use crate::error::Error;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 const USER: &str = "SELECT u.number, u.id, u.email, u.first_name, u.last_name, u.display_name,
     u.mobile_number, u.country_code, u.status, u.superadmin, u.can_introspect,
-    u.must_change_password, u.locked_until, u.created_at, u.updated_at, u.last_login_at
+    u.must_change_password, u.locked_until, u.created_at, u.updated_at, u.last_login_at,
+    u.owner_organisation_id, u.owner_site_id, u.owner_plant_id
     FROM users u";
 
 fn user(row: &Row) -> rusqlite::Result<User> {
@@ -33,6 +34,20 @@ fn user(row: &Row) -> rusqlite::Result<User> {
         created_at: row.get(13)?,
         updated_at: row.get(14)?,
         last_login_at: row.get(15)?,
+        owner: owner(row.get(16)?, row.get(17)?, row.get(18)?),
+    })
+}
+
+/// The owning scope from its stored columns; no organisation means the system.
+fn owner(
+    organisation_id: Option<String>,
+    site_id: Option<String>,
+    plant_id: Option<String>,
+) -> Option<Scope> {
+    organisation_id.map(|organisation_id| Scope {
+        organisation_id,
+        site_id,
+        plant_id,
     })
 }
 
@@ -95,6 +110,7 @@ pub fn credential_epoch(conn: &Connection, user_id: &str) -> Result<Option<i64>,
 
 pub fn insert_user(
     conn: &Connection,
+    w: &AccountWrite,
     u: &User,
     email_key: &str,
     password_hash: &str,
@@ -102,29 +118,41 @@ pub fn insert_user(
     conn.execute(
         "INSERT INTO users (id, email, email_key, first_name, last_name, display_name, mobile_number,
             country_code, status, superadmin, can_introspect, must_change_password, password_hash,
-            created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            created_at, updated_at, owner_organisation_id, owner_site_id, owner_plant_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
         params![
-            u.id, u.email, email_key, u.first_name, u.last_name, u.display_name, u.mobile_number,
+            w.user_id(), u.email, email_key, u.first_name, u.last_name, u.display_name, u.mobile_number,
             u.country_code, u.status.as_str(), u.superadmin, u.can_introspect, u.must_change_password,
-            password_hash, u.created_at, u.updated_at
+            password_hash, u.created_at, u.updated_at,
+            u.owner.as_ref().map(|o| &o.organisation_id),
+            u.owner.as_ref().and_then(|o| o.site_id.as_ref()),
+            u.owner.as_ref().and_then(|o| o.plant_id.as_ref())
         ],
     )
     .map_err(|e| crate::db::unique_or(e, "a user with this email already exists"))?;
     Ok(conn.last_insert_rowid())
 }
 
-/// Writes the profile and flags of `u` (not the password).
-pub fn update_user(conn: &Connection, u: &User, email_key: &str) -> Result<(), Error> {
+/// Writes the profile, flags and owner of `u` (not the password) to the account `w` names.
+pub fn update_user(
+    conn: &Connection,
+    w: &AccountWrite,
+    u: &User,
+    email_key: &str,
+) -> Result<(), Error> {
     conn.execute(
         "UPDATE users SET email = ?2, email_key = ?3, first_name = ?4, last_name = ?5, display_name = ?6,
             mobile_number = ?7, country_code = ?8, status = ?9, superadmin = ?10, can_introspect = ?11,
-            must_change_password = ?12, updated_at = ?13
+            must_change_password = ?12, updated_at = ?13, owner_organisation_id = ?14,
+            owner_site_id = ?15, owner_plant_id = ?16
          WHERE id = ?1",
         params![
-            u.id, u.email, email_key, u.first_name, u.last_name, u.display_name, u.mobile_number,
+            w.user_id(), u.email, email_key, u.first_name, u.last_name, u.display_name, u.mobile_number,
             u.country_code, u.status.as_str(), u.superadmin, u.can_introspect, u.must_change_password,
-            u.updated_at
+            u.updated_at,
+            u.owner.as_ref().map(|o| &o.organisation_id),
+            u.owner.as_ref().and_then(|o| o.site_id.as_ref()),
+            u.owner.as_ref().and_then(|o| o.plant_id.as_ref())
         ],
     )
     .map_err(|e| crate::db::unique_or(e, "a user with this email already exists"))?;
@@ -134,7 +162,7 @@ pub fn update_user(conn: &Connection, u: &User, email_key: &str) -> Result<(), E
 /// Sets a new password hash and ends every credential issued before it.
 pub fn set_password(
     conn: &Connection,
-    id: &str,
+    w: &AccountWrite,
     hash: &str,
     must_change: bool,
     now: &str,
@@ -143,23 +171,50 @@ pub fn set_password(
         "UPDATE users SET password_hash = ?2, must_change_password = ?3, updated_at = ?4,
             credential_epoch = credential_epoch + 1
          WHERE id = ?1",
-        params![id, hash, must_change, now],
+        params![w.user_id(), hash, must_change, now],
     )?;
     Ok(())
 }
 
 /// Ends every credential of the user issued before now (used on disable).
-pub fn bump_credential_epoch(conn: &Connection, id: &str) -> Result<(), Error> {
+pub fn bump_credential_epoch(conn: &Connection, w: &AccountWrite) -> Result<(), Error> {
     conn.execute(
         "UPDATE users SET credential_epoch = credential_epoch + 1 WHERE id = ?1",
-        [id],
+        [w.user_id()],
     )?;
     Ok(())
 }
 
-pub fn delete_user(conn: &Connection, id: &str) -> Result<(), Error> {
-    conn.execute("DELETE FROM users WHERE id = ?1", [id])?;
+pub fn delete_user(conn: &Connection, w: &AccountWrite) -> Result<(), Error> {
+    conn.execute("DELETE FROM users WHERE id = ?1", [w.user_id()])?;
     Ok(())
+}
+
+/// Moves the accounts owned by `scope` (an organisation, site or plant about to be deleted)
+/// up to `parent`, or to the system when there is none.
+pub fn rehome_owned_users(
+    conn: &Connection,
+    scope: &Scope,
+    parent: Option<&Scope>,
+) -> Result<usize, Error> {
+    let column = match scope.kind() {
+        ScopeType::Organisation => "owner_organisation_id",
+        ScopeType::Site => "owner_site_id",
+        ScopeType::Plant => "owner_plant_id",
+    };
+    let sql = format!(
+        "UPDATE users SET owner_organisation_id = ?2, owner_site_id = ?3, owner_plant_id = ?4
+         WHERE {column} = ?1"
+    );
+    Ok(conn.execute(
+        &sql,
+        params![
+            scope.id(),
+            parent.map(|p| &p.organisation_id),
+            parent.and_then(|p| p.site_id.as_ref()),
+            parent.and_then(|p| p.plant_id.as_ref())
+        ],
+    )?)
 }
 
 pub fn record_login(conn: &Connection, id: &str, now: &str) -> Result<(), Error> {
@@ -177,6 +232,17 @@ pub fn add_failed_login(conn: &Connection, id: &str) -> Result<i64, Error> {
     Ok(conn.query_row(sql, [id], |r| r.get(0))?)
 }
 
+/// The consecutive failures and the lock of an account, read under the caller's transaction.
+pub fn failed_logins(
+    conn: &Connection,
+    id: &str,
+) -> Result<Option<(i64, Option<String>)>, Error> {
+    let sql = "SELECT failed_logins, locked_until FROM users WHERE id = ?1";
+    Ok(conn
+        .query_row(sql, [id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
 /// Locks the account until `until` and starts the count afresh for after the lock.
 pub fn lock_user(conn: &Connection, id: &str, until: &str) -> Result<(), Error> {
     conn.execute(
@@ -186,10 +252,10 @@ pub fn lock_user(conn: &Connection, id: &str, until: &str) -> Result<(), Error> 
     Ok(())
 }
 
-pub fn unlock_user(conn: &Connection, id: &str) -> Result<(), Error> {
+pub fn unlock_user(conn: &Connection, w: &AccountWrite) -> Result<(), Error> {
     conn.execute(
         "UPDATE users SET locked_until = NULL, failed_logins = 0 WHERE id = ?1",
-        [id],
+        [w.user_id()],
     )?;
     Ok(())
 }
@@ -271,7 +337,8 @@ pub fn list_modules(conn: &Connection, user_ids: &[&str]) -> Result<Vec<(String,
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn set_modules(conn: &Connection, user_id: &str, modules: &[String]) -> Result<(), Error> {
+pub fn set_modules(conn: &Connection, w: &AccountWrite, modules: &[String]) -> Result<(), Error> {
+    let user_id = w.user_id();
     conn.execute("DELETE FROM user_modules WHERE user_id = ?1", [user_id])?;
     let mut stmt =
         conn.prepare("INSERT OR IGNORE INTO user_modules (user_id, module) VALUES (?1, ?2)")?;

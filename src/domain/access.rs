@@ -1,6 +1,6 @@
 //! Who may do what, where: pure rules over a principal's memberships. Deny by default.
 
-use super::model::{Membership, Role, Scope, UserRecord};
+use super::model::{Membership, Role, Scope, User, UserRecord};
 
 /// How the caller proved who they are; recorded with what they do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +37,8 @@ pub struct Principal {
     pub email: String,
     pub superadmin: bool,
     pub must_change_password: bool,
+    /// A superadmin marked this user as one that may introspect tokens (a resource server).
+    pub can_introspect: bool,
     pub memberships: Vec<Membership>,
     pub credential: Credential,
     /// The client address the request came from, for the audit trail.
@@ -62,6 +64,53 @@ impl ScopeSet {
             list.push(id.clone());
         }
     }
+}
+
+/// Proof that the caller may change one account (its profile, email, password, status,
+/// modules, keys, or delete it). Only the checks below make one, and every storage function
+/// that writes an account takes one, so that an operation cannot change a user it has not
+/// authorized (lldap's writeable handler is the model).
+#[derive(Debug)]
+pub struct AccountWrite {
+    user_id: String,
+}
+
+impl AccountWrite {
+    pub fn user_id(&self) -> &str {
+        &self.user_id
+    }
+
+    /// For the caller's own account, after they proved it with their current password.
+    pub fn own(p: &Principal) -> AccountWrite {
+        AccountWrite {
+            user_id: p.user_id.clone(),
+        }
+    }
+
+    /// For the operator at the command line (bootstrap, `gatehouse` subcommands), who holds
+    /// the database file and so every right.
+    pub fn by_the_operator(user_id: &str) -> AccountWrite {
+        AccountWrite {
+            user_id: user_id.to_string(),
+        }
+    }
+}
+
+/// What part of the audit trail a caller reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditReach {
+    Everything,
+    /// The events that concern these organisations.
+    Organisations(Vec<String>),
+}
+
+/// The scope that owns an account, or `None` for the system. Superadmins and users who may
+/// introspect are always the system's: no organisation admin manages them.
+pub fn account_owner(user: &User) -> Option<&Scope> {
+    if user.superadmin || user.can_introspect {
+        return None;
+    }
+    user.owner.as_ref()
 }
 
 impl Principal {
@@ -113,18 +162,101 @@ impl Principal {
                 .any(|m| self.reads_users_in(&m.scope))
     }
 
-    /// May change, disable or delete the user: every one of their memberships is administered
-    /// by the caller. A superadmin is managed only by a superadmin.
+    /// May manage the account itself (profile, email, password, status, modules, deletion):
+    /// the caller administers the scope that owns it and every membership it holds. Accounts
+    /// the system owns are managed by superadmins only. Joining a user to one's scope gives a
+    /// membership to manage, never the account.
     pub fn can_manage_user(&self, target: &UserRecord) -> bool {
         if self.superadmin {
             return true;
         }
-        !target.user.superadmin
-            && !target.memberships.is_empty()
+        let Some(owner) = account_owner(&target.user) else {
+            return false;
+        };
+        self.administers(owner)
             && target
                 .memberships
                 .iter()
                 .all(|m| self.administers(&m.scope))
+    }
+
+    /// The proof `can_manage_user` stands for, for the storage functions that need it.
+    pub fn may_manage_account(&self, target: &UserRecord) -> Option<AccountWrite> {
+        self.can_manage_user(target).then(|| AccountWrite {
+            user_id: target.user.id.clone(),
+        })
+    }
+
+    /// May create an account owned by `owner` (None: the system) holding roles at `scopes`.
+    pub fn may_create_account(
+        &self,
+        user_id: &str,
+        owner: Option<&Scope>,
+        superadmin: bool,
+        scopes: &[Scope],
+    ) -> Option<AccountWrite> {
+        let allowed = self.superadmin
+            || (!superadmin
+                && owner.is_some_and(|o| self.administers(o))
+                && !scopes.is_empty()
+                && scopes.iter().all(|s| self.administers(s)));
+        allowed.then(|| AccountWrite {
+            user_id: user_id.to_string(),
+        })
+    }
+
+    /// Grants and removes superadmin and canIntrospect, and moves an account's owner.
+    pub fn may_change_system_flags(&self) -> bool {
+        self.superadmin
+    }
+
+    /// Creates, renames and deletes organisations.
+    pub fn may_create_organisations(&self) -> bool {
+        self.superadmin
+    }
+
+    /// Sets someone's password through an administrator's path (a reset, a 4PointX PUT):
+    /// never one's own, which takes the current password.
+    pub fn may_set_password_of(&self, target: &UserRecord) -> bool {
+        target.user.id != self.user_id && self.can_manage_user(target)
+    }
+
+    /// Creates an API key: only with proof of the password in this request or session, so
+    /// that a short-lived token or another key cannot mint a credential that never expires.
+    pub fn may_create_api_key(&self) -> bool {
+        matches!(
+            self.credential,
+            Credential::Basic | Credential::Session(_)
+        )
+    }
+
+    /// Asks what any token means (RFC 7662): superadmins and users marked canIntrospect.
+    pub fn may_introspect(&self) -> bool {
+        self.superadmin || self.can_introspect
+    }
+
+    /// What of the audit trail the caller reads: everything for a superadmin, the events of
+    /// the organisations they administer for an organisation admin, nothing for anyone else.
+    pub fn audit_reach(&self) -> Option<AuditReach> {
+        if self.superadmin {
+            return Some(AuditReach::Everything);
+        }
+        let mut organisations: Vec<String> = Vec::new();
+        for m in &self.memberships {
+            if m.role == Role::Admin
+                && m.scope.site_id.is_none()
+                && !organisations.contains(&m.scope.organisation_id)
+            {
+                organisations.push(m.scope.organisation_id.clone());
+            }
+        }
+        (!organisations.is_empty()).then_some(AuditReach::Organisations(organisations))
+    }
+
+    /// Lists users across every organisation without naming one (4PointX's `_list` with no
+    /// site): superadmins only.
+    pub fn may_list_everyone(&self) -> bool {
+        self.superadmin
     }
 
     /// Scopes where the caller reads users, for list queries. Empty for a superadmin.
@@ -169,12 +301,14 @@ mod tests {
             email: "caller@example.com".into(),
             superadmin: false,
             must_change_password: false,
+            can_introspect: false,
             memberships: vec![membership("caller", scope, role)],
             credential: Credential::Basic,
             source: "127.0.0.1".into(),
         }
     }
 
+    /// A user created at the first of `scopes`, holding a member role at each.
     fn target(scopes: Vec<Scope>) -> UserRecord {
         let user = User {
             id: "target".into(),
@@ -193,6 +327,7 @@ mod tests {
             created_at: String::new(),
             updated_at: String::new(),
             last_login_at: None,
+            owner: scopes.first().cloned(),
         };
         let memberships = scopes
             .into_iter()
@@ -267,4 +402,81 @@ mod tests {
         assert!(!p.can_see_structure(&Scope::plant("o", "s", "p2")));
         assert!(!p.can_see_structure(&Scope::site("o", "s2")));
     }
+
+    #[test]
+    fn the_account_is_managed_from_the_scope_that_owns_it() {
+        let site = Scope::site("o", "s");
+        let other_org = Scope::organisation("o2");
+        // A user of organisation o2 joined to site s: the site admin sees them, and may not
+        // manage the account, whatever roles it holds.
+        let mut joined = target(vec![other_org.clone()]);
+        joined.memberships = vec![membership("target", site.clone(), Role::Member)];
+        let site_admin = principal(site.clone(), Role::Admin);
+        assert!(site_admin.can_see_user(&joined));
+        assert!(!site_admin.can_manage_user(&joined));
+        assert!(site_admin.may_manage_account(&joined).is_none());
+        // Nor does the owner's admin once the user also holds a role outside their reach.
+        let mut both = target(vec![other_org.clone()]);
+        both.memberships.push(membership("target", site.clone(), Role::Member));
+        let owner_admin = principal(other_org.clone(), Role::Admin);
+        assert!(!owner_admin.can_manage_user(&both));
+        // The system's accounts are a superadmin's.
+        let mut service = target(vec![site.clone()]);
+        service.user.can_introspect = true;
+        assert!(!site_admin.can_manage_user(&service));
+        let mut system = target(vec![]);
+        system.user.owner = None;
+        assert!(!site_admin.can_manage_user(&system));
+        let mut root = site_admin.clone();
+        root.superadmin = true;
+        for t in [&joined, &both, &service, &system] {
+            assert!(root.can_manage_user(t));
+        }
+    }
+
+    #[test]
+    fn the_named_rights_table() {
+        let org = Scope::organisation("o");
+        let site = Scope::site("o", "s");
+        // (caller scope, role, superadmin, credential, reads audit, introspects,
+        //  creates organisations, lists everyone, creates API keys)
+        let table = [
+            (&org, Role::Admin, true, Credential::Basic, true, true, true, true, true),
+            (&org, Role::Admin, false, Credential::Basic, true, false, false, false, true),
+            (&site, Role::Admin, false, Credential::Basic, false, false, false, false, true),
+            (&org, Role::Support, false, Credential::Session("s".into()), false, false, false, false, true),
+            (&org, Role::Admin, false, Credential::Bearer("t".into()), true, false, false, false, false),
+            (&org, Role::Viewer, true, Credential::ApiKey("k".into()), true, true, true, true, false),
+        ];
+        for (held, role, superadmin, credential, audit, introspect, orgs, everyone, keys) in table {
+            let mut p = principal(held.clone(), role);
+            p.superadmin = superadmin;
+            p.credential = credential.clone();
+            let ctx = format!("{role:?} at {held:?}, superadmin {superadmin}, {credential:?}");
+            assert_eq!(p.audit_reach().is_some(), audit, "audit: {ctx}");
+            assert_eq!(p.may_introspect(), introspect, "introspect: {ctx}");
+            assert_eq!(p.may_create_organisations(), orgs, "organisations: {ctx}");
+            assert_eq!(p.may_change_system_flags(), orgs, "superadmin flag: {ctx}");
+            assert_eq!(p.may_list_everyone(), everyone, "list everyone: {ctx}");
+            assert_eq!(p.may_create_api_key(), keys, "API key: {ctx}");
+        }
+        let mut service = principal(site.clone(), Role::Viewer);
+        service.can_introspect = true;
+        assert!(service.may_introspect());
+        assert_eq!(
+            principal(org.clone(), Role::Admin).audit_reach(),
+            Some(AuditReach::Organisations(vec!["o".into()]))
+        );
+    }
+
+    #[test]
+    fn nobody_sets_their_own_password_through_an_admin_path() {
+        let admin = principal(Scope::organisation("o"), Role::Admin);
+        let mut own = target(vec![Scope::organisation("o")]);
+        own.user.id = admin.user_id.clone();
+        assert!(admin.can_manage_user(&own));
+        assert!(!admin.may_set_password_of(&own));
+        assert!(admin.may_set_password_of(&target(vec![Scope::site("o", "s")])));
+    }
 }
+

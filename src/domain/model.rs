@@ -199,6 +199,9 @@ pub struct User {
     pub created_at: String,
     pub updated_at: String,
     pub last_login_at: Option<String>,
+    /// The scope that owns the account: the one it was created at. `None`: the system, so that
+    /// only a superadmin manages it.
+    pub owner: Option<Scope>,
 }
 
 /// A user with what they hold, as the operations return it.

@@ -8,7 +8,8 @@ use crate::clock;
 use crate::config::Retention;
 use crate::db::audit::{self as store, AuditQuery, AuditRow};
 use crate::domain::access::Principal;
-use crate::domain::model::{Membership, Role};
+use crate::domain::model::{Membership, User};
+use crate::domain::access::AuditReach;
 use crate::error::Error;
 use rusqlite::Connection;
 use serde_json::Value;
@@ -110,6 +111,23 @@ pub fn organisations_of(memberships: &[Membership]) -> Vec<String> {
     out
 }
 
+/// The organisations an event about an account concerns: the one whose scope owns it, none
+/// for an account the system owns. Joining other organisations later does not widen it, so
+/// their admins never read what the account did elsewhere.
+pub fn account_organisations(user: &User) -> Vec<String> {
+    user.owner
+        .iter()
+        .map(|o| o.organisation_id.clone())
+        .collect()
+}
+
+/// The same, looked up by id (a missing user concerns no organisation).
+pub fn account_organisations_by_id(conn: &Connection, user_id: &str) -> Result<Vec<String>, Error> {
+    Ok(crate::db::users::find_user(conn, user_id)?
+        .map(|u| account_organisations(&u))
+        .unwrap_or_default())
+}
+
 /// Appends the event; call inside the transaction of the change it records.
 pub fn record(conn: &Connection, env: &Env, actor: &Actor, event: Event) -> Result<(), Error> {
     let (target_type, target_id) = match event.target {
@@ -167,21 +185,14 @@ fn time_filter(field: &str, value: Option<String>) -> Result<Option<String>, Err
 
 /// Superadmins read everything; organisation admins read the events of their organisations.
 pub fn list(conn: &Connection, actor: &Principal, filter: AuditFilter) -> Result<AuditPage, Error> {
-    let organisations = if actor.superadmin {
-        None
-    } else {
-        let admin_of: Vec<String> = actor
-            .memberships
-            .iter()
-            .filter(|m| m.role == Role::Admin && m.scope.site_id.is_none())
-            .map(|m| m.scope.organisation_id.clone())
-            .collect();
-        if admin_of.is_empty() {
+    let organisations = match actor.audit_reach() {
+        Some(AuditReach::Everything) => None,
+        Some(AuditReach::Organisations(ids)) => Some(ids),
+        None => {
             return Err(Error::Forbidden(
                 "only superadmins and organisation admins read the audit trail".into(),
-            ));
+            ))
         }
-        Some(admin_of)
     };
     let limit = filter.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {

@@ -1,6 +1,7 @@
 //! First start: with no users at all, create the superadmin the operator signs in with.
 
 use super::{hash_password, new_id, Env};
+use crate::domain::access::AccountWrite;
 use crate::db::{self, users as store};
 use crate::domain::fields::Email;
 use crate::domain::model::{User, UserStatus};
@@ -61,13 +62,15 @@ pub fn bootstrap(
         created_at: now.clone(),
         updated_at: now,
         last_login_at: None,
+        owner: None,
     };
     let tx = db::write(conn)?;
     // Checked again under the write lock: two processes starting at once create one admin.
     if store::count_users(&tx)? > 0 {
         return Ok(Bootstrap::NotNeeded);
     }
-    store::insert_user(&tx, &user, &email.key, &hash)?;
+    let write = AccountWrite::by_the_operator(&user.id);
+    store::insert_user(&tx, &write, &user, &email.key, &hash)?;
     tx.commit()?;
     Ok(if generated {
         Bootstrap::Generated {

@@ -25,6 +25,11 @@ pub fn create_key(
     name: &str,
     expires_at: Option<&str>,
 ) -> Result<NewKey, Error> {
+    if !actor.may_create_api_key() {
+        return Err(Error::Forbidden(
+            "an API key can only be created with a password sign-in".into(),
+        ));
+    }
     let name = fields::name("name", name)?;
     let now = env.clock.now();
     let expires_at = match expires_at {
@@ -59,17 +64,22 @@ pub fn create_key(
         &tx,
         env,
         &Actor::of(actor),
-        key_event("apikey.create", actor, &key),
+        key_event(&tx, "apikey.create", actor, &key)?,
     )?;
     tx.commit()?;
     Ok(NewKey { key, secret })
 }
 
-fn key_event(action: &'static str, actor: &Principal, key: &ApiKey) -> Event {
-    Event::new(action)
+fn key_event(
+    tx: &Connection,
+    action: &'static str,
+    actor: &Principal,
+    key: &ApiKey,
+) -> Result<Event, Error> {
+    Ok(Event::new(action)
         .target("api_key", &key.id)
-        .organisations(audit::organisations_of(&actor.memberships))
-        .summary(serde_json::json!({"name": key.name, "expiresAt": key.expires_at}))
+        .organisations(audit::account_organisations_by_id(tx, &actor.user_id)?)
+        .summary(serde_json::json!({"name": key.name, "expiresAt": key.expires_at})))
 }
 
 pub fn list_keys(conn: &Connection, actor: &Principal) -> Result<Vec<ApiKey>, Error> {
@@ -92,7 +102,7 @@ pub fn revoke_key(
         &tx,
         env,
         &Actor::of(actor),
-        key_event("apikey.revoke", actor, &key),
+        key_event(&tx, "apikey.revoke", actor, &key)?,
     )?;
     tx.commit()?;
     Ok(key)

@@ -49,14 +49,12 @@ pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-/// bcrypt at the configured cost; refuses (never truncates) over 72 bytes.
+/// bcrypt at the configured cost, over every byte of a password of up to 72 bytes.
 pub fn hash_password(config: &Config, password: &str) -> Result<String, Error> {
-    bcrypt::non_truncating_hash(password, config.security.bcrypt_cost).map_err(|e| match e {
-        bcrypt::BcryptError::Truncation(_) => {
-            Error::invalid("password", "must be at most 72 bytes long")
-        }
-        other => other.into(),
-    })
+    if password.len() > crate::domain::password::MAX_BYTES {
+        return Err(Error::invalid("password", "must be at most 72 bytes long"));
+    }
+    Ok(bcrypt::hash(password, config.security.bcrypt_cost)?)
 }
 
 /// Checks that an id from the client has the shape of a UUID, so that a typo reads as a typo.

@@ -33,7 +33,7 @@ pub fn login(
     session.csrf_token = Some(secrets::token("", 32)?);
     store::insert_token(&tx, &session, &secrets::digest(&secret))?;
     let actor = Actor::user(&tx, &user_id, "session", Some(session.id.clone()), source)?;
-    let orgs = audit::organisations_of(&users::list_memberships(&tx, &[user_id.as_str()])?);
+    let orgs = audit::account_organisations_by_id(&tx, &user_id)?;
     audit::record(
         &tx,
         env,
@@ -84,7 +84,7 @@ pub fn logout(conn: &mut Connection, env: &Env, actor: &Principal) -> Result<(),
     };
     let tx = db::write(conn)?;
     store::revoke_token(&tx, id, &env.clock.now_text())?;
-    let orgs = audit::organisations_of(&actor.memberships);
+    let orgs = audit::account_organisations_by_id(&tx, &actor.user_id)?;
     audit::record(
         &tx,
         env,

@@ -12,12 +12,44 @@ use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// Failed sign-ins per client address within a fixed window.
+/// Failed sign-ins per client address within a fixed window, with the checks under way
+/// counted too, so that a parallel burst cannot overrun the limit before any of it fails.
 pub struct Throttle {
-    windows: Mutex<HashMap<String, (i64, u32)>>,
+    windows: Mutex<HashMap<String, Window>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    start: i64,
+    failures: u32,
+    /// Password checks reserved and not finished yet.
+    in_flight: u32,
 }
 
 const MAX_TRACKED_ADDRESSES: usize = 100_000;
+
+/// A reserved place for one password check from an address; dropping it frees the place,
+/// `failed` turns it into a failure of the window.
+pub struct Ticket<'a> {
+    throttle: &'a Throttle,
+    address: String,
+}
+
+impl Ticket<'_> {
+    pub fn failed(self, env: &Env) {
+        self.throttle.failed(env, &self.address);
+    }
+}
+
+impl Drop for Ticket<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut windows) = self.throttle.windows.lock() {
+            if let Some(w) = windows.get_mut(&self.address) {
+                w.in_flight = w.in_flight.saturating_sub(1);
+            }
+        }
+    }
+}
 
 impl Throttle {
     pub fn new() -> Throttle {
@@ -26,31 +58,67 @@ impl Throttle {
         }
     }
 
+    /// The window of `address` as of `now`, started afresh once it has passed.
+    fn current<'m>(
+        windows: &'m mut HashMap<String, Window>,
+        env: &Env,
+        address: &str,
+        now: i64,
+    ) -> &'m mut Window {
+        let span = env.config.lockout.address_window.0.as_secs() as i64;
+        if windows.len() >= MAX_TRACKED_ADDRESSES {
+            windows.retain(|_, w| now < w.start + span || w.in_flight > 0);
+        }
+        let w = windows.entry(address.to_string()).or_insert(Window {
+            start: now,
+            failures: 0,
+            in_flight: 0,
+        });
+        if now >= w.start + span {
+            w.start = now;
+            w.failures = 0;
+        }
+        w
+    }
+
+    fn wait(env: &Env, w: &Window, now: i64) -> u64 {
+        let span = env.config.lockout.address_window.0.as_secs() as i64;
+        (w.start + span - now).max(1) as u64
+    }
+
     /// Seconds to wait when `address` is over its limit, else None.
     pub fn blocked(&self, env: &Env, address: &str) -> Option<u64> {
         let now = env.clock.now().unix_timestamp();
-        let window = env.config.lockout.address_window.0.as_secs() as i64;
-        let windows = self.windows.lock().ok()?;
-        let (start, count) = windows.get(address)?;
-        let open = now < start + window;
-        (open && *count >= env.config.lockout.address_max_failures)
-            .then(|| (start + window - now).max(1) as u64)
+        let mut windows = self.windows.lock().ok()?;
+        let w = *Self::current(&mut windows, env, address, now);
+        (w.failures + w.in_flight >= env.config.lockout.address_max_failures)
+            .then(|| Self::wait(env, &w, now))
+    }
+
+    /// Reserves one password check for `address`, or says how long to wait. Checking and
+    /// reserving are one step under the lock, so that at most the limit get past at once.
+    pub fn reserve(&self, env: &Env, address: &str) -> Result<Ticket<'_>, u64> {
+        let now = env.clock.now().unix_timestamp();
+        let Ok(mut windows) = self.windows.lock() else {
+            return Err(1);
+        };
+        let w = Self::current(&mut windows, env, address, now);
+        if w.failures + w.in_flight >= env.config.lockout.address_max_failures {
+            return Err(Self::wait(env, w, now));
+        }
+        w.in_flight += 1;
+        Ok(Ticket {
+            throttle: self,
+            address: address.to_string(),
+        })
     }
 
     pub fn failed(&self, env: &Env, address: &str) {
         let now = env.clock.now().unix_timestamp();
-        let window = env.config.lockout.address_window.0.as_secs() as i64;
         let Ok(mut windows) = self.windows.lock() else {
             return;
         };
-        if windows.len() >= MAX_TRACKED_ADDRESSES {
-            windows.retain(|_, (start, _)| now < *start + window);
-        }
-        let entry = windows.entry(address.to_string()).or_insert((now, 0));
-        if now >= entry.0 + window {
-            *entry = (now, 0);
-        }
-        entry.1 += 1;
+        Self::current(&mut windows, env, address, now).failures += 1;
     }
 }
 
@@ -91,49 +159,153 @@ pub fn password(
     source: &str,
     via: Via,
 ) -> Result<String, Error> {
-    if let Some(wait) = env.throttle.blocked(env, source) {
-        return Err(Error::TooManyRequests(wait));
-    }
+    let ticket = env
+        .throttle
+        .reserve(env, source)
+        .map_err(Error::TooManyRequests)?;
     let email_key = email.trim().to_lowercase();
     let stored = store::find_credentials(conn, &email_key)?;
-    let now = env.clock.now();
-    let locked = stored
-        .as_ref()
-        .and_then(|s| s.locked_until.as_deref())
-        .and_then(clock::parse)
-        .is_some_and(|until| until > now);
-    if let (Some(stored), Some((user_id, epoch)), false) =
-        (&stored, env.cache.lookup(&email_key, password), locked)
-    {
-        if stored.active && stored.user_id == user_id && stored.epoch == epoch {
-            if stored.failed_logins > 0 {
-                // A success resets the count of failures in a row, remembered or not.
-                store::record_login(conn, &user_id, &clock::format(now))?;
-            }
-            return Ok(user_id);
-        }
+    if let Some(user_id) = remembered(conn, env, stored.as_ref(), &email_key, password)? {
+        return Ok(user_id);
     }
-    let hash = stored
-        .as_ref()
-        .map_or(env.dummy_hash.as_str(), |s| s.password_hash.as_str());
-    // bcrypt runs in every case, so that an unknown or locked account takes as long as any other.
-    let matches = bcrypt::non_truncating_verify(password, hash).unwrap_or(false);
-    let actor = Actor {
-        id: stored.as_ref().map(|s| s.user_id.clone()),
-        email: Some(crate::logging::escape(
-            &email_key.chars().take(254).collect::<String>(),
-        )),
-        credential_kind: Some(via.as_str().to_string()),
-        credential_id: None,
-        source: Some(source.to_string()),
+    let attempt = match &stored {
+        Some(s) if s.active => reserve_attempt(conn, env, &s.user_id)?,
+        _ => Attempt::Hopeless,
     };
+    // bcrypt runs in every case, so that an unknown or locked account takes as long as any
+    // other; only a reserved attempt is checked against the account's own hash.
+    let hash = match (&stored, attempt) {
+        (Some(s), Attempt::Reserved | Attempt::Hopeless) => s.password_hash.as_str(),
+        _ => env.dummy_hash.as_str(),
+    };
+    let matches = bcrypt_verify(password, hash);
+    let signin = SignIn {
+        email_key: &email_key,
+        source,
+        via,
+        stored: stored.as_ref(),
+    };
+    let outcome = record_outcome(conn, env, &signin, attempt, matches)?;
+    match &outcome {
+        Ok(user_id) => {
+            if let Some(s) = &stored {
+                env.cache.remember(&email_key, password, user_id, s.epoch);
+            }
+        }
+        Err(_) => ticket.failed(env),
+    }
+    outcome
+}
+
+/// bcrypt over all of a password of up to 72 bytes; a longer one never matches (none is ever
+/// stored).
+pub fn bcrypt_verify(password: &str, hash: &str) -> bool {
+    password.len() <= crate::domain::password::MAX_BYTES
+        && bcrypt::verify(password, hash).unwrap_or(false)
+}
+
+/// A sign-in the credential cache vouches for: the same password recently checked, the
+/// account still active, at the same epoch and not locked.
+fn remembered(
+    conn: &mut Connection,
+    env: &Env,
+    stored: Option<&store::StoredCredentials>,
+    email_key: &str,
+    password: &str,
+) -> Result<Option<String>, Error> {
+    let Some(stored) = stored else {
+        return Ok(None);
+    };
+    let now = env.clock.now();
+    if is_locked(stored.locked_until.as_deref(), now) {
+        return Ok(None);
+    }
+    let Some((user_id, epoch)) = env.cache.lookup(email_key, password) else {
+        return Ok(None);
+    };
+    if !(stored.active && stored.user_id == user_id && stored.epoch == epoch) {
+        return Ok(None);
+    }
+    if stored.failed_logins > 0 {
+        // A success resets the count of failures in a row, remembered or not.
+        let tx = db::write(conn)?;
+        store::record_login(&tx, &user_id, &clock::format(now))?;
+        tx.commit()?;
+    }
+    Ok(Some(user_id))
+}
+
+fn is_locked(locked_until: Option<&str>, now: time::OffsetDateTime) -> bool {
+    locked_until
+        .and_then(clock::parse)
+        .is_some_and(|until| until > now)
+}
+
+/// Whether the account's own hash may be checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Attempt {
+    /// One of the attempts the lockout allows, counted as a failure until it succeeds.
+    Reserved,
+    /// Locked, or every allowed attempt is already under way.
+    Locked,
+    /// No such account, or a disabled one: it cannot succeed and is not counted.
+    Hopeless,
+}
+
+/// Counts the attempt as a failure before bcrypt, under the write lock, so that a parallel
+/// burst checks at most `max_failures` passwords; a success takes it back.
+fn reserve_attempt(conn: &mut Connection, env: &Env, user_id: &str) -> Result<Attempt, Error> {
     let tx = db::write(conn)?;
-    let organisations = match &stored {
-        Some(s) => audit::organisations_of(&store::list_memberships(&tx, &[s.user_id.as_str()])?),
+    let now = env.clock.now();
+    let Some((failures, locked_until)) = store::failed_logins(&tx, user_id)? else {
+        return Ok(Attempt::Hopeless);
+    };
+    if is_locked(locked_until.as_deref(), now) {
+        return Ok(Attempt::Locked);
+    }
+    if failures >= env.config.lockout.max_failures as i64 {
+        return Ok(Attempt::Locked);
+    }
+    store::add_failed_login(&tx, user_id)?;
+    tx.commit()?;
+    Ok(Attempt::Reserved)
+}
+
+/// Who tried to sign in, and how.
+struct SignIn<'a> {
+    email_key: &'a str,
+    source: &'a str,
+    via: Via,
+    stored: Option<&'a store::StoredCredentials>,
+}
+
+/// Records the outcome of a checked password: the sign-in, or the failure (and the lock it
+/// brings), in one transaction.
+fn record_outcome(
+    conn: &mut Connection,
+    env: &Env,
+    signin: &SignIn,
+    attempt: Attempt,
+    matches: bool,
+) -> Result<Result<String, Error>, Error> {
+    let stored = signin.stored;
+    let actor = Actor {
+        id: stored.map(|s| s.user_id.clone()),
+        email: Some(crate::logging::escape(
+            &signin.email_key.chars().take(254).collect::<String>(),
+        )),
+        credential_kind: Some(signin.via.as_str().to_string()),
+        credential_id: None,
+        source: Some(signin.source.to_string()),
+    };
+    let now = env.clock.now();
+    let tx = db::write(conn)?;
+    let organisations = match stored {
+        Some(s) => audit::account_organisations_by_id(&tx, &s.user_id)?,
         None => Vec::new(),
     };
-    let outcome = match &stored {
-        Some(s) if matches && s.active && !locked => {
+    let outcome = match stored {
+        Some(s) if matches && attempt == Attempt::Reserved => {
             store::record_login(&tx, &s.user_id, &clock::format(now))?;
             let event = Event::new("signin")
                 .target("user", &s.user_id)
@@ -142,49 +314,50 @@ pub fn password(
             Ok(s.user_id.clone())
         }
         _ => {
-            let reason = match &stored {
-                None => "unknown account",
-                Some(_) if locked => "account locked",
-                Some(s) if !s.active => "account disabled",
-                Some(_) => "wrong password",
+            let reason = match (stored, attempt) {
+                (None, _) => "unknown account",
+                (Some(_), Attempt::Locked) => "account locked",
+                (Some(_), Attempt::Hopeless) => "account disabled",
+                (Some(_), Attempt::Reserved) => "wrong password",
             };
             let mut event = Event::new("signin")
                 .failed()
                 .organisations(organisations.clone())
                 .summary(json!({"reason": reason}));
-            if let Some(s) = &stored {
+            if let Some(s) = stored {
                 event = event.target("user", &s.user_id);
-                if !locked && !matches {
-                    count_failure(&tx, env, &actor, s.user_id.as_str(), organisations)?;
+                if attempt == Attempt::Reserved {
+                    lock_when_due(&tx, env, &actor, &s.user_id, organisations)?;
                 }
             }
             audit::record(&tx, env, &actor, event)?;
-            env.throttle.failed(env, source);
             Err(Error::Unauthenticated)
         }
     };
     tx.commit()?;
-    if let (Ok(user_id), Some(s)) = (&outcome, &stored) {
-        env.cache.remember(&email_key, password, user_id, s.epoch);
-    }
-    outcome
+    Ok(outcome)
 }
 
-/// Counts a wrong password; at the configured number in a row, locks the account.
-fn count_failure(
+/// The failure was counted when the attempt was reserved; at the configured number in a row,
+/// locks the account.
+fn lock_when_due(
     tx: &Connection,
     env: &Env,
     actor: &Actor,
     user_id: &str,
     organisations: Vec<String>,
 ) -> Result<(), Error> {
-    let failures = store::add_failed_login(tx, user_id)?;
-    if failures < env.config.lockout.max_failures as i64 {
+    let Some((failures, locked_until)) = store::failed_logins(tx, user_id)? else {
+        return Ok(());
+    };
+    if failures < env.config.lockout.max_failures as i64
+        || is_locked(locked_until.as_deref(), env.clock.now())
+    {
         return Ok(());
     }
     let span =
         time::Duration::try_from(env.config.lockout.duration.0).unwrap_or(time::Duration::MAX);
-    let until = clock::format(env.clock.now() + span);
+    let until = clock::format(env.clock.now().saturating_add(span));
     store::lock_user(tx, user_id, &until)?;
     let event = Event::new("account.lock")
         .target("user", user_id)

@@ -188,7 +188,7 @@ pub(super) async fn list(
     let scope = match (given(q.site_id), given(q.plant_id)) {
         (_, Some(plant)) => Some(ScopeRef::Plant(plant)),
         (Some(site), None) => Some(ScopeRef::Site(site)),
-        (None, None) if p.superadmin => None,
+        (None, None) if p.may_list_everyone() => None,
         (None, None) => return reply(400, "Insufficient inputs"),
     };
     let found = state

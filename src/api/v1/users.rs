@@ -112,6 +112,27 @@ struct UserPatch {
     superadmin: Option<bool>,
     can_introspect: Option<bool>,
     modules: Option<Vec<String>>,
+    /// The scope that owns the account (a superadmin's change), or null for the system.
+    #[serde(default, deserialize_with = "present")]
+    owner: Option<Option<OwnerIn>>,
+    /// Needed when the caller changes their own email.
+    current_password: Option<String>,
+}
+
+/// An account's owner: exactly one of an organisation, a site or a plant.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct OwnerIn {
+    organisation_id: Option<String>,
+    site_id: Option<String>,
+    plant_id: Option<String>,
+}
+
+impl OwnerIn {
+    fn into_scope(self) -> Result<ScopeRef, Error> {
+        one_scope("owner", self.organisation_id, self.site_id, self.plant_id)?
+            .ok_or_else(|| Error::invalid("owner", "give one of organisationId, siteId, plantId"))
+    }
 }
 
 #[derive(Deserialize)]
@@ -216,7 +237,12 @@ async fn update(
         superadmin: b.superadmin,
         can_introspect: b.can_introspect,
         modules: b.modules,
+        owner: b
+            .owner
+            .map(|o| o.map(OwnerIn::into_scope).transpose())
+            .transpose()?,
         password: None,
+        current_password: b.current_password,
     };
     let record = state
         .run(move |conn, env| ops::update_user(conn, env, &p, &id, changes))

@@ -2,7 +2,7 @@
 
 use crate::db::keys::ApiKey;
 use crate::domain::model::{
-    Membership, Organisation, Plant, Role, ScopeType, Site, UserRecord, UserStatus,
+    Membership, Organisation, Plant, Role, Scope, ScopeType, Site, UserRecord, UserStatus,
 };
 use serde::Serialize;
 
@@ -106,6 +106,22 @@ impl From<&Membership> for MembershipOut {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
+pub struct OwnerOut {
+    pub scope_type: ScopeType,
+    pub scope_id: String,
+}
+
+impl From<&Scope> for OwnerOut {
+    fn from(s: &Scope) -> Self {
+        OwnerOut {
+            scope_type: s.kind(),
+            scope_id: s.id().to_string(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct UserOut {
     pub id: String,
     pub email: String,
@@ -124,6 +140,9 @@ pub struct UserOut {
     pub last_login_at: Option<String>,
     pub memberships: Vec<MembershipOut>,
     pub modules: Vec<String>,
+    /// The scope that owns the account; null for the system's accounts and for an owner the
+    /// caller cannot see.
+    pub owner: Option<OwnerOut>,
     /// Whether the caller may change, disable or delete this user (for the admin page).
     pub can_manage: bool,
     /// Only in the answer to a create without a password: shown this once.
@@ -152,6 +171,7 @@ impl From<UserRecord> for UserOut {
             last_login_at: u.last_login_at,
             memberships: r.memberships.iter().map(MembershipOut::from).collect(),
             modules: r.modules,
+            owner: u.owner.as_ref().map(OwnerOut::from),
             can_manage: r.manageable,
             temporary_password: None,
         }

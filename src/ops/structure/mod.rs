@@ -218,6 +218,8 @@ pub fn delete_organisation(
     let org = get_organisation(&tx, actor, id)?;
     require_manage(actor, &Scope::organisation(id), "organisation")?;
     in_the_way(&tx, ScopeType::Organisation, id)?;
+    // Accounts it owned move up to its parent (the system, for an organisation).
+    crate::db::users::rehome_owned_users(&tx, &Scope::organisation(id), None)?;
     store::delete_organisation(&tx, id)?;
     audit::record(
         &tx,

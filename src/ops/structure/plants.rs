@@ -5,7 +5,7 @@ use super::{chosen_id, in_the_way, require_manage, structure_event, Changes, Nam
 use crate::db::{self, structure as store};
 use crate::domain::access::Principal;
 use crate::domain::fields;
-use crate::domain::model::{Plant, ScopeType};
+use crate::domain::model::{Plant, Scope, ScopeType};
 use crate::error::Error;
 use crate::ops::audit::{self, Actor};
 use crate::ops::Env;
@@ -119,6 +119,8 @@ pub fn delete_plant(
     let plant = get_plant(&tx, actor, id)?;
     require_manage(actor, &plant.scope(), "plant")?;
     in_the_way(&tx, ScopeType::Plant, id)?;
+    // Accounts it owned move up to its parent (the system, for an organisation).
+    crate::db::users::rehome_owned_users(&tx, &plant.scope(), Some(&Scope::site(&plant.organisation_id, &plant.site_id)))?;
     store::delete_plant(&tx, id)?;
     audit::record(
         &tx,

@@ -7,7 +7,7 @@ use super::{
 use crate::db::{self, structure as store};
 use crate::domain::access::Principal;
 use crate::domain::fields;
-use crate::domain::model::{ScopeType, Site};
+use crate::domain::model::{Scope, ScopeType, Site};
 use crate::error::Error;
 use crate::ops::audit::{self, Actor};
 use crate::ops::Env;
@@ -125,6 +125,8 @@ pub fn delete_site(
     let site = get_site(&tx, actor, id)?;
     require_manage(actor, &site.scope(), "site")?;
     in_the_way(&tx, ScopeType::Site, id)?;
+    // Accounts it owned move up to its parent (the system, for an organisation).
+    crate::db::users::rehome_owned_users(&tx, &site.scope(), Some(&Scope::organisation(&site.organisation_id)))?;
     store::delete_site(&tx, id)?;
     audit::record(
         &tx,

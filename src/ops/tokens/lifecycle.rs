@@ -56,9 +56,7 @@ pub fn introspect(
     caller: &Principal,
     secret: &str,
 ) -> Result<Option<Introspection>, Error> {
-    let allowed = caller.superadmin
-        || users::find_user(conn, &caller.user_id)?.is_some_and(|u| u.can_introspect);
-    if !allowed {
+    if !caller.may_introspect() {
         return Err(Error::Forbidden(
             "introspection needs a superadmin or a user with canIntrospect".into(),
         ));

@@ -97,10 +97,7 @@ fn store_token(tx: &Connection, token: &Token, secret: &str) -> Result<(), Error
 }
 
 fn organisations(tx: &Connection, user_id: &str) -> Result<Vec<String>, Error> {
-    Ok(audit::organisations_of(&users::list_memberships(
-        tx,
-        &[user_id],
-    )?))
+    audit::account_organisations_by_id(tx, user_id)
 }
 
 pub fn grant(

@@ -2,13 +2,14 @@
 //! and changing them have a file each.
 
 mod change;
-mod create;
+pub(crate) mod create;
 
 pub use change::{delete_user, save_user, update_user, MembershipPlan};
+pub(crate) use change::{check_current_password, OWN_PASSWORD};
 pub use create::create_user;
 
 use crate::db::users as store;
-use crate::domain::access::Principal;
+use crate::domain::access::{AccountWrite, Principal};
 use crate::domain::model::{Scope, User, UserRecord};
 use crate::error::Error;
 use crate::ops::structure;
@@ -54,9 +55,13 @@ pub struct UserChanges {
     pub status: Option<String>,
     pub superadmin: Option<bool>,
     pub can_introspect: Option<bool>,
+    /// A superadmin moves the account to another owner: a scope, or `Some(None)` the system.
+    pub owner: Option<Option<ScopeRef>>,
     pub modules: Option<Vec<String>>,
     /// A password set by an administrator (the 4PointX dialect's PUT carries one).
     pub password: Option<String>,
+    /// The caller's current password, needed when they change their own email.
+    pub current_password: Option<String>,
 }
 
 /// A created user, with the generated password when none was given (shown once).
@@ -71,17 +76,25 @@ pub fn resolve_scope(
     actor: &Principal,
     scope: &ScopeRef,
 ) -> Result<(Scope, String), Error> {
-    let missing = |field: &str, what: &str| Error::invalid(field, format!("no such {what}"));
+    // Only a real absence reads as "no such ..."; a database error stays what it is.
+    let missing = |field: &'static str, what: &'static str| {
+        move |e: Error| match e {
+            Error::NotFound(_) => {
+                Error::invalid(field, format!("no such {what}"))
+            }
+            other => other,
+        }
+    };
     match scope {
         ScopeRef::Organisation(id) => structure::get_organisation(conn, actor, id)
             .map(|o| (Scope::organisation(&o.id), o.name))
-            .map_err(|_| missing("organisationId", "organisation")),
+            .map_err(missing("organisationId", "organisation")),
         ScopeRef::Site(id) => structure::get_site(conn, actor, id)
             .map(|s| (s.scope(), s.name))
-            .map_err(|_| missing("siteId", "site")),
+            .map_err(missing("siteId", "site")),
         ScopeRef::Plant(id) => structure::get_plant(conn, actor, id)
             .map(|p| (p.scope(), p.name))
-            .map_err(|_| missing("plantId", "plant")),
+            .map_err(missing("plantId", "plant")),
     }
 }
 
@@ -121,18 +134,24 @@ pub(crate) fn load_records(conn: &Connection, users: Vec<User>) -> Result<Vec<Us
 pub(crate) fn as_seen_by(actor: &Principal, mut record: UserRecord) -> UserRecord {
     record.manageable = actor.can_manage_user(&record);
     record.memberships.retain(|m| actor.can_see_membership(m));
+    // The owner is shown only to those who can see where it is.
+    let owner = record.user.owner.take();
+    record.user.owner = owner.filter(|o| actor.can_see_structure(o));
     record
 }
 
-/// Refuses (403) a visible user the caller may not change: one who holds roles outside what
-/// the caller administers, or a superadmin for anyone but a superadmin.
-pub(crate) fn require_manageable(actor: &Principal, record: &UserRecord) -> Result<(), Error> {
-    if actor.can_manage_user(record) {
-        return Ok(());
-    }
-    Err(Error::Forbidden(
-        "this user holds roles outside the scopes you administer".into(),
-    ))
+/// The proof that the caller may change this visible user's account, or 403: the account is
+/// owned by a scope they do not administer (or by the system), or it holds roles outside what
+/// they administer.
+pub(crate) fn require_manageable(
+    actor: &Principal,
+    record: &UserRecord,
+) -> Result<AccountWrite, Error> {
+    actor.may_manage_account(record).ok_or_else(|| {
+        Error::Forbidden(
+            "this account belongs to a scope you do not administer, or holds roles outside the scopes you administer".into(),
+        )
+    })
 }
 
 /// The user, if the caller can see them (404 otherwise, as if absent). Unfiltered.
@@ -151,8 +170,10 @@ pub fn find_by_email(
     actor: &Principal,
     email: &str,
 ) -> Result<UserRecord, Error> {
-    let user = store::find_user_by_email(conn, &email.trim().to_lowercase())?
-        .ok_or_else(|| Error::not_found("user"))?;
+    let key = crate::domain::fields::Email::parse("email", email)
+        .map_err(|_| Error::not_found("user"))?
+        .key;
+    let user = store::find_user_by_email(conn, &key)?.ok_or_else(|| Error::not_found("user"))?;
     get_user(conn, actor, &user.id)
 }
 

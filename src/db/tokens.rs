@@ -91,12 +91,13 @@ pub fn find_token_by_hash(
     Ok(found)
 }
 
-pub fn revoke_token(conn: &Connection, id: &str, now: &str) -> Result<(), Error> {
-    conn.execute(
+/// Revokes one token; returns whether it was live until now (false: already revoked).
+pub fn revoke_token(conn: &Connection, id: &str, now: &str) -> Result<bool, Error> {
+    let changed = conn.execute(
         "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
         params![id, now],
     )?;
-    Ok(())
+    Ok(changed == 1)
 }
 
 /// Revokes every token of a family (a replayed refresh token).

@@ -26,6 +26,7 @@ pub enum Who {
     Nobody,
     Basic(String, String),
     Key(String),
+    Bearer(String),
 }
 
 impl Who {
@@ -197,6 +198,7 @@ pub fn authorize(req: TestRequest, who: &Who) -> TestRequest {
             req.insert_header(("Authorization", format!("Basic {token}")))
         }
         Who::Key(secret) => req.insert_header(("X-API-KEY", secret.clone())),
+        Who::Bearer(token) => req.insert_header(("Authorization", format!("Bearer {token}"))),
     }
 }
 

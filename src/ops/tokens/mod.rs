@@ -126,15 +126,22 @@ pub fn grant(
                     }
                     Err(e) => return Err(e.into()),
                 };
+            if users::find_user(conn, &user_id)?.is_some_and(|u| u.must_change_password) {
+                return Err(GrantError::InvalidGrant(
+                    "the password must be changed first (PUT /api/v1/users/me/password, or the admin page)".into(),
+                ));
+            }
             issue_pair(
                 conn,
                 env,
-                &user_id,
-                None,
-                request.audience,
-                source,
-                &new_id(),
-                "password",
+                Issue {
+                    user_id: &user_id,
+                    api_key_id: None,
+                    audience: request.audience,
+                    source,
+                    family_id: &new_id(),
+                    grant: "password",
+                },
             )
         }
         "client_credentials" => {
@@ -160,22 +167,38 @@ pub fn grant(
     }
 }
 
-/// Issues an access token, and a refresh token unless the grant is for a client (RFC 6749 4.4.3).
-#[allow(clippy::too_many_arguments)]
-fn issue_pair(
-    conn: &mut Connection,
-    env: &Env,
-    user_id: &str,
+/// What a new pair of tokens is issued for.
+struct Issue<'a> {
+    user_id: &'a str,
     api_key_id: Option<String>,
     audience: Option<String>,
-    source: &str,
-    family_id: &str,
-    grant: &str,
-) -> Result<Granted, GrantError> {
+    source: &'a str,
+    family_id: &'a str,
+    grant: &'static str,
+}
+
+/// Issues an access token, and a refresh token unless the grant is for a client (RFC 6749
+/// 4.4.3), in its own transaction.
+fn issue_pair(conn: &mut Connection, env: &Env, issue: Issue) -> Result<Granted, GrantError> {
     let tx = db::write(conn)?;
-    let epoch = users::credential_epoch(&tx, user_id)?
+    let granted = issue_pair_in(&tx, env, issue)?;
+    tx.commit().map_err(Error::from)?;
+    Ok(granted)
+}
+
+/// The same, inside the caller's transaction.
+fn issue_pair_in(tx: &Connection, env: &Env, issue: Issue) -> Result<Granted, GrantError> {
+    let Issue {
+        user_id,
+        api_key_id,
+        audience,
+        source,
+        family_id,
+        grant,
+    } = issue;
+    let epoch = users::credential_epoch(tx, user_id)?
         .ok_or(GrantError::InvalidGrant("the user is gone".into()))?;
-    let (mut access, access_secret) = issue(
+    let (mut access, access_secret) = self::issue(
         env,
         TokenKind::Access,
         user_id,
@@ -185,9 +208,9 @@ fn issue_pair(
     )?;
     access.audience = audience.clone();
     access.api_key_id = api_key_id.clone();
-    store_token(&tx, &access, &access_secret)?;
+    store_token(tx, &access, &access_secret)?;
     let refresh_secret = if api_key_id.is_none() {
-        let (mut refresh, secret) = issue(
+        let (mut refresh, secret) = self::issue(
             env,
             TokenKind::Refresh,
             user_id,
@@ -196,7 +219,7 @@ fn issue_pair(
             env.config.tokens.refresh_ttl.0,
         )?;
         refresh.audience = audience.clone();
-        store_token(&tx, &refresh, &secret)?;
+        store_token(tx, &refresh, &secret)?;
         Some(secret)
     } else {
         None
@@ -206,13 +229,12 @@ fn issue_pair(
     } else {
         "password_grant"
     };
-    let actor = Actor::user(&tx, user_id, kind, api_key_id.clone(), source)?;
+    let actor = Actor::user(tx, user_id, kind, api_key_id.clone(), source)?;
     let event = Event::new("token.issue")
         .target("token", &access.id)
-        .organisations(organisations(&tx, user_id)?)
+        .organisations(organisations(tx, user_id)?)
         .summary(json!({"grant": grant, "family": family_id, "audience": audience, "expiresAt": access.expires_at}));
-    audit::record(&tx, env, &actor, event)?;
-    tx.commit().map_err(Error::from)?;
+    audit::record(tx, env, &actor, event)?;
     Ok(Granted {
         access_token: access_secret,
         expires_in: env.config.tokens.access_ttl.0.as_secs(),
@@ -271,17 +293,21 @@ fn client_credentials(
     issue_pair(
         conn,
         env,
-        &key.user_id,
-        Some(key.id.clone()),
-        audience,
-        source,
-        &new_id(),
-        "client_credentials",
+        Issue {
+            user_id: &key.user_id,
+            api_key_id: Some(key.id.clone()),
+            audience,
+            source,
+            family_id: &new_id(),
+            grant: "client_credentials",
+        },
     )
 }
 
 /// Exchanges a refresh token for new tokens. A used refresh token presented again means it was
-/// stolen or replayed: every token of its family is revoked.
+/// stolen or replayed: every token of its family is revoked. Reading, rotating and issuing are
+/// one IMMEDIATE transaction, so that of two concurrent refreshes exactly one wins and the
+/// other is the replay.
 fn rotate(
     conn: &mut Connection,
     env: &Env,
@@ -289,16 +315,17 @@ fn rotate(
     source: &str,
 ) -> Result<Granted, GrantError> {
     let hash = secrets::digest(secret);
-    let found = store::find_token_by_hash(conn, &hash)?
+    let invalid = || GrantError::InvalidGrant("the refresh token is not valid".into());
+    let tx = db::write(conn)?;
+    let found = store::find_token_by_hash(&tx, &hash)?
         .filter(|(t, stored)| t.kind == TokenKind::Refresh && secrets::equal(stored, &hash))
         .map(|(t, _)| t);
-    let invalid = || GrantError::InvalidGrant("the refresh token is not valid".into());
     let Some(token) = found else {
+        drop(tx);
         env.throttle.failed(env, source);
         return Err(invalid());
     };
-    let now = env.clock.now();
-    let tx = db::write(conn)?;
+    let now = clock::format(env.clock.now());
     let actor = Actor::user(
         &tx,
         &token.user_id,
@@ -307,8 +334,8 @@ fn rotate(
         source,
     )?;
     let orgs = organisations(&tx, &token.user_id)?;
-    if token.revoked_at.is_some() {
-        let revoked = store::revoke_family(&tx, &token.family_id, &clock::format(now))?;
+    if !store::revoke_token(&tx, &token.id, &now)? {
+        let revoked = store::revoke_family(&tx, &token.family_id, &now)?;
         let event = Event::new("token.replay")
             .failed()
             .target("token", &token.id)
@@ -318,14 +345,10 @@ fn rotate(
         tx.commit().map_err(Error::from)?;
         return Err(invalid());
     }
-    let user = users::find_user(&tx, &token.user_id)?;
-    let epoch = users::credential_epoch(&tx, &token.user_id)?;
-    let expired = clock::parse(&token.expires_at).is_none_or(|at| at <= now);
-    let active = user.is_some_and(|u| u.status == UserStatus::Active);
-    if expired || !active || epoch != Some(token.epoch) {
+    if !still_good(&tx, env, &token)? {
+        // Rolled back: the token stays as it was, and it can never be good again.
         return Err(invalid());
     }
-    store::revoke_token(&tx, &token.id, &clock::format(now))?;
     audit::record(
         &tx,
         env,
@@ -334,15 +357,24 @@ fn rotate(
             .target("token", &token.id)
             .organisations(orgs),
     )?;
-    tx.commit().map_err(Error::from)?;
-    issue_pair(
-        conn,
-        env,
-        &token.user_id,
-        None,
-        token.audience,
+    let issue = Issue {
+        user_id: &token.user_id,
+        api_key_id: None,
+        audience: token.audience.clone(),
         source,
-        &token.family_id,
-        "refresh_token",
-    )
+        family_id: &token.family_id,
+        grant: "refresh_token",
+    };
+    let granted = issue_pair_in(&tx, env, issue)?;
+    tx.commit().map_err(Error::from)?;
+    Ok(granted)
+}
+
+/// A refresh token not expired, of an active user, at the user's current epoch.
+fn still_good(tx: &Connection, env: &Env, token: &Token) -> Result<bool, Error> {
+    let user = users::find_user(tx, &token.user_id)?;
+    let epoch = users::credential_epoch(tx, &token.user_id)?;
+    let expired = clock::parse(&token.expires_at).is_none_or(|at| at <= env.clock.now());
+    let active = user.is_some_and(|u| u.status == UserStatus::Active);
+    Ok(!expired && active && epoch == Some(token.epoch))
 }

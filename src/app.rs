@@ -5,8 +5,10 @@ use crate::config::Config;
 use crate::db::{self, Pool};
 use crate::error::Error;
 use crate::ops::Env;
-use actix_web::middleware::DefaultHeaders;
-use actix_web::{web, App, HttpServer};
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{from_fn, DefaultHeaders, Next};
+use actix_web::{web, App, HttpServer, ResponseError};
 use rusqlite::Connection;
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -70,9 +72,56 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
     }
 }
 
+/// The whole application as the server runs it: every API, the headers every response
+/// carries, the cross-site check and the request log. In-process tests use the same.
+pub fn app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let mut headers = security_headers();
+    if state.env.config.tls.enabled() {
+        headers = headers.add((
+            "Strict-Transport-Security",
+            "max-age=31536000; includeSubDomains",
+        ));
+    }
+    App::new()
+        .wrap(from_fn(refuse_cross_site))
+        .wrap(headers)
+        .wrap_fn(crate::logging::log_request)
+        .configure(configure(state))
+}
+
+/// Refuses, before any handler runs, a state-changing request that a browser sent from a page
+/// of another site, whatever credential it carries.
+async fn refuse_cross_site(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let refused = match req.app_data::<web::Data<AppState>>() {
+        Some(state) => crate::auth::origin::refuse_cross_site(req.request(), &state.env.config),
+        None => Err(Error::Internal("application state is not configured".into())),
+    };
+    if let Err(e) = refused {
+        let response = crate::api::ApiError(e.logged()).error_response();
+        return Ok(req.into_response(response).map_into_right_body());
+    }
+    next.call(req).await.map(ServiceResponse::map_into_left_body)
+}
+
 /// Headers every response carries.
 pub fn security_headers() -> DefaultHeaders {
     DefaultHeaders::new()
+        // Answers of every API may carry secrets (temporary passwords, keys, tokens) or
+        // personal data: never stored by a cache. The page's own files set their own.
+        .add(("Cache-Control", "no-store"))
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("Referrer-Policy", "no-referrer"))
                 .add(("X-Frame-Options", "DENY"))
@@ -92,20 +141,7 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
         false => None,
     };
     start_housekeeping(state.clone());
-    let hsts = tls.is_some();
-    let server = HttpServer::new(move || {
-        let mut headers = security_headers();
-        if hsts {
-            headers = headers.add((
-                "Strict-Transport-Security",
-                "max-age=31536000; includeSubDomains",
-            ));
-        }
-        App::new()
-            .wrap(headers)
-            .wrap_fn(crate::logging::log_request)
-            .configure(configure(state.clone()))
-    });
+    let server = HttpServer::new(move || app(state.clone()));
     let server = if config.server.workers > 0 {
         server.workers(config.server.workers)
     } else {

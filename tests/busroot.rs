@@ -76,9 +76,9 @@ async fn every_sample_request_of_the_document_replays() {
         .unwrap()
         .starts_with("text/csv"));
     let csv = reply.text();
-    assert!(csv.starts_with("id,email,userRole,role,accountId,domain\r\n"));
+    assert!(csv.starts_with("\"id\",\"email\",\"userRole\",\"role\",\"accountId\",\"domain\"\r\n"));
     assert!(csv.contains(&format!(
-        "{},name@gmail.com,customer,member,{DOC_ORGANISATION},demo.example",
+        "\"{}\",\"name@gmail.com\",\"customer\",\"member\",\"{DOC_ORGANISATION}\",\"demo.example\"",
         user["id"]
     )));
 }

@@ -523,7 +523,7 @@ async fn the_csv_export_quotes_cells_and_defuses_formulas() {
         .unwrap()
         .starts_with("text/csv"));
     let text = reply.text();
-    assert!(text.starts_with("id,email,firstName,lastName,displayName,status,superadmin,roles,modules,createdAt,lastLoginAt\r\n"));
+    assert!(text.starts_with("\"id\",\"email\",\"firstName\",\"lastName\",\"displayName\",\"status\",\"superadmin\",\"roles\",\"modules\",\"createdAt\",\"lastLoginAt\"\r\n"), "{text}");
     assert!(text.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{text}");
     assert!(text.contains("\"Smith, Jr\""));
     // The site admin sees their site's people, not the other site's or organisation's.

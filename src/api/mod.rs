@@ -129,17 +129,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
         let bytes = web::Bytes::from_request(&req, payload);
         Box::pin(async move {
             let limit = state(&req)?.env.config.server.body_limit;
-            let is_json = req
-                .headers()
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(';').next())
-                .is_some_and(|v| {
-                    let v = v.trim().to_ascii_lowercase();
-                    v == "application/json"
-                        || (v.starts_with("application/") && v.ends_with("+json"))
-                });
-            if !is_json {
+            if !is_json(&req) {
                 return Err(Error::UnsupportedMediaType(
                     "the body must be JSON (Content-Type: application/json)".into(),
                 )
@@ -149,6 +139,20 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
             parse_json(&bytes).map(Body).map_err(ApiError)
         })
     }
+}
+
+/// Whether the request says its body is JSON (`application/json` or `application/*+json`).
+/// A browser's cross-site form can send only form and text bodies, so this also keeps such
+/// forms from reaching a JSON endpoint.
+pub fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            let v = v.trim().to_ascii_lowercase();
+            v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
+        })
 }
 
 /// Parses JSON, naming the field at fault.

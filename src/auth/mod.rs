@@ -8,6 +8,7 @@
 //! `ops::signin`'s.
 
 pub mod cache;
+pub mod origin;
 
 use crate::app::AppState;
 use crate::db::tokens::TokenKind;
@@ -115,19 +116,6 @@ struct CsrfEvidence {
     origin_ok: bool,
 }
 
-fn same_origin(req: &HttpRequest, tls: bool) -> bool {
-    let Some(origin) = req
-        .headers()
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return true;
-    };
-    let host = req.connection_info().host().to_string();
-    let scheme = if tls { "https" } else { "http" };
-    origin.eq_ignore_ascii_case(&format!("{scheme}://{host}"))
-}
-
 /// Authenticates the request. Unless `allow_pending_password_change`, a user who must change
 /// their password is refused with `PasswordChangeRequired`.
 pub async fn authenticate(
@@ -136,8 +124,7 @@ pub async fn authenticate(
     allow_pending_password_change: bool,
 ) -> Result<Principal, Error> {
     let config = &state.env.config;
-    let tls = config.tls.enabled();
-    let presented = presented(req, tls)?;
+    let presented = presented(req, origin::secure_cookies(config))?;
     // The admin page marks its requests; it gets no Basic challenge, which would make the
     // browser open its own password dialog over the page.
     let from_page = req.headers().contains_key("x-requested-with");
@@ -157,7 +144,7 @@ pub async fn authenticate(
             .get("x-csrf-token")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string),
-        origin_ok: same_origin(req, tls),
+        origin_ok: origin::refuse_cross_site(req, config).is_ok(),
     };
     let principal = state
         .run(move |conn, env| check(conn, env, presented, source, csrf))

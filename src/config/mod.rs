@@ -130,7 +130,57 @@ impl Config {
         if let Some(bad) = self.modules.catalogue.iter().find(|m| m.trim().is_empty()) {
             return Err(format!("modules.catalogue: `{bad}` is not a module name"));
         }
+        self.server.public_origin()?;
+        self.within_bounds()
+    }
+
+    /// Upper bounds on durations and counts: a value past them is a typo, and one large enough
+    /// would overflow the clock and make a rule fail open (a lock that never locks).
+    fn within_bounds(&self) -> Result<(), String> {
+        const DAY: u64 = 86_400;
+        let spans = [
+            ("lockout.duration", self.lockout.duration, 30 * DAY),
+            ("lockout.address_window", self.lockout.address_window, DAY),
+            ("tokens.access_ttl", self.tokens.access_ttl, 400 * DAY),
+            ("tokens.refresh_ttl", self.tokens.refresh_ttl, 400 * DAY),
+            ("sessions.idle_timeout", self.sessions.idle_timeout, 30 * DAY),
+            ("sessions.absolute_timeout", self.sessions.absolute_timeout, 400 * DAY),
+            ("security.credential_cache_ttl", self.security.credential_cache_ttl, DAY),
+            ("database.busy_timeout", self.database.busy_timeout, 600),
+        ];
+        for (name, span, most) in spans {
+            if span.0.as_secs() > most {
+                return Err(format!("{name}: must be at most {}", describe(most)));
+            }
+        }
+        if let Retention::For(span) = self.audit.retention {
+            if span.0.as_secs() > 100 * 366 * DAY {
+                return Err("audit.retention: must be at most 36600d, or \"forever\"".into());
+            }
+        }
+        let counts = [
+            ("lockout.max_failures", self.lockout.max_failures as u64, 1_000),
+            ("lockout.address_max_failures", self.lockout.address_max_failures as u64, 1_000_000),
+            ("database.pool_size", self.database.pool_size as u64, 256),
+            ("server.workers", self.server.workers as u64, 1_024),
+            ("server.body_limit", self.server.body_limit as u64, 64 * 1024 * 1024),
+        ];
+        for (name, value, most) in counts {
+            if value > most {
+                return Err(format!("{name}: must be at most {most}"));
+            }
+        }
         Ok(())
+    }
+}
+
+/// A number of seconds the way a configuration writes it: in days, hours, minutes or seconds.
+fn describe(seconds: u64) -> String {
+    match seconds {
+        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
     }
 }
 

@@ -154,6 +154,32 @@ pub struct Server {
     pub body_limit: usize,
     /// Worker threads answering HTTP; 0 means one per core.
     pub workers: usize,
+    /// The origin browsers reach Gatehouse at, when that is not the bind address (behind a
+    /// TLS-terminating reverse proxy): `https://gatehouse.plant.example`. The cross-site check
+    /// and the session cookie use it.
+    pub public_url: Option<String>,
+}
+
+impl Server {
+    /// `public_url` as an origin (`scheme://host[:port]`, lower-cased), or why it is not one.
+    pub fn public_origin(&self) -> Result<Option<String>, String> {
+        let Some(raw) = &self.public_url else {
+            return Ok(None);
+        };
+        let bad = || {
+            format!(
+                "server.public_url: `{raw}` is not an origin such as https://gatehouse.plant.example"
+            )
+        };
+        let uri: actix_web::http::Uri = raw.trim().parse().map_err(|_| bad())?;
+        let scheme = uri.scheme_str().ok_or_else(bad)?.to_ascii_lowercase();
+        let authority = uri.authority().ok_or_else(bad)?.as_str().to_ascii_lowercase();
+        let bare_path = matches!(uri.path(), "" | "/") && uri.query().is_none();
+        if !(scheme == "http" || scheme == "https") || authority.contains('@') || !bare_path {
+            return Err(bad());
+        }
+        Ok(Some(format!("{scheme}://{authority}")))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -191,6 +217,7 @@ impl Default for Server {
             bind: "127.0.0.1:8080".into(),
             body_limit: 64 * 1024,
             workers: 0,
+            public_url: None,
         }
     }
 }

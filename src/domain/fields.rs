@@ -27,6 +27,11 @@ impl Email {
         if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(bad("it contains spaces or control characters"));
         }
+        if text.contains(':') {
+            return Err(bad(
+                "it contains `:`, which HTTP Basic uses to end the name, so it could never sign in",
+            ));
+        }
         let (local, domain) = text.rsplit_once('@').ok_or_else(|| bad("it has no @"))?;
         if local.is_empty() || local.len() > 64 || local.contains('@') {
             return Err(bad(

@@ -105,12 +105,7 @@ pub async fn start_with(
         )
         .expect("bootstrap");
     }
-    let service = test::init_service(
-        App::new()
-            .wrap(app::security_headers())
-            .configure(app::configure(state.clone())),
-    )
-    .await;
+    let service = test::init_service(app::app(state.clone())).await;
     TestApp {
         service,
         state,

@@ -18,7 +18,7 @@ use crate::ops::users::{
     self as ops, MembershipPlan, NewMembership, NewUser, ScopeRef, UserChanges,
 };
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -131,9 +131,12 @@ struct Required {
     user_type: String,
 }
 
-/// Parses the body: not JSON is "Invalid content type"; a required field missing is
-/// "Insufficient inputs".
-fn parse(bytes: &[u8]) -> Result<(UserIn, Required), HttpResponse> {
+/// Parses the body: not JSON, or not sent as JSON, is "Invalid content type"; a required field
+/// missing is "Insufficient inputs".
+fn parse(req: &HttpRequest, bytes: &[u8]) -> Result<(UserIn, Required), HttpResponse> {
+    if !crate::api::is_json(req) {
+        return Err(reply(400, "Invalid content type"));
+    }
     let value: Value =
         serde_json::from_slice(bytes).map_err(|_| reply(400, "Invalid content type"))?;
     if !value.is_object() {
@@ -203,8 +206,8 @@ struct Write {
     superadmin: bool,
 }
 
-fn parse_write(bytes: &[u8]) -> Result<Write, HttpResponse> {
-    let (user, required) = parse(bytes)?;
+fn parse_write(req: &HttpRequest, bytes: &[u8]) -> Result<Write, HttpResponse> {
+    let (user, required) = parse(req, bytes)?;
     let (memberships, superadmin) = memberships_for(
         &required.user_type,
         user.site_id.as_deref(),
@@ -230,6 +233,7 @@ struct Done {
 async fn create(
     state: web::Data<AppState>,
     caller: Result<Caller, ApiError>,
+    req: HttpRequest,
     bytes: web::Bytes,
 ) -> HttpResponse {
     let Caller(p) = match caller {
@@ -241,7 +245,7 @@ async fn create(
         required,
         memberships,
         superadmin,
-    } = match parse_write(&bytes) {
+    } = match parse_write(&req, &bytes) {
         Ok(write) => write,
         Err(response) => return response,
     };
@@ -272,6 +276,7 @@ async fn create(
 async fn update(
     state: web::Data<AppState>,
     caller: Result<Caller, ApiError>,
+    req: HttpRequest,
     bytes: web::Bytes,
 ) -> HttpResponse {
     let Caller(p) = match caller {
@@ -283,7 +288,7 @@ async fn update(
         required,
         memberships: wanted,
         superadmin,
-    } = match parse_write(&bytes) {
+    } = match parse_write(&req, &bytes) {
         Ok(write) => write,
         Err(response) => return response,
     };

@@ -36,7 +36,7 @@ pub struct SessionOut {
 }
 
 fn cookie(state: &AppState, value: String, max_age_seconds: i64) -> Cookie<'static> {
-    let tls = state.env.config.tls.enabled();
+    let tls = crate::auth::origin::secure_cookies(&state.env.config);
     Cookie::build(session_cookie_name(tls), value)
         .http_only(true)
         .same_site(SameSite::Strict)
@@ -115,7 +115,7 @@ async fn describe(
 
 /// The browser session the request carries, if it is live; None otherwise (never an error).
 pub async fn current_session(state: &AppState, req: &HttpRequest) -> Option<SessionOut> {
-    let tls = state.env.config.tls.enabled();
+    let tls = crate::auth::origin::secure_cookies(&state.env.config);
     req.cookie(session_cookie_name(tls))?;
     let p = auth::authenticate(state, req, true).await.ok()?;
     let Credential::Session(id) = p.credential.clone() else {

@@ -12,7 +12,7 @@ use crate::domain::access::Principal;
 use crate::domain::model::{Role, UserRecord};
 use crate::error::Error;
 use crate::ops::listing::{all_users, UserFilter};
-use crate::ops::memberships::{self, Joined};
+use crate::ops::joining;
 use crate::ops::structure;
 use crate::ops::users::{self as ops, ScopeRef};
 use actix_web::http::StatusCode;
@@ -135,12 +135,12 @@ fn busroot_role(role: Role) -> &'static str {
     }
 }
 
-fn our_role(role: &str) -> Result<&'static str, Error> {
+fn our_role(role: &str) -> Result<Role, Error> {
     match role {
-        "admin" => Ok("admin"),
-        "supervisor" => Ok("supervisor"),
-        "member" => Ok("member"),
-        "readonly" => Ok("viewer"),
+        "admin" => Ok(Role::Admin),
+        "supervisor" => Ok(Role::Supervisor),
+        "member" => Ok(Role::Member),
+        "readonly" => Ok(Role::Viewer),
         other => Err(Error::invalid(
             "role",
             format!(
@@ -316,21 +316,14 @@ async fn create(
         .run(move |conn, env| {
             let role = our_role(&body.role)?;
             let account = account(conn, &p, asked)?;
-            let temporary =
-                match memberships::join_organisation(conn, env, &p, &body.email, &account, role)? {
-                    Joined::Created(created) => created.temporary_password,
-                    Joined::Added(_) => None,
-                };
-            let user =
-                crate::db::users::find_user_by_email(conn, &body.email.trim().to_lowercase())?
-                    .ok_or_else(|| Error::not_found("user"))?;
+            let joined = joining::join_organisation(conn, env, &p, &body.email, &account, role)?;
             Ok(Joining {
-                user_id: user.number,
-                role: busroot_role(Role::parse(role)?),
+                user_id: joined.user.number,
+                role: busroot_role(role),
                 account_id: account,
-                created_at: user.created_at,
-                updated_at: user.updated_at,
-                temporary_password: temporary,
+                created_at: joined.user.created_at,
+                updated_at: joined.user.updated_at,
+                temporary_password: joined.temporary_password,
             })
         })
         .await?;

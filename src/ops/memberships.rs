@@ -3,11 +3,10 @@
 //! Every addition and removal goes through `grant` and `revoke`, which hold the one rule (the
 //! caller administers the scope) and write the audit record.
 
-use super::users::{resolve_scope, visible, Created, NewMembership, NewUser, ScopeRef};
+use super::users::{resolve_scope, visible, NewMembership};
 use super::{new_id, Env};
 use crate::db::{self, users as store};
 use crate::domain::access::Principal;
-use crate::domain::fields::Email;
 use crate::domain::model::{Membership, Role, ScopeType, UserRecord};
 use crate::error::Error;
 use crate::ops::audit::{self, Actor, Event};
@@ -183,96 +182,23 @@ pub(crate) fn replace_in(
     Ok(())
 }
 
-/// Adds the memberships the user does not hold yet. The caller need not see the user
-/// beforehand: adding people to one's own scopes is what its admins do (the Busroot and
-/// Hoxton dialects add existing users by email).
-pub fn grant_memberships(
-    conn: &mut Connection,
+/// Adds, inside the caller's transaction, the memberships the user does not hold yet. The
+/// caller need not see the user beforehand: adding people to one's own scopes is what its
+/// admins do (the Busroot and Hoxton dialects join existing users by email). It gives a
+/// membership to manage, never the account.
+pub(crate) fn grant_missing(
+    tx: &Connection,
     env: &Env,
     actor: &Principal,
     user_id: &str,
     wanted: &[NewMembership],
 ) -> Result<(), Error> {
-    let tx = db::write(conn)?;
-    let held = store::list_memberships(&tx, &[user_id])?;
+    let held = store::list_memberships(tx, &[user_id])?;
     for request in wanted {
-        let membership = resolve(&tx, actor, user_id, request)?;
+        let membership = resolve(tx, actor, user_id, request)?;
         if !held.iter().any(|m| same(m, &membership)) {
-            grant(&tx, env, actor, &membership)?;
+            grant(tx, env, actor, &membership)?;
         }
     }
-    tx.commit()?;
     Ok(())
-}
-
-/// Adds an existing user to an organisation the caller administers, with one role there. A
-/// user who already holds any role in it is a conflict.
-pub fn add_to_organisation(
-    conn: &mut Connection,
-    env: &Env,
-    actor: &Principal,
-    user_id: &str,
-    organisation_id: &str,
-    role: &str,
-) -> Result<Membership, Error> {
-    let tx = db::write(conn)?;
-    let request = NewMembership {
-        scope: ScopeRef::Organisation(organisation_id.to_string()),
-        role: role.to_string(),
-    };
-    let membership = resolve(&tx, actor, user_id, &request)?;
-    if !actor.administers(&membership.scope) {
-        return Err(Error::Forbidden(format!(
-            "you may not grant roles at {}",
-            membership.scope_name
-        )));
-    }
-    if store::list_memberships(&tx, &[user_id])?
-        .iter()
-        .any(|m| m.scope.organisation_id == organisation_id)
-    {
-        return Err(Error::Conflict(
-            "the user is already in this organisation".into(),
-        ));
-    }
-    grant(&tx, env, actor, &membership)?;
-    tx.commit()?;
-    Ok(membership)
-}
-
-/// The outcome of `join_organisation`.
-pub enum Joined {
-    /// A new user, with their generated password (shown once).
-    Created(Box<Created>),
-    /// An existing user, given a role in the organisation.
-    Added(Membership),
-}
-
-/// Puts the user with this email into an organisation with one role: creates them (with a
-/// generated password) when no such user exists, adds them otherwise (409 if already in it).
-pub fn join_organisation(
-    conn: &mut Connection,
-    env: &Env,
-    actor: &Principal,
-    email: &str,
-    organisation_id: &str,
-    role: &str,
-) -> Result<Joined, Error> {
-    let email = Email::parse("email", email)?;
-    match store::find_user_by_email(conn, &email.key)? {
-        Some(user) => add_to_organisation(conn, env, actor, &user.id, organisation_id, role)
-            .map(Joined::Added),
-        None => {
-            let request = NewMembership {
-                scope: ScopeRef::Organisation(organisation_id.to_string()),
-                role: role.to_string(),
-            };
-            let input = NewUser {
-                email: email.text,
-                memberships: vec![request],
-                ..Default::default()
-            };
-            super::users::create_user(conn, env, actor, input).map(|c| Joined::Created(Box::new(c)))
-        }
-    }
 }

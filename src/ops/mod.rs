@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod bootstrap;
+pub mod joining;
 pub mod keys;
 pub mod listing;
 pub mod memberships;
@@ -41,6 +42,15 @@ impl Env {
             throttle: signin::Throttle::new(),
             dummy_hash,
         })
+    }
+}
+
+/// Turns a real absence (`NotFound`) into a 400 naming the field the client sent; every other
+/// error, a database error above all, stays what it is.
+pub(crate) fn absent_as(field: &'static str, message: &'static str) -> impl Fn(Error) -> Error {
+    move |e| match e {
+        Error::NotFound(_) => Error::invalid(field, message),
+        other => other,
     }
 }
 

@@ -7,7 +7,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::header::HeaderMap;
 use actix_web::test::{self, TestRequest};
-use actix_web::{App, Error};
+use actix_web::Error;
 use base64::Engine;
 use gatehouse::app::{self, AppState};
 use gatehouse::clock::Clock;

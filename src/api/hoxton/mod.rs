@@ -130,9 +130,11 @@ fn render(
             .map(|m| m.scope.organisation_id.clone())
     });
     let org_name = match &org_id {
-        Some(id) => structure::get_organisation(conn, p, id)
-            .ok()
-            .map(|o| o.name),
+        Some(id) => match structure::get_organisation(conn, p, id) {
+            Ok(o) => Some(o.name),
+            Err(Error::NotFound(_)) => None,
+            Err(other) => return Err(other),
+        },
         None => None,
     };
     let mut roles = Vec::new();

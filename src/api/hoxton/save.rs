@@ -4,17 +4,13 @@
 // once per request, so its size does not matter.
 #![allow(clippy::result_large_err)]
 
-use super::{render, reply, Reply, UserOut};
+use super::{render, reply, Reply};
 use crate::api::{ApiError, Caller};
 use crate::app::AppState;
-use crate::domain::access::Principal;
-use crate::domain::model::ScopeType;
+use crate::domain::model::UserRecord;
 use crate::error::Error;
-use crate::ops::memberships::{self, Selection};
-use crate::ops::structure;
-use crate::ops::users::{
-    self as ops, MembershipPlan, NewMembership, NewUser, ScopeRef, UserChanges,
-};
+use crate::ops::joining::{self, Upsert, Upserted};
+use crate::ops::users::{NewMembership, ScopeRef};
 use actix_web::{web, HttpResponse};
 use rusqlite::Connection;
 use serde::Deserialize;
@@ -37,7 +33,7 @@ struct UserIn {
 }
 
 /// The checked body: required fields present, roles known, memberships worked out.
-struct Upsert {
+struct Parsed {
     id: Option<String>,
     email: String,
     first_name: String,
@@ -56,7 +52,7 @@ fn sorted(mut items: Vec<String>) -> Vec<String> {
     items
 }
 
-fn parse(bytes: &[u8]) -> Result<Upsert, HttpResponse> {
+fn parse(bytes: &[u8]) -> Result<Parsed, HttpResponse> {
     let value: Value = serde_json::from_slice(bytes)
         .map_err(|e| reply(400, format!("the body is not JSON: {e}")))?;
     let user: UserIn =
@@ -110,7 +106,7 @@ fn parse(bytes: &[u8]) -> Result<Upsert, HttpResponse> {
             });
         }
     }
-    Ok(Upsert {
+    Ok(Parsed {
         id: user.id.filter(|i| !i.is_empty()),
         email,
         first_name,
@@ -122,108 +118,48 @@ fn parse(bytes: &[u8]) -> Result<Upsert, HttpResponse> {
     })
 }
 
-/// Checks that every site named lies in the organisation (422 otherwise).
-fn sites_in_organisation(conn: &Connection, p: &Principal, upsert: &Upsert) -> Result<(), Error> {
-    for m in &upsert.wanted {
-        if let ScopeRef::Site(id) = &m.scope {
-            let site = structure::get_site(conn, p, id)
-                .map_err(|_| Error::invalid("siteIds", format!("no site {id}")))?;
-            if site.organisation_id != upsert.organisation_id {
-                return Err(Error::invalid(
-                    "siteIds",
-                    format!(
-                        "site {id} is not in organisation {}",
-                        upsert.organisation_id
-                    ),
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-enum Saved {
-    Created(Box<UserOut>),
-    Updated,
-}
-
 pub(super) async fn save(
     state: web::Data<AppState>,
     c: Result<Caller, ApiError>,
     bytes: web::Bytes,
 ) -> Reply {
     let Caller(p) = c?;
-    let upsert = match parse(&bytes) {
+    let parsed = match parse(&bytes) {
         Ok(u) => u,
         Err(response) => return Ok(response),
     };
     let saved = state.run(move |conn, env| {
-        structure::get_organisation(conn, &p, &upsert.organisation_id)
-            .map_err(|_| Error::invalid("organisationId", "no such organisation"))?;
-        sites_in_organisation(conn, &p, &upsert)?;
-        // The body's id names the user to update; failing that, its email; failing both, a new user.
-        let by_id = match &upsert.id {
-            Some(id) => crate::db::users::find_user(conn, id)?,
-            None => None,
+        let organisation_id = parsed.organisation_id.clone();
+        let view = parsed.view.clone();
+        // The client's view is what it was shown: the same roles and sites, as rendered here.
+        let same_view = |conn: &Connection, current: &UserRecord| -> Result<bool, Error> {
+            let shown = render(conn, &p, current.clone(), Some(&organisation_id))?;
+            let shown = (
+                sorted(shown.roles.iter().map(|r| r.to_string()).collect()),
+                sorted(shown.site_ids),
+            );
+            Ok(shown == view)
         };
-        let existing = match by_id {
-            Some(user) => Some(user),
-            None => {
-                crate::db::users::find_user_by_email(conn, &upsert.email.trim().to_lowercase())?
+        let upsert = Upsert {
+            id: parsed.id,
+            email: parsed.email,
+            first_name: parsed.first_name,
+            last_name: parsed.last_name,
+            display_name: parsed.name,
+            organisation_id: parsed.organisation_id,
+            wanted: parsed.wanted,
+        };
+        match joining::upsert_user(conn, env, &p, upsert, &same_view)? {
+            Upserted::Created(created) => {
+                let mut out = render(conn, &p, created.record, Some(&organisation_id))?;
+                out.temporary_password = created.temporary_password;
+                Ok(Some(out))
             }
-        };
-        let Some(existing) = existing else {
-            let input = NewUser {
-                email: upsert.email,
-                first_name: Some(upsert.first_name),
-                last_name: Some(upsert.last_name),
-                display_name: upsert.name,
-                memberships: upsert.wanted,
-                ..NewUser::default()
-            };
-            let created = ops::create_user(conn, env, &p, input)?;
-            let mut out = render(conn, &p, created.record, Some(&upsert.organisation_id))?;
-            out.temporary_password = created.temporary_password;
-            return Ok(Saved::Created(Box::new(out)));
-        };
-        let Ok(current) = ops::get_user(conn, &p, &existing.id) else {
-            // Someone the caller cannot see yet: add them to the caller's organisation only.
-            memberships::grant_memberships(conn, env, &p, &existing.id, &upsert.wanted)?;
-            return Ok(Saved::Updated);
-        };
-        let u = &current.user;
-        let differs = |new: &str, old: &Option<String>| old.as_deref() != Some(new);
-        let changes = UserChanges {
-            email: Some(upsert.email.clone())
-                .filter(|e| e.trim().to_lowercase() != u.email.to_lowercase()),
-            first_name: Some(Some(upsert.first_name.clone()))
-                .filter(|_| differs(&upsert.first_name, &u.first_name)),
-            last_name: Some(Some(upsert.last_name.clone()))
-                .filter(|_| differs(&upsert.last_name, &u.last_name)),
-            display_name: upsert
-                .name
-                .clone()
-                .filter(|n| *n != u.display_name)
-                .map(Some),
-            ..UserChanges::default()
-        };
-        let shown = render(conn, &p, current, Some(&upsert.organisation_id))?;
-        let shown = (
-            sorted(shown.roles.iter().map(|r| r.to_string()).collect()),
-            sorted(shown.site_ids),
-        );
-        let plan = (shown != upsert.view).then(|| MembershipPlan {
-            selection: Selection {
-                organisation_id: Some(upsert.organisation_id),
-                kinds: vec![ScopeType::Organisation, ScopeType::Site],
-            },
-            wanted: upsert.wanted,
-        });
-        ops::save_user(conn, env, &p, &existing.id, changes, plan)?;
-        Ok(Saved::Updated)
+            Upserted::Updated => Ok(None),
+        }
     });
     Ok(match saved.await? {
-        Saved::Created(out) => HttpResponse::Created().json(out),
-        Saved::Updated => HttpResponse::NoContent().finish(),
+        Some(out) => HttpResponse::Created().json(out),
+        None => HttpResponse::NoContent().finish(),
     })
 }

@@ -40,7 +40,7 @@ pub fn create_plant(
     let name = fields::name("name", &new.name)?;
     let tx = db::write(conn)?;
     let site =
-        get_site(&tx, actor, site_id).map_err(|_| Error::invalid("siteId", "no such site"))?;
+        get_site(&tx, actor, site_id).map_err(crate::ops::absent_as("siteId", "no such site"))?;
     let now = env.clock.now_text();
     let plant = Plant {
         id: chosen_id(

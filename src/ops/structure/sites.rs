@@ -44,7 +44,7 @@ pub fn create_site(
     let timezone = optional(timezone, fields::timezone)?;
     let tx = db::write(conn)?;
     let org = get_organisation(&tx, actor, organisation_id)
-        .map_err(|_| Error::invalid("organisationId", "no such organisation"))?;
+        .map_err(crate::ops::absent_as("organisationId", "no such organisation"))?;
     let now = env.clock.now_text();
     let site = Site {
         id: chosen_id(

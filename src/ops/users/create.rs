@@ -42,12 +42,6 @@ pub struct Prepared {
     temporary_password: Option<String>,
 }
 
-impl Prepared {
-    pub fn email_key(&self) -> &str {
-        &self.email_key
-    }
-}
-
 /// Everything that can be done before the write transaction: the fields parsed, the rights
 /// checked (before bcrypt), and the password hashed.
 pub fn prepare(

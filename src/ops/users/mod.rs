@@ -1,7 +1,7 @@
 //! Users: the inputs every API builds, and reading users as a caller may see them. Creating
 //! and changing them have a file each.
 
-mod change;
+pub(crate) mod change;
 pub(crate) mod create;
 
 pub use change::{delete_user, save_user, update_user, MembershipPlan};
@@ -12,7 +12,7 @@ use crate::db::users as store;
 use crate::domain::access::{AccountWrite, Principal};
 use crate::domain::model::{Scope, User, UserRecord};
 use crate::error::Error;
-use crate::ops::structure;
+use crate::ops::{absent_as, structure};
 use rusqlite::Connection;
 
 /// Where a membership is to be held, as the client names it.
@@ -77,24 +77,16 @@ pub fn resolve_scope(
     scope: &ScopeRef,
 ) -> Result<(Scope, String), Error> {
     // Only a real absence reads as "no such ..."; a database error stays what it is.
-    let missing = |field: &'static str, what: &'static str| {
-        move |e: Error| match e {
-            Error::NotFound(_) => {
-                Error::invalid(field, format!("no such {what}"))
-            }
-            other => other,
-        }
-    };
     match scope {
         ScopeRef::Organisation(id) => structure::get_organisation(conn, actor, id)
             .map(|o| (Scope::organisation(&o.id), o.name))
-            .map_err(missing("organisationId", "organisation")),
+            .map_err(absent_as("organisationId", "no such organisation")),
         ScopeRef::Site(id) => structure::get_site(conn, actor, id)
             .map(|s| (s.scope(), s.name))
-            .map_err(missing("siteId", "site")),
+            .map_err(absent_as("siteId", "no such site")),
         ScopeRef::Plant(id) => structure::get_plant(conn, actor, id)
             .map(|p| (p.scope(), p.name))
-            .map_err(missing("plantId", "plant")),
+            .map_err(absent_as("plantId", "no such plant")),
     }
 }
 

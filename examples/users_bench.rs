@@ -4,12 +4,12 @@
 //! database (10 organisations × 10 sites × 10 plants, one membership per user), then times
 //! each kind of page for callers at each level and prints the median of several runs.
 
-use gatehouse::domain::access::AccountWrite;
 use gatehouse::app::AppState;
 use gatehouse::auth::load_principal;
 use gatehouse::clock::Clock;
 use gatehouse::config::Config;
 use gatehouse::db::{self, structure, users};
+use gatehouse::domain::access::AccountWrite;
 use gatehouse::domain::access::{Credential, Principal};
 use gatehouse::domain::model::{
     Membership, Organisation, Plant, Role, Scope, Site, User, UserStatus,
@@ -135,6 +135,7 @@ fn populate(
             domain: None,
             created_at: now.clone(),
             updated_at: now.clone(),
+            rights: Default::default(),
         };
         structure::insert_organisation(&tx, &org).expect("organisation");
         for s in 0..10 {
@@ -146,6 +147,7 @@ fn populate(
                 timezone: None,
                 created_at: now.clone(),
                 updated_at: now.clone(),
+                rights: Default::default(),
             };
             structure::insert_site(&tx, &site).expect("site");
             for p in 0..10 {
@@ -158,6 +160,7 @@ fn populate(
                     name: format!("Plant {p}"),
                     created_at: now.clone(),
                     updated_at: now.clone(),
+                    rights: Default::default(),
                 };
                 structure::insert_plant(&tx, &plant).expect("plant");
                 plants.push((org.id.clone(), site.id.clone(), plant.id));

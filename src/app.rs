@@ -107,13 +107,17 @@ async fn refuse_cross_site(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let refused = match req.app_data::<web::Data<AppState>>() {
         Some(state) => crate::auth::origin::refuse_cross_site(req.request(), &state.env.config),
-        None => Err(Error::Internal("application state is not configured".into())),
+        None => Err(Error::Internal(
+            "application state is not configured".into(),
+        )),
     };
     if let Err(e) = refused {
         let response = crate::api::ApiError(e.logged()).error_response();
         return Ok(req.into_response(response).map_into_right_body());
     }
-    next.call(req).await.map(ServiceResponse::map_into_left_body)
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
 }
 
 /// Headers every response carries.

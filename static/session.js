@@ -1,5 +1,6 @@
-// The signed-in user and what the page may offer them. The server decides every request;
-// this only hides actions the user could not take anyway.
+// The signed-in user and what the page may offer them. The server decides every right and
+// sends it (`rights` with the session, `canManage`/`canAdminister` on each object); this file
+// only reads what it sent, so that the page never judges anything itself.
 
 export const state = { ui: null, session: null };
 
@@ -7,38 +8,18 @@ export function user() {
   return state.session ? state.session.user : null;
 }
 
-function memberships() {
-  const me = user();
-  return me ? me.memberships : [];
+function rights() {
+  return (state.session && state.session.rights) || {};
 }
 
-export function isSuperadmin() {
-  return Boolean(user() && user().superadmin);
-}
-
-function adminAt(scopeType, scopeId) {
-  return memberships().some((m) => m.role === 'admin' && m.scopeType === scopeType && m.scopeId === scopeId);
-}
-
-/** Admin at the organisation (or a superadmin). */
-export function administersOrganisation(organisationId) {
-  return isSuperadmin() || adminAt('organisation', organisationId);
-}
-
-/** Admin at the site or its organisation. */
-export function administersSite(site) {
-  return administersOrganisation(site.organisationId) || adminAt('site', site.id);
-}
-
-/** Admin at the plant, its site or its organisation. */
-export function administersPlant(plant) {
-  return administersSite({ id: plant.siteId, organisationId: plant.organisationId }) || adminAt('plant', plant.id);
+export function mayCreateOrganisations() {
+  return Boolean(rights().createOrganisations);
 }
 
 export function mayCreateUsers() {
-  return isSuperadmin() || memberships().some((m) => m.role === 'admin');
+  return Boolean(rights().createUsers);
 }
 
 export function mayReadAudit() {
-  return isSuperadmin() || memberships().some((m) => m.role === 'admin' && m.scopeType === 'organisation');
+  return Boolean(rights().readAudit);
 }

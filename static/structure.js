@@ -2,7 +2,7 @@
 
 import { api } from './api.js';
 import { h, field, errorBox, onSubmit, showError, confirmDialog, openDialog } from './dom.js';
-import { isSuperadmin, administersOrganisation, administersSite } from './session.js';
+import { mayCreateOrganisations } from './session.js';
 
 /** Everything the caller can see, in one go. */
 export async function loadStructure() {
@@ -76,23 +76,23 @@ export async function structureView(main) {
     const items = organisations.map((org) => {
       const orgSites = sites.filter((s) => s.organisationId === org.id);
       const orgButtons = [
-        administersOrganisation(org.id)
+        org.canAdminister
           ? button('Add site', () =>
               nameDialog(`New site in ${org.name}`, { method: 'POST', path: '/api/v1/sites', body: { organisationId: org.id },
                 extra: [['timezone', 'Time zone', 'For example Europe/London']] }, refresh))
           : null,
-        isSuperadmin()
+        org.canManage
           ? button('Rename', () =>
               nameDialog(`Rename ${org.name}`, { method: 'PATCH', path: `/api/v1/organisations/${org.id}`, current: org,
                 extra: [['domain', 'Domain', 'For example acme.example']] }, refresh))
           : null,
-        isSuperadmin() ? button('Delete', remove('organisation', org.name, `/api/v1/organisations/${org.id}`), true) : null,
+        org.canManage ? button('Delete', remove('organisation', org.name, `/api/v1/organisations/${org.id}`), true) : null,
       ];
       const siteItems = orgSites.map((site) => {
         const sitePlants = plants.filter((p) => p.siteId === site.id);
-        const manageSite = administersOrganisation(site.organisationId);
+        const manageSite = site.canManage;
         const siteButtons = [
-          administersSite(site)
+          site.canAdminister
             ? button('Add plant', () =>
                 nameDialog(`New plant at ${site.name}`, { method: 'POST', path: '/api/v1/plants', body: { siteId: site.id } }, refresh))
             : null,
@@ -104,7 +104,7 @@ export async function structureView(main) {
           manageSite ? button('Delete', remove('site', site.name, `/api/v1/sites/${site.id}`), true) : null,
         ];
         const plantItems = sitePlants.map((plant) => {
-          const managePlant = administersSite(site);
+          const managePlant = plant.canManage;
           return h(
             'li',
             {},
@@ -129,7 +129,7 @@ export async function structureView(main) {
     h(
       'div',
       { class: 'actions' },
-      isSuperadmin()
+      mayCreateOrganisations()
         ? h('button', { type: 'button', class: 'primary', onclick: () =>
             nameDialog('New organisation', { method: 'POST', path: '/api/v1/organisations',
               extra: [['domain', 'Domain', 'Optional, for example acme.example']] }, refresh) }, 'New organisation')

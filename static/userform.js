@@ -2,21 +2,21 @@
 
 import { api } from './api.js';
 import { h, field, errorBox, onSubmit, showError, clearError, secretBox, confirmDialog, busy, formatTime, select } from './dom.js';
-import { state, administersOrganisation, administersSite, administersPlant } from './session.js';
+import { state } from './session.js';
 import { loadStructure } from './structure.js';
 import { describeMembership, isLocked } from './users.js';
 
 const ROLES = [['member', 'Member'], ['viewer', 'Viewer'], ['supervisor', 'Supervisor'], ['support', 'Support'], ['admin', 'Admin']];
 
-/** The scopes where the signed-in user may grant roles, as select options. */
+/** The scopes where the server says the signed-in user may grant roles, as select options. */
 function grantableScopes(structure) {
   const options = [];
   for (const org of structure.organisations) {
-    if (administersOrganisation(org.id)) options.push([`organisationId:${org.id}`, `${org.name} (organisation)`]);
+    if (org.canAdminister) options.push([`organisationId:${org.id}`, `${org.name} (organisation)`]);
     for (const site of structure.sites.filter((s) => s.organisationId === org.id)) {
-      if (administersSite(site)) options.push([`siteId:${site.id}`, `${org.name} › ${site.name} (site)`]);
+      if (site.canAdminister) options.push([`siteId:${site.id}`, `${org.name} › ${site.name} (site)`]);
       for (const plant of structure.plants.filter((p) => p.siteId === site.id)) {
-        if (administersPlant(plant)) options.push([`plantId:${plant.id}`, `${org.name} › ${site.name} › ${plant.name} (plant)`]);
+        if (plant.canAdminister) options.push([`plantId:${plant.id}`, `${org.name} › ${site.name} › ${plant.name} (plant)`]);
       }
     }
   }
@@ -162,7 +162,7 @@ function editForm(main, user, structure) {
       user.mustChangePassword ? ' · must change password' : ''),
     h('div', { class: 'split' },
       h('div', { class: 'panel' }, h('h2', {}, 'Profile and modules'),
-        user.canManage ? null : h('p', { class: 'hint' }, 'This user also holds roles outside what you administer, so you can change only their roles here.'),
+        user.canManage ? null : h('p', { class: 'hint' }, 'This account belongs to a place you do not administer, or holds roles outside what you administer, so you can change only the roles you may grant here.'),
         form),
       h('div', {}, membershipsPanel(user, structure, reload), user.canManage ? accountPanel(user, reload) : null)),
     h('p', {}, h('a', { href: '#/users' }, 'Back to users')),
@@ -172,13 +172,9 @@ function editForm(main, user, structure) {
 function membershipsPanel(user, structure, reload) {
   const errors = errorBox();
   const scopes = grantableScopes(structure);
-  const mayRevoke = (m) => {
-    const plant = structure.plants.find((p) => p.id === m.scopeId);
-    const site = structure.sites.find((s) => s.id === m.scopeId);
-    if (m.scopeType === 'organisation') return administersOrganisation(m.scopeId);
-    if (m.scopeType === 'site') return site ? administersSite(site) : false;
-    return plant ? administersPlant(plant) : false;
-  };
+  // A role is removed by whoever administers where it is held: the server says so per place.
+  const places = { organisation: structure.organisations, site: structure.sites, plant: structure.plants };
+  const mayRevoke = (m) => Boolean((places[m.scopeType] || []).find((place) => place.id === m.scopeId)?.canAdminister);
   const list = h('ul', { class: 'membership-list' }, user.memberships.map((m) => h('li', {},
     h('span', { class: 'tag' }, describeMembership(m)),
     mayRevoke(m) ? h('button', { type: 'button', class: 'danger', onclick: async (event) => {

@@ -26,7 +26,10 @@ async fn a_state_changing_request_from_another_origin_is_refused_whatever_the_cr
         .insert_header(("Origin", "http://evil.example"));
     let reply = app.send(from_evil).await;
     assert_eq!(reply.status, 403, "{}", reply.text());
-    assert!(reply.json()["error"]["message"].as_str().unwrap().contains("cross-origin"));
+    assert!(reply.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("cross-origin"));
     let by_referer = create_user_request("evil2@a.example", &w.p1)
         .insert_header(("Host", "gatehouse.test"))
         .insert_header(("Referer", "http://evil.example/form.html"));
@@ -94,7 +97,10 @@ async fn behind_a_tls_proxy_the_page_works_at_the_public_url_and_forwarded_heade
     let reply = app.send(login).await;
     assert_eq!(reply.status, 200, "{}", reply.text());
     let set = reply.header("set-cookie").unwrap();
-    assert!(set.starts_with("__Host-gatehouse_session=") && set.contains("Secure"), "{set}");
+    assert!(
+        set.starts_with("__Host-gatehouse_session=") && set.contains("Secure"),
+        "{set}"
+    );
     let cookie = set.split(';').next().unwrap().to_string();
     let csrf = reply.json()["csrfToken"].as_str().unwrap().to_string();
     let change = |origin: &str| {
@@ -122,7 +128,10 @@ async fn behind_a_tls_proxy_the_page_works_at_the_public_url_and_forwarded_heade
             .insert_header(("Origin", "https://evil.example"))
     };
     let spoofed = app.send(forwarded("192.0.2.7", "a@a.example")).await;
-    assert_eq!(spoofed.status, 403, "X-Forwarded-Host from anyone must not count");
+    assert_eq!(
+        spoofed.status, 403,
+        "X-Forwarded-Host from anyone must not count"
+    );
     let proxied = app.send(forwarded(PROXY, "b@a.example")).await;
     assert_ne!(proxied.status, 403, "{}", proxied.text());
 }
@@ -135,7 +144,11 @@ async fn every_answer_that_carries_a_secret_is_never_cached() {
     let key = app.api_key(&root).await;
     let no_store = |reply: &Reply, what: &str| {
         assert!(reply.status < 300, "{what}: {}", reply.text());
-        assert_eq!(reply.header("cache-control").as_deref(), Some("no-store"), "{what}");
+        assert_eq!(
+            reply.header("cache-control").as_deref(),
+            Some("no-store"),
+            "{what}"
+        );
     };
     let v1 = app
         .post("/api/v1/users", &root, json!({"email": "t1@plant.example", "memberships": [{"siteId": DOC_SITE, "role": "member"}]}))
@@ -143,10 +156,16 @@ async fn every_answer_that_carries_a_secret_is_never_cached() {
     no_store(&v1, "native create with a temporary password");
     let id = v1.json()["id"].as_str().unwrap().to_string();
     let reset = app
-        .post(&format!("/api/v1/users/{id}/reset-password"), &root, json!({}))
+        .post(
+            &format!("/api/v1/users/{id}/reset-password"),
+            &root,
+            json!({}),
+        )
         .await;
     no_store(&reset, "reset");
-    let created_key = app.post("/api/v1/api-keys", &admin, json!({"name": "k"})).await;
+    let created_key = app
+        .post("/api/v1/api-keys", &admin, json!({"name": "k"}))
+        .await;
     no_store(&created_key, "API key");
     let busroot = TestRequest::post()
         .uri(&format!("/api/admin/user?accountId={DOC_ORGANISATION}"))
@@ -156,12 +175,16 @@ async fn every_answer_that_carries_a_secret_is_never_cached() {
     let fourpointx = json!({"site_id": DOC_SITE, "plant_id": DOC_PLANT, "username": "t3@plant.example",
         "mobile_number": "1234567890", "country_code": "+44", "user_type": "general-user"});
     no_store(
-        &app.call("POST", "/_config/users/", &root, Some(fourpointx)).await,
+        &app.call("POST", "/_config/users/", &root, Some(fourpointx))
+            .await,
         "4PointX create",
     );
     let hoxton = json!({"email": "t4@plant.example", "firstName": "T", "lastName": "Four",
         "organisationId": DOC_ORGANISATION, "roles": ["member"]});
-    no_store(&app.call("PUT", "/users", &root, Some(hoxton)).await, "Hoxton create");
+    no_store(
+        &app.call("PUT", "/users", &root, Some(hoxton)).await,
+        "Hoxton create",
+    );
     let login = TestRequest::post()
         .uri("/api/v1/auth/login")
         .set_json(json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}));
@@ -179,21 +202,43 @@ async fn csv_exports_quote_every_cell_so_no_separator_starts_a_formula() {
         json!({"firstName": "a;=1+1", "lastName": "=HYPERLINK(1)"}),
     )
     .await;
-    let csv = app.get("/api/v1/users/export.csv?q=worker.p1", &root).await.text();
+    let csv = app
+        .get("/api/v1/users/export.csv?q=worker.p1", &root)
+        .await
+        .text();
     let line = csv.lines().nth(1).unwrap();
     assert!(line.contains("\"a;=1+1\""), "{line}");
     assert!(line.contains("\"'=HYPERLINK(1)\""), "{line}");
-    assert!(line.split(',').all(|cell| cell.starts_with('"') && cell.ends_with('"')), "{line}");
+    assert!(
+        line.split(',')
+            .all(|cell| cell.starts_with('"') && cell.ends_with('"')),
+        "{line}"
+    );
 }
 
 #[test]
 fn durations_and_counts_past_their_bounds_are_refused_at_start_with_one_line() {
     let cases = [
-        ("[lockout]\nduration = \"3000000d\"\n", "lockout.duration: must be at most 30d"),
-        ("[tokens]\naccess_ttl = \"401d\"\n", "tokens.access_ttl: must be at most 400d"),
-        ("[tokens]\nrefresh_ttl = \"999999d\"\n", "tokens.refresh_ttl: must be at most 400d"),
-        ("[lockout]\nmax_failures = 100000\n", "lockout.max_failures: must be at most 1000"),
-        ("[sessions]\nidle_timeout = \"31d\"\n", "sessions.idle_timeout: must be at most 30d"),
+        (
+            "[lockout]\nduration = \"3000000d\"\n",
+            "lockout.duration: must be at most 30d",
+        ),
+        (
+            "[tokens]\naccess_ttl = \"401d\"\n",
+            "tokens.access_ttl: must be at most 400d",
+        ),
+        (
+            "[tokens]\nrefresh_ttl = \"999999d\"\n",
+            "tokens.refresh_ttl: must be at most 400d",
+        ),
+        (
+            "[lockout]\nmax_failures = 100000\n",
+            "lockout.max_failures: must be at most 1000",
+        ),
+        (
+            "[sessions]\nidle_timeout = \"31d\"\n",
+            "sessions.idle_timeout: must be at most 30d",
+        ),
     ];
     for (text, wanted) in cases {
         let table: toml::Table = text.parse().unwrap();
@@ -218,15 +263,35 @@ async fn a_password_of_exactly_72_bytes_is_taken_whole_and_73_are_refused() {
     let body = json!({"email": "long@a.example", "password": exact, "memberships": [{"plantId": w.p1, "role": "viewer"}]});
     let created = app.post("/api/v1/users", &root, body).await;
     assert_eq!(created.status, 201, "{}", created.text());
-    assert_eq!(app.get("/api/v1/users/me", &Who::Basic("long@a.example".into(), exact.clone())).await.status, 200);
+    assert_eq!(
+        app.get(
+            "/api/v1/users/me",
+            &Who::Basic("long@a.example".into(), exact.clone())
+        )
+        .await
+        .status,
+        200
+    );
     // Every byte counts: the last one changed is a wrong password.
     let almost = "a".repeat(36) + &"b".repeat(35) + "c";
-    assert_eq!(app.get("/api/v1/users/me", &Who::Basic("long@a.example".into(), almost)).await.status, 401);
+    assert_eq!(
+        app.get(
+            "/api/v1/users/me",
+            &Who::Basic("long@a.example".into(), almost)
+        )
+        .await
+        .status,
+        401
+    );
     let too_long = exact + "x";
     let body = json!({"email": "longer@a.example", "password": too_long, "memberships": [{"plantId": w.p1, "role": "viewer"}]});
     let refused = app.post("/api/v1/users", &root, body).await;
     assert_eq!(refused.status, 400);
-    assert!(refused.text().contains("at most 72 bytes"), "{}", refused.text());
+    assert!(
+        refused.text().contains("at most 72 bytes"),
+        "{}",
+        refused.text()
+    );
 }
 
 #[actix_web::test]
@@ -245,15 +310,27 @@ async fn the_password_grant_refuses_a_user_who_must_change_their_password() {
     let w = app.world().await;
     let root = Who::admin();
     let reset = app
-        .post(&format!("/api/v1/users/{}/reset-password", w.at_p1), &root, json!({}))
+        .post(
+            &format!("/api/v1/users/{}/reset-password", w.at_p1),
+            &root,
+            json!({}),
+        )
         .await;
-    let temporary = reset.json()["temporaryPassword"].as_str().unwrap().to_string();
+    let temporary = reset.json()["temporaryPassword"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let grant = TestRequest::post()
         .uri("/oauth/token")
         .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-        .set_payload(format!("grant_type=password&username=worker.p1@a.example&password={temporary}"));
+        .set_payload(format!(
+            "grant_type=password&username=worker.p1@a.example&password={temporary}"
+        ));
     let reply = app.send(grant).await;
     assert_eq!(reply.status, 400, "{}", reply.text());
     assert_eq!(reply.json()["error"], "invalid_grant");
-    assert!(reply.json()["error_description"].as_str().unwrap().contains("must be changed"));
+    assert!(reply.json()["error_description"]
+        .as_str()
+        .unwrap()
+        .contains("must be changed"));
 }

@@ -45,7 +45,11 @@ async fn an_organisation_admin_who_joins_a_service_account_through_busroot_canno
     let admin = app.doc_admin().await;
     let svc = system_user(&app, SERVICE).await;
     let flagged = app
-        .patch(&user_path(&svc), &Who::admin(), json!({"canIntrospect": true}))
+        .patch(
+            &user_path(&svc),
+            &Who::admin(),
+            json!({"canIntrospect": true}),
+        )
         .await;
     assert_eq!(flagged.status, 200, "{}", flagged.text());
     let before = stored_account(&app, &svc);
@@ -67,7 +71,11 @@ async fn an_organisation_admin_who_joins_a_service_account_through_busroot_canno
     let seen_memberships = seen.json()["memberships"].as_array().unwrap().len();
     assert_eq!(seen_memberships, 1);
     let reset = app
-        .post(&format!("{}/reset-password", user_path(&svc)), &admin, json!({}))
+        .post(
+            &format!("{}/reset-password", user_path(&svc)),
+            &admin,
+            json!({}),
+        )
         .await;
     assert_eq!(reset.status, 403, "{}", reset.text());
     let renamed = app
@@ -75,7 +83,11 @@ async fn an_organisation_admin_who_joins_a_service_account_through_busroot_canno
         .await;
     assert_eq!(renamed.status, 403);
     let moved = app
-        .patch(&user_path(&svc), &admin, json!({"email": "mine@demo.example"}))
+        .patch(
+            &user_path(&svc),
+            &admin,
+            json!({"email": "mine@demo.example"}),
+        )
         .await;
     assert_eq!(moved.status, 403);
     let disabled = app
@@ -91,7 +103,12 @@ async fn an_organisation_admin_who_joins_a_service_account_through_busroot_canno
     assert_ne!(put.status, 200, "{}", put.text());
     // Nothing of the account changed, and it still signs in with its own password.
     assert_eq!(stored_account(&app, &svc), before);
-    assert_eq!(app.get("/api/v1/users/me", &Who::basic(SERVICE)).await.status, 200);
+    assert_eq!(
+        app.get("/api/v1/users/me", &Who::basic(SERVICE))
+            .await
+            .status,
+        200
+    );
     // The caller did not gain the right to introspect.
     let introspect = TestRequest::post()
         .uri("/oauth/introspect")
@@ -100,9 +117,15 @@ async fn an_organisation_admin_who_joins_a_service_account_through_busroot_canno
         .set_payload("token=anything");
     assert_eq!(app.send(introspect).await.status, 403);
     // The membership the admin granted is theirs to remove.
-    let membership = seen.json()["memberships"][0]["id"].as_str().unwrap().to_string();
+    let membership = seen.json()["memberships"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let removed = app
-        .delete(&format!("{}/memberships/{membership}", user_path(&svc)), &admin)
+        .delete(
+            &format!("{}/memberships/{membership}", user_path(&svc)),
+            &admin,
+        )
         .await;
     assert_eq!(removed.status, 204, "{}", removed.text());
 }
@@ -125,10 +148,18 @@ async fn a_site_admin_who_joins_a_user_through_hoxton_cannot_take_them_over() {
         "organisationId": DOC_ORGANISATION, "roles": ["member"], "siteIds": [DOC_SITE]});
     let joined = app.call("PUT", "/users", &admin, Some(body.clone())).await;
     assert_eq!(joined.status, 204, "{}", joined.text());
-    assert_eq!(stored_account(&app, &loner), before, "the join changed the profile");
+    assert_eq!(
+        stored_account(&app, &loner),
+        before,
+        "the join changed the profile"
+    );
 
     let reset = app
-        .post(&format!("{}/reset-password", user_path(&loner)), &admin, json!({}))
+        .post(
+            &format!("{}/reset-password", user_path(&loner)),
+            &admin,
+            json!({}),
+        )
         .await;
     assert_eq!(reset.status, 403, "{}", reset.text());
     let again = app.call("PUT", "/users", &admin, Some(body)).await;
@@ -138,7 +169,10 @@ async fn a_site_admin_who_joins_a_user_through_hoxton_cannot_take_them_over() {
         .await;
     assert_eq!(renamed.status, 403);
     assert_eq!(stored_account(&app, &loner), before);
-    assert_eq!(app.get("/api/v1/users/me", &Who::basic(LONER)).await.status, 200);
+    assert_eq!(
+        app.get("/api/v1/users/me", &Who::basic(LONER)).await.status,
+        200
+    );
 }
 
 /// What a caller gets for an account action on the joined user.
@@ -187,7 +221,11 @@ async fn a_user_of_another_organisation_joined_here_is_managed_by_nobody_but_a_s
         let ctx = format!("{caller} on a user of B joined to A");
         let path = user_path(&joined);
 
-        assert_eq!(app.get(&path, &who).await.status, on_account(sees, true, 200), "GET: {ctx}");
+        assert_eq!(
+            app.get(&path, &who).await.status,
+            on_account(sees, true, 200),
+            "GET: {ctx}"
+        );
         let listed = app.get("/api/v1/users?limit=500", &who).await.text();
         assert_eq!(listed.contains(&joined), sees, "list: {ctx}");
         if sees && !manages {
@@ -199,27 +237,51 @@ async fn a_user_of_another_organisation_joined_here_is_managed_by_nobody_but_a_s
                 .iter()
                 .map(|m| m["scopeId"].as_str().unwrap())
                 .collect();
-            assert_eq!(scopes, [w.p1.as_str()], "only the memberships inside A: {ctx}");
+            assert_eq!(
+                scopes,
+                [w.p1.as_str()],
+                "only the memberships inside A: {ctx}"
+            );
         }
         let patched = app.patch(&path, &who, json!({"firstName": "Taken"})).await;
-        assert_eq!(patched.status, on_account(sees, manages, 200), "PATCH: {ctx}");
+        assert_eq!(
+            patched.status,
+            on_account(sees, manages, 200),
+            "PATCH: {ctx}"
+        );
         let reset = app
             .post(&format!("{path}/reset-password"), &who, json!({}))
             .await;
         assert_eq!(reset.status, on_account(sees, manages, 200), "reset: {ctx}");
         let unlock = app.post(&format!("{path}/unlock"), &who, json!({})).await;
-        assert_eq!(unlock.status, on_account(sees, manages, 200), "unlock: {ctx}");
+        assert_eq!(
+            unlock.status,
+            on_account(sees, manages, 200),
+            "unlock: {ctx}"
+        );
 
         // 4PointX reads by username and writes the account.
         let read = app.get(&format!("/_config/users/{email}"), &who).await;
-        assert_eq!(read.status, on_account(sees, true, 200), "4PointX GET: {ctx}");
+        assert_eq!(
+            read.status,
+            on_account(sees, true, 200),
+            "4PointX GET: {ctx}"
+        );
         let body = json!({"plant_id": w.p1, "site_id": w.s1, "username": email, "mobile_number": "1234567890",
             "country_code": "+44", "user_type": "general-user"});
         let put = app.call("PUT", "/_config/users/", &who, Some(body)).await;
-        assert_eq!(put.status, on_account(sees, manages, 200), "4PointX PUT: {ctx}");
+        assert_eq!(
+            put.status,
+            on_account(sees, manages, 200),
+            "4PointX PUT: {ctx}"
+        );
         // Busroot reads by email.
         let busroot = app.get(&format!("/api/admin/user/{email}"), &who).await;
-        assert_eq!(busroot.status, on_account(sees, true, 200), "Busroot GET: {ctx}");
+        assert_eq!(
+            busroot.status,
+            on_account(sees, true, 200),
+            "Busroot GET: {ctx}"
+        );
         // Hoxton's upsert of a changed name is an account change.
         let hoxton = json!({"id": joined, "email": email, "firstName": "Hox", "lastName": "Taken",
             "organisationId": w.org_a, "roles": ["member"], "siteIds": [w.s1]});
@@ -229,7 +291,11 @@ async fn a_user_of_another_organisation_joined_here_is_managed_by_nobody_but_a_s
 
         // The membership in A is A's to remove; the account is not A's to delete.
         let deleted = app.delete(&path, &who).await;
-        assert_eq!(deleted.status, on_account(sees, manages, 204), "DELETE: {ctx}");
+        assert_eq!(
+            deleted.status,
+            on_account(sees, manages, 204),
+            "DELETE: {ctx}"
+        );
         if !manages {
             let removed = app
                 .delete(&format!("{path}/memberships/{at_p1}"), &who)
@@ -269,7 +335,11 @@ async fn an_organisation_admin_never_reads_what_a_joined_user_did_elsewhere() {
     )
     .await;
     let joined = app
-        .create_user(&root, "joined@b.example", json!([{"plantId": w.q1, "role": "viewer"}]))
+        .create_user(
+            &root,
+            "joined@b.example",
+            json!([{"plantId": w.q1, "role": "viewer"}]),
+        )
         .await;
     let as_joined = Who::basic("joined@b.example");
     // Signs in and fails once while only in B, then is joined to A and signs in again.
@@ -287,8 +357,14 @@ async fn an_organisation_admin_never_reads_what_a_joined_user_did_elsewhere() {
     assert_eq!(app.get("/api/v1/users/me", &as_joined).await.status, 200);
 
     let a_sees = events_about(&app, &Who::basic(ORG_ADMIN), &joined).await;
-    let actions: Vec<&str> = a_sees.iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert!(!actions.contains(&"signin"), "A reads B's sign-ins: {actions:?}");
+    let actions: Vec<&str> = a_sees
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        !actions.contains(&"signin"),
+        "A reads B's sign-ins: {actions:?}"
+    );
     let b_sees = events_about(&app, &Who::basic("b.admin@b.example"), &joined).await;
     let signins = b_sees.iter().filter(|e| e["action"] == "signin").count();
     // The success and the failure; the third sign-in is answered by the credential cache.
@@ -301,10 +377,17 @@ async fn an_account_stays_owned_by_its_first_scope_until_a_superadmin_moves_it()
     let w = app.world().await;
     let site_admin = Who::basic(SITE_ADMIN);
     let id = app
-        .create_user(&site_admin, "made.here@a.example", json!([{"plantId": w.p1, "role": "member"}, {"plantId": w.p2, "role": "viewer"}]))
+        .create_user(
+            &site_admin,
+            "made.here@a.example",
+            json!([{"plantId": w.p1, "role": "member"}, {"plantId": w.p2, "role": "viewer"}]),
+        )
         .await;
     let user = app.get(&user_path(&id), &Who::admin()).await.json();
-    assert_eq!(user["owner"], json!({"scopeType": "plant", "scopeId": w.p1}));
+    assert_eq!(
+        user["owner"],
+        json!({"scopeType": "plant", "scopeId": w.p1})
+    );
     // The plant admin of P2 does not own it, even though the user holds a role there only
     // once the P1 role is gone.
     let p1_role = user["memberships"]
@@ -317,18 +400,33 @@ async fn an_account_stays_owned_by_its_first_scope_until_a_superadmin_moves_it()
         .unwrap()
         .to_string();
     let removed = app
-        .delete(&format!("{}/memberships/{p1_role}", user_path(&id)), &site_admin)
+        .delete(
+            &format!("{}/memberships/{p1_role}", user_path(&id)),
+            &site_admin,
+        )
         .await;
     assert_eq!(removed.status, 204);
     let after = app.get(&user_path(&id), &Who::admin()).await.json();
-    assert_eq!(after["owner"]["scopeId"], w.p1.as_str(), "the owner stays as recorded");
+    assert_eq!(
+        after["owner"]["scopeId"],
+        w.p1.as_str(),
+        "the owner stays as recorded"
+    );
     // Only a superadmin moves it.
     let moved = app
-        .patch(&user_path(&id), &site_admin, json!({"owner": {"siteId": w.s2}}))
+        .patch(
+            &user_path(&id),
+            &site_admin,
+            json!({"owner": {"siteId": w.s2}}),
+        )
         .await;
     assert_eq!(moved.status, 403);
     let moved = app
-        .patch(&user_path(&id), &Who::admin(), json!({"owner": {"plantId": w.p2}}))
+        .patch(
+            &user_path(&id),
+            &Who::admin(),
+            json!({"owner": {"plantId": w.p2}}),
+        )
         .await;
     assert_eq!(moved.status, 200, "{}", moved.text());
     assert_eq!(moved.json()["owner"]["scopeId"], w.p2.as_str());
@@ -339,7 +437,10 @@ async fn an_account_stays_owned_by_its_first_scope_until_a_superadmin_moves_it()
     let renamed = app
         .patch(&user_path(&id), &site_admin, json!({"firstName": "Nope"}))
         .await;
-    assert_eq!(renamed.status, 403, "the system's accounts are a superadmin's");
+    assert_eq!(
+        renamed.status, 403,
+        "the system's accounts are a superadmin's"
+    );
 }
 
 #[actix_web::test]
@@ -348,16 +449,104 @@ async fn deleting_a_plant_moves_the_accounts_it_owned_up_to_its_site() {
     let w = app.world().await;
     let root = Who::admin();
     let plant = app
-        .create("/api/v1/plants", &root, json!({"siteId": w.s1, "name": "Temporary"}))
+        .create(
+            "/api/v1/plants",
+            &root,
+            json!({"siteId": w.s1, "name": "Temporary"}),
+        )
         .await;
     let id = app
-        .create_user(&root, "temp@a.example", json!([{"plantId": plant, "role": "member"}]))
+        .create_user(
+            &root,
+            "temp@a.example",
+            json!([{"plantId": plant, "role": "member"}]),
+        )
         .await;
     let user = app.get(&user_path(&id), &root).await.json();
     let role = user["memberships"][0]["id"].as_str().unwrap().to_string();
-    app.delete(&format!("{}/memberships/{role}", user_path(&id)), &root).await;
+    app.delete(&format!("{}/memberships/{role}", user_path(&id)), &root)
+        .await;
     let deleted = app.delete(&format!("/api/v1/plants/{plant}"), &root).await;
     assert_eq!(deleted.status, 204, "{}", deleted.text());
     let user = app.get(&user_path(&id), &root).await.json();
     assert_eq!(user["owner"], json!({"scopeType": "site", "scopeId": w.s1}));
+}
+
+#[actix_web::test]
+async fn the_server_says_what_the_page_may_offer_so_the_page_decides_nothing() {
+    let app = start().await;
+    let w = app.world().await;
+    let site_admin = Who::basic(SITE_ADMIN);
+    let orgs = app.get("/api/v1/organisations", &site_admin).await.json();
+    let org = &orgs["items"][0];
+    assert_eq!(
+        (
+            org["id"].as_str().unwrap(),
+            &org["canManage"],
+            &org["canAdminister"]
+        ),
+        (w.org_a.as_str(), &json!(false), &json!(false))
+    );
+    let sites = app.get("/api/v1/sites", &site_admin).await.json();
+    let s1 = sites["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == w.s1.as_str())
+        .unwrap();
+    assert_eq!(
+        (&s1["canManage"], &s1["canAdminister"]),
+        (&json!(false), &json!(true))
+    );
+    let p1 = app
+        .get(&format!("/api/v1/plants/{}", w.p1), &site_admin)
+        .await
+        .json();
+    assert_eq!(
+        (&p1["canManage"], &p1["canAdminister"]),
+        (&json!(true), &json!(true))
+    );
+    let p1_as_plant_admin = app
+        .get(
+            &format!("/api/v1/plants/{}", w.p1),
+            &Who::basic(PLANT_ADMIN),
+        )
+        .await
+        .json();
+    assert_eq!(
+        (
+            &p1_as_plant_admin["canManage"],
+            &p1_as_plant_admin["canAdminister"]
+        ),
+        (&json!(false), &json!(true))
+    );
+    let root_orgs = app.get("/api/v1/organisations", &Who::admin()).await.json();
+    assert!(root_orgs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|o| o["canManage"] == true));
+
+    let login = |email: &str, password: &str| {
+        TestRequest::post()
+            .uri("/api/v1/auth/login")
+            .set_json(json!({"email": email, "password": password}))
+    };
+    let rights = |reply: Reply| reply.json()["rights"].clone();
+    assert_eq!(
+        rights(app.send(login(SITE_ADMIN, PASSWORD)).await),
+        json!({"readAudit": false, "createUsers": true, "createOrganisations": false})
+    );
+    assert_eq!(
+        rights(app.send(login(ORG_ADMIN, PASSWORD)).await),
+        json!({"readAudit": true, "createUsers": true, "createOrganisations": false})
+    );
+    assert_eq!(
+        rights(app.send(login(MEMBER, PASSWORD)).await),
+        json!({"readAudit": false, "createUsers": false, "createOrganisations": false})
+    );
+    assert_eq!(
+        rights(app.send(login(ADMIN_EMAIL, ADMIN_PASSWORD)).await),
+        json!({"readAudit": true, "createUsers": true, "createOrganisations": true})
+    );
 }

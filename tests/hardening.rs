@@ -46,21 +46,47 @@ fn audited<S>(app: &TestApp<S>, action: &str) -> Vec<Value> {
 async fn nobody_resets_their_own_password_through_the_admin_path() {
     let app = start().await;
     let w = app.world().await;
-    let me = app.get("/api/v1/users/me", &Who::basic(SITE_ADMIN)).await.json();
+    let me = app
+        .get("/api/v1/users/me", &Who::basic(SITE_ADMIN))
+        .await
+        .json();
     let id = me["id"].as_str().unwrap();
     let reset = app
-        .post(&format!("{}/reset-password", user_path(id)), &Who::basic(SITE_ADMIN), json!({}))
+        .post(
+            &format!("{}/reset-password", user_path(id)),
+            &Who::basic(SITE_ADMIN),
+            json!({}),
+        )
         .await;
     assert_eq!(reset.status, 400);
-    assert_eq!(reset.json()["error"]["message"], "use PUT /api/v1/users/me/password");
+    assert_eq!(
+        reset.json()["error"]["message"],
+        "use PUT /api/v1/users/me/password"
+    );
     // The same through 4PointX's PUT with a password, on oneself.
     let body = json!({"site_id": w.s1, "plant_id": "*", "username": SITE_ADMIN, "mobile_number": "1234567890",
         "country_code": "+44", "user_type": "site-admin", "password": "another long pass phrase"});
-    let put = app.call("PUT", "/_config/users/", &Who::basic(SITE_ADMIN), Some(body)).await;
+    let put = app
+        .call(
+            "PUT",
+            "/_config/users/",
+            &Who::basic(SITE_ADMIN),
+            Some(body),
+        )
+        .await;
     assert_eq!(put.status, 400, "{}", put.text());
-    assert!(put.text().contains("use PUT /api/v1/users/me/password"), "{}", put.text());
+    assert!(
+        put.text().contains("use PUT /api/v1/users/me/password"),
+        "{}",
+        put.text()
+    );
     // The password still works.
-    assert_eq!(app.get("/api/v1/users/me", &Who::basic(SITE_ADMIN)).await.status, 200);
+    assert_eq!(
+        app.get("/api/v1/users/me", &Who::basic(SITE_ADMIN))
+            .await
+            .status,
+        200
+    );
 }
 
 #[actix_web::test]
@@ -71,23 +97,40 @@ async fn a_password_someone_else_sets_must_be_changed_and_one_chosen_at_creation
     let create = json!({"site_id": DOC_SITE, "plant_id": DOC_PLANT, "username": "handed@plant.example",
         "mobile_number": "1234567890", "country_code": "+44", "user_type": "general-user",
         "password": "a long enough pass phrase"});
-    let created = app.call("POST", "/_config/users/", &root, Some(create)).await;
+    let created = app
+        .call("POST", "/_config/users/", &root, Some(create))
+        .await;
     assert_eq!(created.status, 201, "{}", created.text());
     let user = app.get("/api/v1/users?q=handed@", &root).await.json()["items"][0].clone();
-    assert_eq!(user["mustChangePassword"], false, "an admin's chosen password is handed over");
+    assert_eq!(
+        user["mustChangePassword"], false,
+        "an admin's chosen password is handed over"
+    );
 
     let update = json!({"site_id": DOC_SITE, "plant_id": DOC_PLANT, "username": "handed@plant.example",
         "mobile_number": "1234567890", "country_code": "+44", "user_type": "general-user",
         "password": "a password set by the admin"});
-    let put = app.call("PUT", "/_config/users/", &root, Some(update)).await;
+    let put = app
+        .call("PUT", "/_config/users/", &root, Some(update))
+        .await;
     assert_eq!(put.status, 200, "{}", put.text());
-    let after = app.get(&user_path(user["id"].as_str().unwrap()), &root).await.json();
+    let after = app
+        .get(&user_path(user["id"].as_str().unwrap()), &root)
+        .await
+        .json();
     assert_eq!(after["mustChangePassword"], true);
     let reset = app
-        .post(&format!("{}/reset-password", user_path(user["id"].as_str().unwrap())), &root, json!({}))
+        .post(
+            &format!("{}/reset-password", user_path(user["id"].as_str().unwrap())),
+            &root,
+            json!({}),
+        )
         .await;
     assert_eq!(reset.status, 200);
-    let after = app.get(&user_path(user["id"].as_str().unwrap()), &root).await.json();
+    let after = app
+        .get(&user_path(user["id"].as_str().unwrap()), &root)
+        .await
+        .json();
     assert_eq!(after["mustChangePassword"], true);
 }
 
@@ -96,21 +139,36 @@ async fn changing_ones_own_email_takes_the_current_password_and_a_wrong_one_coun
     let app = start_with(|c| c.lockout.max_failures = 3).await;
     let w = app.world().await;
     // A token, so that no sign-in of the caller resets the count between the attempts.
-    let token = app.send(password_grant(ADMIN_EMAIL, ADMIN_PASSWORD)).await.json()["access_token"]
+    let token = app
+        .send(password_grant(ADMIN_EMAIL, ADMIN_PASSWORD))
+        .await
+        .json()["access_token"]
         .as_str()
         .unwrap()
         .to_string();
     let root = Who::Bearer(token);
     let me = app.get("/api/v1/users/me", &root).await.json();
     let path = user_path(me["id"].as_str().unwrap());
-    let missing = app.patch(&path, &root, json!({"email": "new.root@plant.example"})).await;
+    let missing = app
+        .patch(&path, &root, json!({"email": "new.root@plant.example"}))
+        .await;
     assert_eq!(missing.status, 400);
-    assert!(missing.json()["error"]["message"].as_str().unwrap().starts_with("currentPassword"));
+    assert!(missing.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("currentPassword"));
     let wrong = app
-        .patch(&path, &root, json!({"email": "new.root@plant.example", "currentPassword": "not it at all"}))
+        .patch(
+            &path,
+            &root,
+            json!({"email": "new.root@plant.example", "currentPassword": "not it at all"}),
+        )
         .await;
     assert_eq!(wrong.status, 400);
-    assert_eq!(wrong.json()["error"]["message"], "currentPassword: is not the current password");
+    assert_eq!(
+        wrong.json()["error"]["message"],
+        "currentPassword: is not the current password"
+    );
     // The same answer PUT /api/v1/users/me/password gives.
     let change = app
         .call("PUT", "/api/v1/users/me/password", &root,
@@ -122,31 +180,57 @@ async fn changing_ones_own_email_takes_the_current_password_and_a_wrong_one_coun
         .pool
         .get()
         .unwrap()
-        .query_row("SELECT failed_logins FROM users WHERE email_key = ?1", [ADMIN_EMAIL], |r| r.get(0))
+        .query_row(
+            "SELECT failed_logins FROM users WHERE email_key = ?1",
+            [ADMIN_EMAIL],
+            |r| r.get(0),
+        )
         .unwrap();
-    assert_eq!(failures, 2, "each wrong currentPassword counts toward the lockout");
+    assert_eq!(
+        failures, 2,
+        "each wrong currentPassword counts toward the lockout"
+    );
     // Nothing changed; with the right password it does.
-    assert_eq!(app.get("/api/v1/users/me", &root).await.json()["email"], ADMIN_EMAIL);
+    assert_eq!(
+        app.get("/api/v1/users/me", &root).await.json()["email"],
+        ADMIN_EMAIL
+    );
     let right = app
-        .patch(&path, &root, json!({"email": "new.root@plant.example", "currentPassword": ADMIN_PASSWORD}))
+        .patch(
+            &path,
+            &root,
+            json!({"email": "new.root@plant.example", "currentPassword": ADMIN_PASSWORD}),
+        )
         .await;
     assert_eq!(right.status, 200, "{}", right.text());
     assert_eq!(right.json()["email"], "new.root@plant.example");
     // Another user's email is an admin's to change without it.
-    let other = app.patch(&user_path(&w.at_p1), &Who::Basic("new.root@plant.example".into(), ADMIN_PASSWORD.into()),
-        json!({"email": "moved.p1@a.example"})).await;
+    let other = app
+        .patch(
+            &user_path(&w.at_p1),
+            &Who::Basic("new.root@plant.example".into(), ADMIN_PASSWORD.into()),
+            json!({"email": "moved.p1@a.example"}),
+        )
+        .await;
     assert_eq!(other.status, 200, "{}", other.text());
 }
 
 #[actix_web::test]
 async fn only_a_password_sign_in_creates_an_api_key() {
     let app = start().await;
-    let token = app.send(password_grant(ADMIN_EMAIL, ADMIN_PASSWORD)).await.json()["access_token"]
+    let token = app
+        .send(password_grant(ADMIN_EMAIL, ADMIN_PASSWORD))
+        .await
+        .json()["access_token"]
         .as_str()
         .unwrap()
         .to_string();
     let by_token = app
-        .post("/api/v1/api-keys", &Who::Bearer(token), json!({"name": "forever"}))
+        .post(
+            "/api/v1/api-keys",
+            &Who::Bearer(token),
+            json!({"name": "forever"}),
+        )
         .await;
     assert_eq!(by_token.status, 403);
     assert_eq!(
@@ -154,7 +238,13 @@ async fn only_a_password_sign_in_creates_an_api_key() {
         "an API key can only be created with a password sign-in"
     );
     let key = app.api_key(&Who::admin()).await;
-    let by_key = app.post("/api/v1/api-keys", &Who::Key(key), json!({"name": "another"})).await;
+    let by_key = app
+        .post(
+            "/api/v1/api-keys",
+            &Who::Key(key),
+            json!({"name": "another"}),
+        )
+        .await;
     assert_eq!(by_key.status, 403);
     assert_eq!(app.count("api_keys"), 1);
 }
@@ -175,7 +265,9 @@ async fn api_keys_end_for_good_when_the_account_is_disabled_deleted_or_reset_by_
 
     // A reset by an admin ends the keys too.
     let key = Who::Key(app.api_key(&worker).await);
-    let reset = app.post(&format!("{path}/reset-password"), &root, json!({})).await;
+    let reset = app
+        .post(&format!("{path}/reset-password"), &root, json!({}))
+        .await;
     assert_eq!(reset.status, 200);
     assert_eq!(app.get("/api/v1/users/me", &key).await.status, 401);
 
@@ -183,8 +275,14 @@ async fn api_keys_end_for_good_when_the_account_is_disabled_deleted_or_reset_by_
     let other = Who::basic("worker.p2@a.example");
     let key = Who::Key(app.api_key(&other).await);
     let change = app
-        .call("PUT", "/api/v1/users/me/password", &other,
-            Some(json!({"currentPassword": PASSWORD, "newPassword": "my own new long pass phrase"})))
+        .call(
+            "PUT",
+            "/api/v1/users/me/password",
+            &other,
+            Some(
+                json!({"currentPassword": PASSWORD, "newPassword": "my own new long pass phrase"}),
+            ),
+        )
         .await;
     assert_eq!(change.status, 204, "{}", change.text());
     assert_eq!(app.get("/api/v1/users/me", &key).await.status, 200);
@@ -199,13 +297,20 @@ async fn api_keys_end_for_good_when_the_account_is_disabled_deleted_or_reset_by_
 async fn of_two_concurrent_refreshes_with_one_token_exactly_one_wins() {
     for _ in 0..5 {
         let app = start().await;
-        let first = app.send(password_grant(ADMIN_EMAIL, ADMIN_PASSWORD)).await.json();
+        let first = app
+            .send(password_grant(ADMIN_EMAIL, ADMIN_PASSWORD))
+            .await
+            .json();
         let refresh = first["refresh_token"].as_str().unwrap().to_string();
         let body = format!("grant_type=refresh_token&refresh_token={refresh}");
-        let replies =
-            join_all((0..2).map(|_| app.send(form("/oauth/token", &body)))).await;
+        let replies = join_all((0..2).map(|_| app.send(form("/oauth/token", &body)))).await;
         let won = replies.iter().filter(|r| r.status == 200).count();
-        assert_eq!(won, 1, "{:?}", replies.iter().map(|r| r.text()).collect::<Vec<_>>());
+        assert_eq!(
+            won,
+            1,
+            "{:?}",
+            replies.iter().map(|r| r.text()).collect::<Vec<_>>()
+        );
         let lost = replies.iter().find(|r| r.status != 200).unwrap();
         assert_eq!(lost.json()["error"], "invalid_grant");
         assert_eq!(audited(&app, "token.replay").len(), 1);
@@ -242,7 +347,12 @@ async fn a_parallel_burst_of_wrong_passwords_checks_no_more_than_the_lockout_all
 async fn a_parallel_burst_from_one_address_gets_no_further_than_its_limit() {
     let app = start_with(|c| c.lockout.address_max_failures = 20).await;
     let callers: Vec<Who> = (0..40)
-        .map(|i| Who::Basic(format!("nobody{i}@plant.example"), "a wrong password".into()))
+        .map(|i| {
+            Who::Basic(
+                format!("nobody{i}@plant.example"),
+                "a wrong password".into(),
+            )
+        })
         .collect();
     let replies = join_all(callers.iter().map(|who| app.get("/api/v1/users/me", who))).await;
     let past = replies.iter().filter(|r| r.status != 429).count();
@@ -260,7 +370,10 @@ async fn a_caller_who_may_not_create_is_refused_before_any_password_work_whateve
         let body = json!({"email": email, "password": "short", "memberships": [{"plantId": w.p1, "role": "admin"}]});
         let refused = app.post("/api/v1/users", &member, body).await;
         assert_eq!(refused.status, 403, "{email}: {}", refused.text());
-        assert_eq!(refused.json()["error"]["message"], "you may not grant roles at Press");
+        assert_eq!(
+            refused.json()["error"]["message"],
+            "you may not grant roles at Press"
+        );
     }
     // The same through the dialects: Busroot's join and Hoxton's upsert.
     let key = app.api_key(&member).await;
@@ -278,5 +391,8 @@ async fn a_caller_who_may_not_create_is_refused_before_any_password_work_whateve
         assert_eq!(hox.status, 403, "{email}: {}", hox.text());
         bodies.push((reply.text(), hox.text()));
     }
-    assert_eq!(bodies[0], bodies[1], "the refusal tells nothing of which emails exist");
+    assert_eq!(
+        bodies[0], bodies[1],
+        "the refusal tells nothing of which emails exist"
+    );
 }

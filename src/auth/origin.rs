@@ -22,7 +22,13 @@ pub fn own_origin(req: &HttpRequest, config: &Config) -> String {
         headers
             .get(name)
             .and_then(|v| v.to_str().ok())
-            .map(|v| v.split(',').next().unwrap_or("").trim().to_ascii_lowercase())
+            .map(|v| {
+                v.split(',')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            })
             .filter(|v| !v.is_empty())
     };
     let from_proxy = req
@@ -53,7 +59,13 @@ fn sender(req: &HttpRequest) -> Option<String> {
     let headers = req.headers();
     if let Some(origin) = headers.get(header::ORIGIN) {
         // Unreadable or "null" (a sandboxed or privacy-stripped sender) is a foreign origin.
-        return Some(origin.to_str().unwrap_or("null").trim().to_ascii_lowercase());
+        return Some(
+            origin
+                .to_str()
+                .unwrap_or("null")
+                .trim()
+                .to_ascii_lowercase(),
+        );
     }
     let referer = headers.get(header::REFERER)?.to_str().unwrap_or("null");
     let uri: actix_web::http::Uri = referer.trim().parse().ok()?;

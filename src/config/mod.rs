@@ -143,9 +143,21 @@ impl Config {
             ("lockout.address_window", self.lockout.address_window, DAY),
             ("tokens.access_ttl", self.tokens.access_ttl, 400 * DAY),
             ("tokens.refresh_ttl", self.tokens.refresh_ttl, 400 * DAY),
-            ("sessions.idle_timeout", self.sessions.idle_timeout, 30 * DAY),
-            ("sessions.absolute_timeout", self.sessions.absolute_timeout, 400 * DAY),
-            ("security.credential_cache_ttl", self.security.credential_cache_ttl, DAY),
+            (
+                "sessions.idle_timeout",
+                self.sessions.idle_timeout,
+                30 * DAY,
+            ),
+            (
+                "sessions.absolute_timeout",
+                self.sessions.absolute_timeout,
+                400 * DAY,
+            ),
+            (
+                "security.credential_cache_ttl",
+                self.security.credential_cache_ttl,
+                DAY,
+            ),
             ("database.busy_timeout", self.database.busy_timeout, 600),
         ];
         for (name, span, most) in spans {
@@ -159,11 +171,23 @@ impl Config {
             }
         }
         let counts = [
-            ("lockout.max_failures", self.lockout.max_failures as u64, 1_000),
-            ("lockout.address_max_failures", self.lockout.address_max_failures as u64, 1_000_000),
+            (
+                "lockout.max_failures",
+                self.lockout.max_failures as u64,
+                1_000,
+            ),
+            (
+                "lockout.address_max_failures",
+                self.lockout.address_max_failures as u64,
+                1_000_000,
+            ),
             ("database.pool_size", self.database.pool_size as u64, 256),
             ("server.workers", self.server.workers as u64, 1_024),
-            ("server.body_limit", self.server.body_limit as u64, 64 * 1024 * 1024),
+            (
+                "server.body_limit",
+                self.server.body_limit as u64,
+                64 * 1024 * 1024,
+            ),
         ];
         for (name, value, most) in counts {
             if value > most {

@@ -173,7 +173,11 @@ impl Server {
         };
         let uri: actix_web::http::Uri = raw.trim().parse().map_err(|_| bad())?;
         let scheme = uri.scheme_str().ok_or_else(bad)?.to_ascii_lowercase();
-        let authority = uri.authority().ok_or_else(bad)?.as_str().to_ascii_lowercase();
+        let authority = uri
+            .authority()
+            .ok_or_else(bad)?
+            .as_str()
+            .to_ascii_lowercase();
         let bare_path = matches!(uri.path(), "" | "/") && uri.query().is_none();
         if !(scheme == "http" || scheme == "https") || authority.contains('@') || !bare_path {
             return Err(bad());

@@ -11,6 +11,7 @@ fn organisation(row: &Row) -> rusqlite::Result<Organisation> {
         domain: row.get(2)?,
         created_at: row.get(3)?,
         updated_at: row.get(4)?,
+        rights: Default::default(),
     })
 }
 
@@ -59,6 +60,7 @@ fn site(row: &Row) -> rusqlite::Result<Site> {
         timezone: row.get(4)?,
         created_at: row.get(5)?,
         updated_at: row.get(6)?,
+        rights: Default::default(),
     })
 }
 
@@ -111,6 +113,7 @@ fn plant(row: &Row) -> rusqlite::Result<Plant> {
         name: row.get(5)?,
         created_at: row.get(6)?,
         updated_at: row.get(7)?,
+        rights: Default::default(),
     })
 }
 

@@ -233,10 +233,7 @@ pub fn add_failed_login(conn: &Connection, id: &str) -> Result<i64, Error> {
 }
 
 /// The consecutive failures and the lock of an account, read under the caller's transaction.
-pub fn failed_logins(
-    conn: &Connection,
-    id: &str,
-) -> Result<Option<(i64, Option<String>)>, Error> {
+pub fn failed_logins(conn: &Connection, id: &str) -> Result<Option<(i64, Option<String>)>, Error> {
     let sql = "SELECT failed_logins, locked_until FROM users WHERE id = ?1";
     Ok(conn
         .query_row(sql, [id], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -258,6 +255,12 @@ pub fn unlock_user(conn: &Connection, w: &AccountWrite) -> Result<(), Error> {
         [w.user_id()],
     )?;
     Ok(())
+}
+
+/// Whether there is any user at all; reads one row.
+pub fn any_user(conn: &Connection) -> Result<bool, Error> {
+    let sql = "SELECT EXISTS (SELECT 1 FROM users)";
+    Ok(conn.query_row(sql, [], |r| r.get(0))?)
 }
 
 pub fn count_users(conn: &Connection) -> Result<i64, Error> {

@@ -1,6 +1,6 @@
 //! Who may do what, where: pure rules over a principal's memberships. Deny by default.
 
-use super::model::{Membership, Role, Scope, User, UserRecord};
+use super::model::{Membership, Rights, Role, Scope, User, UserRecord};
 
 /// How the caller proved who they are; recorded with what they do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +96,15 @@ impl AccountWrite {
     }
 }
 
+/// What the signed-in user may do in general, for the admin page: it shows exactly these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallerRights {
+    pub read_audit: bool,
+    pub create_users: bool,
+    pub create_organisations: bool,
+}
+
 /// What part of the audit trail a caller reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuditReach {
@@ -147,6 +156,14 @@ impl Principal {
                 .memberships
                 .iter()
                 .any(|m| m.role == Role::Admin && m.scope.is_ancestor_of(scope))
+    }
+
+    /// What the caller may do with the structure object at `scope`.
+    pub fn structure_rights(&self, scope: &Scope) -> Rights {
+        Rights {
+            manage: self.manages_structure(scope),
+            administer: self.administers(scope),
+        }
     }
 
     pub fn can_see_membership(&self, membership: &Membership) -> bool {
@@ -224,10 +241,7 @@ impl Principal {
     /// Creates an API key: only with proof of the password in this request or session, so
     /// that a short-lived token or another key cannot mint a credential that never expires.
     pub fn may_create_api_key(&self) -> bool {
-        matches!(
-            self.credential,
-            Credential::Basic | Credential::Session(_)
-        )
+        matches!(self.credential, Credential::Basic | Credential::Session(_))
     }
 
     /// Asks what any token means (RFC 7662): superadmins and users marked canIntrospect.
@@ -251,6 +265,15 @@ impl Principal {
             }
         }
         (!organisations.is_empty()).then_some(AuditReach::Organisations(organisations))
+    }
+
+    /// What the caller may do in general (the admin page's menus).
+    pub fn rights(&self) -> CallerRights {
+        CallerRights {
+            read_audit: self.audit_reach().is_some(),
+            create_users: self.superadmin || self.memberships.iter().any(|m| m.role == Role::Admin),
+            create_organisations: self.may_create_organisations(),
+        }
     }
 
     /// Lists users across every organisation without naming one (4PointX's `_list` with no
@@ -417,7 +440,8 @@ mod tests {
         assert!(site_admin.may_manage_account(&joined).is_none());
         // Nor does the owner's admin once the user also holds a role outside their reach.
         let mut both = target(vec![other_org.clone()]);
-        both.memberships.push(membership("target", site.clone(), Role::Member));
+        both.memberships
+            .push(membership("target", site.clone(), Role::Member));
         let owner_admin = principal(other_org.clone(), Role::Admin);
         assert!(!owner_admin.can_manage_user(&both));
         // The system's accounts are a superadmin's.
@@ -441,12 +465,72 @@ mod tests {
         // (caller scope, role, superadmin, credential, reads audit, introspects,
         //  creates organisations, lists everyone, creates API keys)
         let table = [
-            (&org, Role::Admin, true, Credential::Basic, true, true, true, true, true),
-            (&org, Role::Admin, false, Credential::Basic, true, false, false, false, true),
-            (&site, Role::Admin, false, Credential::Basic, false, false, false, false, true),
-            (&org, Role::Support, false, Credential::Session("s".into()), false, false, false, false, true),
-            (&org, Role::Admin, false, Credential::Bearer("t".into()), true, false, false, false, false),
-            (&org, Role::Viewer, true, Credential::ApiKey("k".into()), true, true, true, true, false),
+            (
+                &org,
+                Role::Admin,
+                true,
+                Credential::Basic,
+                true,
+                true,
+                true,
+                true,
+                true,
+            ),
+            (
+                &org,
+                Role::Admin,
+                false,
+                Credential::Basic,
+                true,
+                false,
+                false,
+                false,
+                true,
+            ),
+            (
+                &site,
+                Role::Admin,
+                false,
+                Credential::Basic,
+                false,
+                false,
+                false,
+                false,
+                true,
+            ),
+            (
+                &org,
+                Role::Support,
+                false,
+                Credential::Session("s".into()),
+                false,
+                false,
+                false,
+                false,
+                true,
+            ),
+            (
+                &org,
+                Role::Admin,
+                false,
+                Credential::Bearer("t".into()),
+                true,
+                false,
+                false,
+                false,
+                false,
+            ),
+            (
+                &org,
+                Role::Viewer,
+                true,
+                Credential::ApiKey("k".into()),
+                true,
+                true,
+                true,
+                true,
+                false,
+            ),
         ];
         for (held, role, superadmin, credential, audit, introspect, orgs, everyone, keys) in table {
             let mut p = principal(held.clone(), role);
@@ -479,4 +563,3 @@ mod tests {
         assert!(admin.may_set_password_of(&target(vec![Scope::site("o", "s")])));
     }
 }
-

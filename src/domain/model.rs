@@ -214,6 +214,16 @@ pub struct UserRecord {
     pub manageable: bool,
 }
 
+/// What the caller a structure object was prepared for may do with it, so that the admin page
+/// offers exactly what the server would allow.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Rights {
+    /// Rename or delete it.
+    pub manage: bool,
+    /// Grant any role at it, create users and add structure below it.
+    pub administer: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Organisation {
     pub id: String,
@@ -221,6 +231,7 @@ pub struct Organisation {
     pub domain: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    pub rights: Rights,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -232,6 +243,7 @@ pub struct Site {
     pub timezone: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    pub rights: Rights,
 }
 
 impl Site {
@@ -250,6 +262,7 @@ pub struct Plant {
     pub name: String,
     pub created_at: String,
     pub updated_at: String,
+    pub rights: Rights,
 }
 
 impl Plant {

@@ -8,9 +8,7 @@ use crate::domain::fields::Email;
 use crate::domain::model::UserRecord;
 use crate::domain::password;
 use crate::error::Error;
-use crate::ops::audit::{
-    self, account_organisations, account_organisations_by_id, Actor, Event,
-};
+use crate::ops::audit::{self, account_organisations, account_organisations_by_id, Actor, Event};
 use rusqlite::Connection;
 use serde_json::json;
 

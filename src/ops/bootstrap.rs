@@ -1,8 +1,8 @@
 //! First start: with no users at all, create the superadmin the operator signs in with.
 
 use super::{hash_password, new_id, Env};
-use crate::domain::access::AccountWrite;
 use crate::db::{self, users as store};
+use crate::domain::access::AccountWrite;
 use crate::domain::fields::Email;
 use crate::domain::model::{User, UserStatus};
 use crate::domain::password;
@@ -17,6 +17,12 @@ pub enum Bootstrap {
     Created { email: String },
     /// The superadmin was created with a generated password that must be changed at first sign-in.
     Generated { email: String, password: String },
+}
+
+/// Whether the database answers a read of the users table: one indexed row at most, so the
+/// probe costs the same at a million users as at ten.
+pub fn database_readable(conn: &Connection) -> Result<(), Error> {
+    store::any_user(conn).map(|_| ())
 }
 
 /// Creates the first superadmin when the database has no users.

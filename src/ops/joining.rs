@@ -37,7 +37,9 @@ fn require_grants(
         Role::parse(&request.role)?;
         let (scope, name) = resolve_scope(conn, actor, &request.scope)?;
         if !actor.administers(&scope) {
-            return Err(Error::Forbidden(format!("you may not grant roles at {name}")));
+            return Err(Error::Forbidden(format!(
+                "you may not grant roles at {name}"
+            )));
         }
         scopes.push(scope);
     }
@@ -67,14 +69,24 @@ pub fn join_organisation(
     let email = Email::parse("email", email)?;
     let prepared = match store::find_user_by_email(conn, &email.key)? {
         Some(_) => None,
-        None => Some(new_user(conn, env, actor, &email, wanted.clone(), NewUser::default())?),
+        None => Some(new_user(
+            conn,
+            env,
+            actor,
+            &email,
+            wanted.clone(),
+            NewUser::default(),
+        )?),
     };
     let tx = db::write(conn)?;
     let joined = match (store::find_user_by_email(&tx, &email.key)?, prepared) {
         (None, Some(prepared)) => created(&tx, env, actor, prepared)?,
         (Some(user), None) => {
             let held = store::list_memberships(&tx, &[user.id.as_str()])?;
-            if held.iter().any(|m| m.scope.organisation_id == organisation_id) {
+            if held
+                .iter()
+                .any(|m| m.scope.organisation_id == organisation_id)
+            {
                 return Err(Error::Conflict(
                     "the user is already in this organisation".into(),
                 ));
@@ -185,7 +197,14 @@ pub fn upsert_user(
                 Some(user) => Plan::Join(user.id),
                 None => {
                     let profile = profile(&upsert);
-                    Plan::Create(new_user(conn, env, actor, &email, upsert.wanted.clone(), profile)?)
+                    Plan::Create(new_user(
+                        conn,
+                        env,
+                        actor,
+                        &email,
+                        upsert.wanted.clone(),
+                        profile,
+                    )?)
                 }
             }
         }
@@ -204,7 +223,15 @@ pub fn upsert_user(
         }
         (Plan::Change(id, changes, prepared, membership_plan), Some(user)) if user.id == id => {
             let record = super::users::visible(&tx, actor, &id)?;
-            if change::apply_in(&tx, env, actor, &record, *changes, prepared, membership_plan)? {
+            if change::apply_in(
+                &tx,
+                env,
+                actor,
+                &record,
+                *changes,
+                prepared,
+                membership_plan,
+            )? {
                 ended = Some(id);
             }
             Upserted::Updated
@@ -223,7 +250,12 @@ enum Plan {
     Create(Prepared),
     /// Someone the caller cannot see yet: given the memberships, nothing else.
     Join(String),
-    Change(String, Box<UserChanges>, change::Prepared, Option<MembershipPlan>),
+    Change(
+        String,
+        Box<UserChanges>,
+        change::Prepared,
+        Option<MembershipPlan>,
+    ),
 }
 
 fn profile(upsert: &Upsert) -> NewUser {

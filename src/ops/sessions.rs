@@ -76,6 +76,13 @@ pub fn find(conn: &Connection, env: &Env, secret: &str) -> Result<Option<Token>,
     Ok(Some(session))
 }
 
+/// A session by its id (the principal's credential), for describing it to its owner.
+pub fn get(conn: &Connection, id: &str) -> Result<Token, Error> {
+    store::find_token_by_id(conn, id)?
+        .filter(|t| t.kind == TokenKind::Session)
+        .ok_or(Error::Unauthenticated)
+}
+
 pub fn logout(conn: &mut Connection, env: &Env, actor: &Principal) -> Result<(), Error> {
     let crate::domain::access::Credential::Session(id) = &actor.credential else {
         return Err(Error::bad_request(

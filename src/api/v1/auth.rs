@@ -33,6 +33,8 @@ pub struct SessionOut {
     expires_at: String,
     idle_timeout_seconds: u64,
     user: UserOut,
+    /// What the page may offer: the server decides, the page only shows.
+    rights: crate::domain::access::CallerRights,
 }
 
 fn cookie(state: &AppState, value: String, max_age_seconds: i64) -> Cookie<'static> {
@@ -48,7 +50,7 @@ fn cookie(state: &AppState, value: String, max_age_seconds: i64) -> Cookie<'stat
 
 async fn login(state: web::Data<AppState>, req: HttpRequest, Body(b): Body<Login>) -> Reply {
     let source = auth::client_address(&req, &state.env.config.lockout.trusted_proxies);
-    let (new, record) = state
+    let (new, record, rights) = state
         .run(move |conn, env| {
             let new =
                 sessions::login(conn, env, &b.email, &b.password, &source).map_err(
@@ -59,9 +61,10 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, Body(b): Body<Login
                         other => other,
                     },
                 )?;
-            let record =
-                users::load_record(conn, &new.session.user_id)?.ok_or(Error::Unauthenticated)?;
-            Ok((new, record))
+            let credential = Credential::Session(new.session.id.clone());
+            let p = auth::load_principal(conn, &new.session.user_id, credential, source)?;
+            let record = users::me(conn, &p)?;
+            Ok((new, record, p.rights()))
         })
         .await?;
     let max_age = state.env.config.sessions.absolute_timeout.0.as_secs() as i64;
@@ -72,6 +75,7 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, Body(b): Body<Login
             expires_at: new.session.expires_at,
             idle_timeout_seconds: state.env.config.sessions.idle_timeout.0.as_secs(),
             user: UserOut::from(record),
+            rights,
         }))
 }
 
@@ -101,13 +105,13 @@ async fn describe(
     let idle_timeout_seconds = state.env.config.sessions.idle_timeout.0.as_secs();
     state
         .run(move |conn, _| {
-            let session =
-                crate::db::tokens::find_token_by_id(conn, &id)?.ok_or(Error::Unauthenticated)?;
+            let session = crate::ops::sessions::get(conn, &id)?;
             Ok(SessionOut {
                 csrf_token: session.csrf_token.unwrap_or_default(),
                 expires_at: session.expires_at,
                 idle_timeout_seconds,
                 user: UserOut::from(users::me(conn, &p)?),
+                rights: p.rights(),
             })
         })
         .await

@@ -47,7 +47,7 @@ struct Health {
 /// Unauthenticated liveness: answers 503 when the database cannot be read.
 async fn health(state: web::Data<AppState>) -> HttpResponse {
     let probe = state
-        .run(|conn, _| crate::db::users::count_users(conn))
+        .run(|conn, _| crate::ops::bootstrap::database_readable(conn))
         .await;
     match probe {
         Ok(_) => HttpResponse::Ok().json(Health {

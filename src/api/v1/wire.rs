@@ -14,6 +14,10 @@ pub struct OrganisationOut {
     pub domain: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// Whether the caller may rename or delete it.
+    pub can_manage: bool,
+    /// Whether the caller may grant roles, create users and add structure here.
+    pub can_administer: bool,
 }
 
 impl From<Organisation> for OrganisationOut {
@@ -24,6 +28,8 @@ impl From<Organisation> for OrganisationOut {
             domain: o.domain,
             created_at: o.created_at,
             updated_at: o.updated_at,
+            can_manage: o.rights.manage,
+            can_administer: o.rights.administer,
         }
     }
 }
@@ -38,6 +44,10 @@ pub struct SiteOut {
     pub timezone: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// Whether the caller may rename or delete it.
+    pub can_manage: bool,
+    /// Whether the caller may grant roles, create users and add structure here.
+    pub can_administer: bool,
 }
 
 impl From<Site> for SiteOut {
@@ -50,6 +60,8 @@ impl From<Site> for SiteOut {
             timezone: s.timezone,
             created_at: s.created_at,
             updated_at: s.updated_at,
+            can_manage: s.rights.manage,
+            can_administer: s.rights.administer,
         }
     }
 }
@@ -65,6 +77,10 @@ pub struct PlantOut {
     pub name: String,
     pub created_at: String,
     pub updated_at: String,
+    /// Whether the caller may rename or delete it.
+    pub can_manage: bool,
+    /// Whether the caller may grant roles, create users and add structure here.
+    pub can_administer: bool,
 }
 
 impl From<Plant> for PlantOut {
@@ -78,6 +94,8 @@ impl From<Plant> for PlantOut {
             name: p.name,
             created_at: p.created_at,
             updated_at: p.updated_at,
+            can_manage: p.rights.manage,
+            can_administer: p.rights.administer,
         }
     }
 }

@@ -11,7 +11,7 @@ use super::{new_id, Env};
 use crate::db::{self, structure as store};
 use crate::domain::access::Principal;
 use crate::domain::fields;
-use crate::domain::model::{Organisation, Scope, ScopeType};
+use crate::domain::model::{Organisation, Plant, Rights, Scope, ScopeType, Site};
 use crate::error::Error;
 use crate::ops::audit::{self, Actor, Event};
 use rusqlite::Connection;
@@ -82,6 +82,44 @@ fn in_the_way(conn: &Connection, kind: ScopeType, id: &str) -> Result<(), Error>
     )))
 }
 
+/// A structure object as one caller sees it: with what they may do with it.
+pub(crate) trait Seen: Sized {
+    fn place(&self) -> Scope;
+    fn rights_mut(&mut self) -> &mut Rights;
+
+    fn seen_by(mut self, actor: &Principal) -> Self {
+        *self.rights_mut() = actor.structure_rights(&self.place());
+        self
+    }
+}
+
+impl Seen for Organisation {
+    fn place(&self) -> Scope {
+        Scope::organisation(&self.id)
+    }
+    fn rights_mut(&mut self) -> &mut Rights {
+        &mut self.rights
+    }
+}
+
+impl Seen for Site {
+    fn place(&self) -> Scope {
+        self.scope()
+    }
+    fn rights_mut(&mut self) -> &mut Rights {
+        &mut self.rights
+    }
+}
+
+impl Seen for Plant {
+    fn place(&self) -> Scope {
+        self.scope()
+    }
+    fn rights_mut(&mut self) -> &mut Rights {
+        &mut self.rights
+    }
+}
+
 pub fn list_organisations(
     conn: &Connection,
     actor: &Principal,
@@ -90,6 +128,7 @@ pub fn list_organisations(
     Ok(all
         .into_iter()
         .filter(|o| actor.can_see_structure(&Scope::organisation(&o.id)))
+        .map(|o| o.seen_by(actor))
         .collect())
 }
 
@@ -100,6 +139,7 @@ pub fn get_organisation(
 ) -> Result<Organisation, Error> {
     store::find_organisation(conn, id)?
         .filter(|o| actor.can_see_structure(&Scope::organisation(&o.id)))
+        .map(|o| o.seen_by(actor))
         .ok_or_else(|| Error::not_found("organisation"))
 }
 
@@ -156,6 +196,7 @@ pub fn create_organisation(
         domain,
         created_at: now.clone(),
         updated_at: now,
+        rights: Default::default(),
     };
     store::insert_organisation(&tx, &org)?;
     audit::record(
@@ -171,7 +212,7 @@ pub fn create_organisation(
         ),
     )?;
     tx.commit()?;
-    Ok(org)
+    Ok(org.seen_by(actor))
 }
 
 pub fn update_organisation(
@@ -205,7 +246,7 @@ pub fn update_organisation(
         ),
     )?;
     tx.commit()?;
-    Ok(org)
+    Ok(org.seen_by(actor))
 }
 
 pub fn delete_organisation(
@@ -234,5 +275,5 @@ pub fn delete_organisation(
         ),
     )?;
     tx.commit()?;
-    Ok(org)
+    Ok(org.seen_by(actor))
 }

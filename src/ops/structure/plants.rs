@@ -1,7 +1,7 @@
 //! Plants: list, read, create, change, delete.
 
 use super::sites::get_site;
-use super::{chosen_id, in_the_way, require_manage, structure_event, Changes, Named};
+use super::{chosen_id, in_the_way, require_manage, structure_event, Changes, Named, Seen};
 use crate::db::{self, structure as store};
 use crate::domain::access::Principal;
 use crate::domain::fields;
@@ -21,12 +21,14 @@ pub fn list_plants(
     Ok(all
         .into_iter()
         .filter(|p| actor.can_see_structure(&p.scope()))
+        .map(|p| p.seen_by(actor))
         .collect())
 }
 
 pub fn get_plant(conn: &Connection, actor: &Principal, id: &str) -> Result<Plant, Error> {
     store::find_plant(conn, id)?
         .filter(|p| actor.can_see_structure(&p.scope()))
+        .map(|p| p.seen_by(actor))
         .ok_or_else(|| Error::not_found("plant"))
 }
 
@@ -55,6 +57,7 @@ pub fn create_plant(
         name,
         created_at: now.clone(),
         updated_at: now,
+        rights: Default::default(),
     };
     if !actor.manages_structure(&plant.scope()) {
         return Err(Error::Forbidden(
@@ -75,7 +78,7 @@ pub fn create_plant(
         ),
     )?;
     tx.commit()?;
-    Ok(plant)
+    Ok(plant.seen_by(actor))
 }
 
 pub fn update_plant(
@@ -106,7 +109,7 @@ pub fn update_plant(
         ),
     )?;
     tx.commit()?;
-    Ok(plant)
+    Ok(plant.seen_by(actor))
 }
 
 pub fn delete_plant(
@@ -120,7 +123,11 @@ pub fn delete_plant(
     require_manage(actor, &plant.scope(), "plant")?;
     in_the_way(&tx, ScopeType::Plant, id)?;
     // Accounts it owned move up to its parent (the system, for an organisation).
-    crate::db::users::rehome_owned_users(&tx, &plant.scope(), Some(&Scope::site(&plant.organisation_id, &plant.site_id)))?;
+    crate::db::users::rehome_owned_users(
+        &tx,
+        &plant.scope(),
+        Some(&Scope::site(&plant.organisation_id, &plant.site_id)),
+    )?;
     store::delete_plant(&tx, id)?;
     audit::record(
         &tx,
@@ -135,5 +142,5 @@ pub fn delete_plant(
         ),
     )?;
     tx.commit()?;
-    Ok(plant)
+    Ok(plant.seen_by(actor))
 }

@@ -2,7 +2,7 @@
 
 use super::{
     chosen_id, get_organisation, in_the_way, optional, require_manage, structure_event, Changes,
-    Named,
+    Named, Seen,
 };
 use crate::db::{self, structure as store};
 use crate::domain::access::Principal;
@@ -23,12 +23,14 @@ pub fn list_sites(
     Ok(all
         .into_iter()
         .filter(|s| actor.can_see_structure(&s.scope()))
+        .map(|s| s.seen_by(actor))
         .collect())
 }
 
 pub fn get_site(conn: &Connection, actor: &Principal, id: &str) -> Result<Site, Error> {
     store::find_site(conn, id)?
         .filter(|s| actor.can_see_structure(&s.scope()))
+        .map(|s| s.seen_by(actor))
         .ok_or_else(|| Error::not_found("site"))
 }
 
@@ -43,8 +45,10 @@ pub fn create_site(
     let name = fields::name("name", &new.name)?;
     let timezone = optional(timezone, fields::timezone)?;
     let tx = db::write(conn)?;
-    let org = get_organisation(&tx, actor, organisation_id)
-        .map_err(crate::ops::absent_as("organisationId", "no such organisation"))?;
+    let org = get_organisation(&tx, actor, organisation_id).map_err(crate::ops::absent_as(
+        "organisationId",
+        "no such organisation",
+    ))?;
     let now = env.clock.now_text();
     let site = Site {
         id: chosen_id(
@@ -58,6 +62,7 @@ pub fn create_site(
         timezone,
         created_at: now.clone(),
         updated_at: now,
+        rights: Default::default(),
     };
     if !actor.manages_structure(&site.scope()) {
         return Err(Error::Forbidden(
@@ -78,7 +83,7 @@ pub fn create_site(
         ),
     )?;
     tx.commit()?;
-    Ok(site)
+    Ok(site.seen_by(actor))
 }
 
 pub fn update_site(
@@ -112,7 +117,7 @@ pub fn update_site(
         ),
     )?;
     tx.commit()?;
-    Ok(site)
+    Ok(site.seen_by(actor))
 }
 
 pub fn delete_site(
@@ -126,7 +131,11 @@ pub fn delete_site(
     require_manage(actor, &site.scope(), "site")?;
     in_the_way(&tx, ScopeType::Site, id)?;
     // Accounts it owned move up to its parent (the system, for an organisation).
-    crate::db::users::rehome_owned_users(&tx, &site.scope(), Some(&Scope::organisation(&site.organisation_id)))?;
+    crate::db::users::rehome_owned_users(
+        &tx,
+        &site.scope(),
+        Some(&Scope::organisation(&site.organisation_id)),
+    )?;
     store::delete_site(&tx, id)?;
     audit::record(
         &tx,
@@ -141,5 +150,5 @@ pub fn delete_site(
         ),
     )?;
     tx.commit()?;
-    Ok(site)
+    Ok(site.seen_by(actor))
 }

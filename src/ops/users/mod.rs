@@ -4,8 +4,8 @@
 pub(crate) mod change;
 pub(crate) mod create;
 
-pub use change::{delete_user, save_user, update_user, MembershipPlan};
 pub(crate) use change::{check_current_password, OWN_PASSWORD};
+pub use change::{delete_user, save_user, update_user, MembershipPlan};
 pub use create::create_user;
 
 use crate::db::users as store;

@@ -216,7 +216,8 @@ fn populate(
                 scope_name: String::new(),
                 role,
             };
-            users::insert_membership(&tx, &m, &now).expect("membership");
+            let grant = gatehouse::domain::access::MembershipWrite::by_the_operator(&m);
+            users::insert_membership(&tx, &grant, &now).expect("membership");
         }
         if i < 4 {
             admins.push(id);

@@ -550,3 +550,48 @@ async fn the_server_says_what_the_page_may_offer_so_the_page_decides_nothing() {
         json!({"readAudit": true, "createUsers": true, "createOrganisations": true})
     );
 }
+
+#[test]
+fn the_migration_gives_existing_users_the_owner_their_first_membership_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = rusqlite::Connection::open(dir.path().join("old.db")).unwrap();
+    for (number, sql) in gatehouse::db::migrations()
+        .into_iter()
+        .filter(|(n, _)| *n <= 2)
+    {
+        conn.execute_batch(sql).unwrap();
+        conn.pragma_update(None, "user_version", number).unwrap();
+    }
+    let now = "2026-01-01T00:00:00Z";
+    conn.execute_batch(&format!(
+        "INSERT INTO organisations VALUES ('o', 'O', NULL, '{now}', '{now}');
+         INSERT INTO sites VALUES ('s', 'o', 'S', NULL, '{now}', '{now}');
+         INSERT INTO users (id, email, email_key, display_name, status, superadmin, can_introspect,
+             password_hash, created_at, updated_at)
+         VALUES ('member', 'm@x.example', 'm@x.example', 'm', 'active', 0, 0, 'h', '{now}', '{now}'),
+                ('service', 's@x.example', 's@x.example', 's', 'active', 0, 1, 'h', '{now}', '{now}'),
+                ('loner', 'l@x.example', 'l@x.example', 'l', 'active', 0, 0, 'h', '{now}', '{now}');
+         INSERT INTO memberships (id, user_id, scope_type, organisation_id, site_id, scope_id, role, created_at)
+         VALUES ('m1', 'member', 'site', 'o', 's', 's', 'member', '2026-01-01T00:00:00Z'),
+                ('m2', 'member', 'organisation', 'o', NULL, 'o', 'viewer', '2026-02-01T00:00:00Z'),
+                ('m3', 'service', 'site', 'o', 's', 's', 'viewer', '{now}');"
+    ))
+    .unwrap();
+    gatehouse::db::migrate(&mut conn).unwrap();
+    let owner = |id: &str| -> (Option<String>, Option<String>) {
+        conn.query_row(
+            "SELECT owner_organisation_id, owner_site_id FROM users WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+    };
+    assert_eq!(owner("member"), (Some("o".into()), Some("s".into())));
+    assert_eq!(
+        owner("service"),
+        (None, None),
+        "canIntrospect accounts are the system's"
+    );
+    assert_eq!(owner("loner"), (None, None), "no membership: the system's");
+    assert!(gatehouse::db::check(&conn).unwrap().is_empty());
+}

@@ -1,6 +1,6 @@
 //! Users, their memberships and their modules.
 
-use crate::domain::access::{AccountWrite, ScopeSet};
+use crate::domain::access::{AccountWrite, MembershipWrite, ScopeSet};
 use crate::domain::model::{Membership, Role, Scope, ScopeType, User, UserStatus};
 use crate::error::Error;
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -312,7 +312,8 @@ pub fn find_membership(conn: &Connection, id: &str) -> Result<Option<Membership>
         .optional()?)
 }
 
-pub fn insert_membership(conn: &Connection, m: &Membership, now: &str) -> Result<(), Error> {
+pub fn insert_membership(conn: &Connection, w: &MembershipWrite, now: &str) -> Result<(), Error> {
+    let m = w.membership();
     conn.execute(
         "INSERT INTO memberships (id, user_id, scope_type, organisation_id, site_id, plant_id, scope_id, role, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -325,8 +326,11 @@ pub fn insert_membership(conn: &Connection, m: &Membership, now: &str) -> Result
     Ok(())
 }
 
-pub fn delete_membership(conn: &Connection, id: &str) -> Result<(), Error> {
-    conn.execute("DELETE FROM memberships WHERE id = ?1", [id])?;
+pub fn delete_membership(conn: &Connection, w: &MembershipWrite) -> Result<(), Error> {
+    conn.execute(
+        "DELETE FROM memberships WHERE id = ?1",
+        [&w.membership().id],
+    )?;
     Ok(())
 }
 

@@ -96,6 +96,25 @@ impl AccountWrite {
     }
 }
 
+/// Proof that the caller may hold this membership's scope to grant or revoke it: the storage
+/// functions that add and remove memberships take one, and only `may_change_membership` (and
+/// the operator) make one.
+#[derive(Debug)]
+pub struct MembershipWrite<'a> {
+    membership: &'a Membership,
+}
+
+impl<'a> MembershipWrite<'a> {
+    pub fn membership(&self) -> &'a Membership {
+        self.membership
+    }
+
+    /// For the operator at the command line and the benchmark's loader.
+    pub fn by_the_operator(membership: &'a Membership) -> MembershipWrite<'a> {
+        MembershipWrite { membership }
+    }
+}
+
 /// What the signed-in user may do in general, for the admin page: it shows exactly these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -220,6 +239,12 @@ impl Principal {
         allowed.then(|| AccountWrite {
             user_id: user_id.to_string(),
         })
+    }
+
+    /// Grants or revokes a role at the membership's scope: the caller administers it.
+    pub fn may_change_membership<'a>(&self, m: &'a Membership) -> Option<MembershipWrite<'a>> {
+        self.administers(&m.scope)
+            .then_some(MembershipWrite { membership: m })
     }
 
     /// Grants and removes superadmin and canIntrospect, and moves an account's owner.

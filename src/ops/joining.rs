@@ -197,14 +197,9 @@ pub fn upsert_user(
                 Some(user) => Plan::Join(user.id),
                 None => {
                     let profile = profile(&upsert);
-                    Plan::Create(new_user(
-                        conn,
-                        env,
-                        actor,
-                        &email,
-                        upsert.wanted.clone(),
-                        profile,
-                    )?)
+                    let wanted = upsert.wanted.clone();
+                    let prepared = new_user(conn, env, actor, &email, wanted, profile)?;
+                    Plan::Create(Box::new(prepared))
                 }
             }
         }
@@ -214,7 +209,7 @@ pub fn upsert_user(
     let mut ended = None;
     let done = match (plan, now_there) {
         (Plan::Create(prepared), None) => {
-            let created = create::insert(&tx, env, actor, prepared)?;
+            let created = create::insert(&tx, env, actor, *prepared)?;
             Upserted::Created(Box::new(created))
         }
         (Plan::Join(id), Some(user)) if user.id == id => {
@@ -247,7 +242,7 @@ pub fn upsert_user(
 
 /// What an upsert will do, worked out before the write transaction.
 enum Plan {
-    Create(Prepared),
+    Create(Box<Prepared>),
     /// Someone the caller cannot see yet: given the memberships, nothing else.
     Join(String),
     Change(

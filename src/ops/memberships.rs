@@ -46,13 +46,13 @@ fn grant(
     actor: &Principal,
     membership: &Membership,
 ) -> Result<(), Error> {
-    if !actor.administers(&membership.scope) {
-        return Err(Error::Forbidden(format!(
+    let write = actor.may_change_membership(membership).ok_or_else(|| {
+        Error::Forbidden(format!(
             "you may not grant roles at {}",
             membership.scope_name
-        )));
-    }
-    store::insert_membership(tx, membership, &env.clock.now_text())?;
+        ))
+    })?;
+    store::insert_membership(tx, &write, &env.clock.now_text())?;
     audit::record(
         tx,
         env,
@@ -68,13 +68,13 @@ fn revoke(
     actor: &Principal,
     membership: &Membership,
 ) -> Result<(), Error> {
-    if !actor.administers(&membership.scope) {
-        return Err(Error::Forbidden(format!(
+    let write = actor.may_change_membership(membership).ok_or_else(|| {
+        Error::Forbidden(format!(
             "you may not revoke roles at {}",
             membership.scope_name
-        )));
-    }
-    store::delete_membership(tx, &membership.id)?;
+        ))
+    })?;
+    store::delete_membership(tx, &write)?;
     audit::record(
         tx,
         env,

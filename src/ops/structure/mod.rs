@@ -176,7 +176,7 @@ pub fn create_organisation(
     new: Named,
     domain: Option<String>,
 ) -> Result<Organisation, Error> {
-    if !actor.superadmin {
+    if !actor.may_create_organisations() {
         return Err(Error::Forbidden(
             "only a superadmin creates organisations".into(),
         ));

@@ -107,7 +107,10 @@ pub fn insert(
     user.updated_at = now.clone();
     user.number = store::insert_user(tx, &write, &user, &email_key, &hash)?;
     for m in &memberships {
-        store::insert_membership(tx, m, &now)?;
+        let grant = actor.may_change_membership(m).ok_or_else(|| {
+            Error::Forbidden(format!("you may not grant roles at {}", m.scope_name))
+        })?;
+        store::insert_membership(tx, &grant, &now)?;
     }
     store::set_modules(tx, &write, &modules)?;
     let granted: Vec<_> = memberships
@@ -224,7 +227,9 @@ fn authorize(
             m.scope_name
         )));
     }
-    if memberships.is_empty() && !actor.superadmin {
+    // With no membership the account is the system's, which only a superadmin creates.
+    let system_account = actor.may_create_account(&user.id, None, false, &[]);
+    if memberships.is_empty() && system_account.is_none() {
         return Err(Error::invalid(
             "memberships",
             "give at least one role at a scope you administer",

@@ -595,3 +595,23 @@ fn the_migration_gives_existing_users_the_owner_their_first_membership_names() {
     assert_eq!(owner("loner"), (None, None), "no membership: the system's");
     assert!(gatehouse::db::check(&conn).unwrap().is_empty());
 }
+
+#[actix_web::test]
+async fn an_id_the_caller_was_never_shown_does_not_join_its_user_through_hoxton() {
+    let app = start().await;
+    let w = app.world().await;
+    // The site admin of S1 names the id of a user of organisation B, with a new email.
+    let body = json!({"id": w.at_q1, "email": "fresh@a.example", "firstName": "F", "lastName": "R",
+        "organisationId": w.org_a, "roles": ["member"], "siteIds": [w.s1]});
+    let put = app
+        .call("PUT", "/users", &Who::basic(SITE_ADMIN), Some(body))
+        .await;
+    assert_eq!(put.status, 201, "{}", put.text());
+    assert_ne!(put.json()["id"], w.at_q1.as_str());
+    let q1 = app.get(&user_path(&w.at_q1), &Who::admin()).await.json();
+    assert_eq!(
+        q1["memberships"].as_array().unwrap().len(),
+        1,
+        "the B user gained nothing"
+    );
+}

@@ -193,7 +193,9 @@ pub fn upsert_user(
         // for a caller who may not grant these roles.
         None => {
             require_grants(conn, actor, &upsert.wanted)?;
-            match find_existing(conn, &upsert, &email)? {
+            // Only the email joins someone the caller cannot see: an id they were never shown
+            // is not a way in.
+            match store::find_user_by_email(conn, &email.key)? {
                 Some(user) => Plan::Join(user.id),
                 None => {
                     let profile = profile(&upsert);
@@ -205,9 +207,9 @@ pub fn upsert_user(
         }
     };
     let tx = db::write(conn)?;
-    let now_there = find_existing(&tx, &upsert, &email)?;
+    let by_email = store::find_user_by_email(&tx, &email.key)?;
     let mut ended = None;
-    let done = match (plan, now_there) {
+    let done = match (plan, by_email) {
         (Plan::Create(prepared), None) => {
             let created = create::insert(&tx, env, actor, *prepared)?;
             Upserted::Created(Box::new(created))
@@ -216,7 +218,7 @@ pub fn upsert_user(
             grant_missing(&tx, env, actor, &id, &upsert.wanted)?;
             Upserted::Updated
         }
-        (Plan::Change(id, changes, prepared, membership_plan), Some(user)) if user.id == id => {
+        (Plan::Change(id, changes, prepared, membership_plan), _) => {
             let record = super::users::visible(&tx, actor, &id)?;
             if change::apply_in(
                 &tx,

@@ -4,7 +4,6 @@
 //! database (10 organisations × 10 sites × 10 plants, one membership per user), then times
 //! each kind of page for callers at each level and prints the median of several runs.
 
-use gatehouse::app::AppState;
 use gatehouse::auth::load_principal;
 use gatehouse::clock::Clock;
 use gatehouse::config::Config;
@@ -17,6 +16,7 @@ use gatehouse::domain::model::{
 use gatehouse::ops::listing::{list_users, UserFilter};
 use gatehouse::ops::new_id;
 use gatehouse::ops::users::ScopeRef;
+use gatehouse::state::AppState;
 use std::time::Instant;
 
 const RUNS: usize = 15;

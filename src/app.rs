@@ -1,61 +1,14 @@
-//! The application: shared state, the routes of every API, and the HTTP server.
+//! The application: the routes of every API mounted on one app, and the HTTP server.
 
-use crate::clock::Clock;
 use crate::config::Config;
-use crate::db::{self, Pool};
+use crate::db;
 use crate::error::Error;
-use crate::ops::Env;
+use crate::state::AppState;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{from_fn, DefaultHeaders, Next};
 use actix_web::{web, App, HttpServer, ResponseError};
-use rusqlite::Connection;
 use std::net::TcpListener;
-use std::sync::Arc;
-
-/// What every request can reach: the pool and the operations' environment.
-#[derive(Clone)]
-pub struct AppState {
-    pub pool: Pool,
-    pub env: Arc<Env>,
-}
-
-impl AppState {
-    /// Opens (creating and migrating) the database named by the configuration.
-    pub fn open(config: Config, clock: Clock) -> Result<AppState, Error> {
-        let pool = db::open(
-            &config.database.path,
-            config.database.pool_size,
-            config.database.busy_timeout.0,
-        )?;
-        db::migrate(&mut *pool.get()?)?;
-        let env = Env::new(config, clock)?;
-        Ok(AppState {
-            pool,
-            env: Arc::new(env),
-        })
-    }
-
-    /// Runs `work` with a pooled connection on the blocking thread pool, never on an async
-    /// worker: SQLite and bcrypt both block.
-    pub async fn run<T, F>(&self, work: F) -> Result<T, Error>
-    where
-        F: FnOnce(&mut Connection, &Env) -> Result<T, Error> + Send + 'static,
-        T: Send + 'static,
-    {
-        let pool = self.pool.clone();
-        let env = self.env.clone();
-        let result = web::block(move || {
-            let mut conn = pool.get()?;
-            work(&mut conn, &env)
-        })
-        .await;
-        result
-            .map_err(Error::from)
-            .and_then(|r| r)
-            .map_err(Error::logged)
-    }
-}
 
 /// Mounts every API on an app; used by the server and by in-process tests alike.
 pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
@@ -64,7 +17,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
         let dialects = state.env.config.dialects.clone();
         cfg.app_data(web::Data::new(state))
             .app_data(web::PayloadConfig::new(limit))
-            .app_data(crate::api::query_config())
+            .app_data(crate::api::extract::query_config())
             .configure(crate::api::v1::configure)
             .configure(crate::api::oauth::configure)
             .configure(crate::api::dialects(&dialects))
@@ -112,7 +65,7 @@ async fn refuse_cross_site(
         )),
     };
     if let Err(e) = refused {
-        let response = crate::api::ApiError(e.logged()).error_response();
+        let response = crate::api::refusal::ApiError::new(e.logged()).error_response();
         return Ok(req.into_response(response).map_into_right_body());
     }
     next.call(req)

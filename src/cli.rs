@@ -1,10 +1,11 @@
 //! The command line: `serve` (the default), `init`, `check`, `backup <path>`.
 
-use crate::app::{self, AppState};
+use crate::app;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db;
 use crate::ops::bootstrap::{self, Bootstrap};
+use crate::state::AppState;
 use clap::{Parser, Subcommand};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};

@@ -9,6 +9,8 @@ pub enum Error {
         field: Option<String>,
         message: String,
     },
+    /// The request cannot be read at all: a body that does not parse, a required field absent.
+    Malformed(String),
     /// No credentials, or credentials that do not hold.
     Unauthenticated,
     /// The same, for the admin page: answered without a Basic challenge, so that the browser
@@ -56,7 +58,7 @@ impl Error {
     /// The HTTP status that the native API and most dialects give this kind.
     pub fn status(&self) -> u16 {
         match self {
-            Error::Invalid { .. } => 400,
+            Error::Invalid { .. } | Error::Malformed(_) => 400,
             Error::Unauthenticated | Error::SignInRequired(_) => 401,
             Error::Forbidden(_) | Error::PasswordChangeRequired => 403,
             Error::NotFound(_) => 404,
@@ -71,7 +73,7 @@ impl Error {
     /// A short machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
-            Error::Invalid { .. } => "invalid_request",
+            Error::Invalid { .. } | Error::Malformed(_) => "invalid_request",
             Error::Unauthenticated | Error::SignInRequired(_) => "unauthenticated",
             Error::Forbidden(_) => "forbidden",
             Error::PasswordChangeRequired => "password_change_required",
@@ -100,7 +102,7 @@ impl Error {
             | Error::NotFound(m)
             | Error::Conflict(m)
             | Error::SignInRequired(m) => m.clone(),
-            Error::UnsupportedMediaType(m) => m.clone(),
+            Error::UnsupportedMediaType(m) | Error::Malformed(m) => m.clone(),
             Error::PasswordChangeRequired => {
                 "the password must be changed before anything else can be done".into()
             }

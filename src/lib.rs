@@ -13,4 +13,5 @@ pub mod error;
 pub mod logging;
 pub mod ops;
 pub mod secrets;
+pub mod state;
 pub mod web;

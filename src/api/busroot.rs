@@ -6,8 +6,9 @@
 //! (support also reads back as readonly). `userRole` is `admin` for a superadmin, else
 //! `customer`. `id` is the user's stable integer.
 
-use super::{csv, ApiError, Caller};
-use crate::app::AppState;
+use super::csv;
+use super::extract::{Body, Caller};
+use super::refusal::{self, Shape};
 use crate::domain::access::Principal;
 use crate::domain::model::{Role, UserRecord};
 use crate::error::Error;
@@ -15,8 +16,9 @@ use crate::ops::joining;
 use crate::ops::listing::{all_users, UserFilter};
 use crate::ops::structure;
 use crate::ops::users::{self as ops, ScopeRef};
+use crate::state::AppState;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse, ResponseError};
+use actix_web::{web, HttpResponse};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -44,13 +46,13 @@ struct FailureDetail {
     message: String,
 }
 
-fn fail(e: Error) -> HttpResponse {
+fn fail(e: &Error) -> HttpResponse {
     // The document's codes: a body that is not JSON is a bad request like any other.
     let status = match e {
         Error::UnsupportedMediaType(_) => 400,
         _ => e.status(),
     };
-    let message = match &e {
+    let message = match e {
         Error::Unauthenticated => "Unauthorized".to_string(),
         other => other.public_message(),
     };
@@ -61,39 +63,16 @@ fn fail(e: Error) -> HttpResponse {
         })
 }
 
-/// Busroot's error envelope, so that handlers can use `?`.
-#[derive(Debug)]
-struct Refused(Error);
+/// Busroot's error envelope.
+pub struct Busroot;
 
-impl From<Error> for Refused {
-    fn from(e: Error) -> Refused {
-        Refused(e)
+impl Shape for Busroot {
+    fn render(error: &Error) -> HttpResponse {
+        fail(error)
     }
 }
 
-impl From<ApiError> for Refused {
-    fn from(e: ApiError) -> Refused {
-        Refused(e.0)
-    }
-}
-
-impl std::fmt::Display for Refused {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl ResponseError for Refused {
-    fn status_code(&self) -> StatusCode {
-        self.error_response().status()
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        fail(self.0.clone())
-    }
-}
-
-type Reply = Result<HttpResponse, Refused>;
+type Reply = refusal::Reply<Busroot>;
 
 #[derive(Serialize)]
 struct One<T> {
@@ -252,10 +231,9 @@ async fn account_users(
 
 async fn list(
     state: web::Data<AppState>,
-    caller: Result<Caller, ApiError>,
+    Caller(p, _): Caller<Busroot>,
     q: web::Query<AccountQuery>,
 ) -> Reply {
-    let Caller(p) = caller?;
     let found = account_users(&state, p, q.into_inner().account_id).await?;
     let results = found
         .records
@@ -270,10 +248,9 @@ async fn list(
 
 async fn get(
     state: web::Data<AppState>,
-    caller: Result<Caller, ApiError>,
+    Caller(p, _): Caller<Busroot>,
     email: web::Path<String>,
 ) -> Reply {
-    let Caller(p) = caller?;
     let (domains, record) = state
         .run(move |conn, _| Ok((domains(conn, &p)?, ops::find_by_email(conn, &p, &email)?)))
         .await?;
@@ -305,12 +282,10 @@ struct Joining {
 
 async fn create(
     state: web::Data<AppState>,
-    caller: Result<Caller, ApiError>,
+    Caller(p, _): Caller<Busroot>,
     q: web::Query<AccountQuery>,
-    body: Result<super::Body<NewUser>, ApiError>,
+    Body(body, _): Body<NewUser, Busroot>,
 ) -> Reply {
-    let Caller(p) = caller?;
-    let super::Body(body) = body?;
     let asked = q.into_inner().account_id;
     let result = state
         .run(move |conn, env| {
@@ -335,10 +310,9 @@ async fn create(
 
 async fn export(
     state: web::Data<AppState>,
-    caller: Result<Caller, ApiError>,
+    Caller(p, _): Caller<Busroot>,
     q: web::Query<AccountQuery>,
 ) -> Reply {
-    let Caller(p) = caller?;
     let AccountUsers {
         account,
         records,

@@ -1,17 +1,14 @@
 //! OAuth2 endpoints: `/oauth/token` (RFC 6749), `/oauth/revoke` (RFC 7009) and
 //! `/oauth/introspect` (RFC 7662). Bodies may be form-encoded or JSON.
 
-// Parsing steps here answer with the finished response in their own wire format; it is built
-// once per request, so its size does not matter.
-#![allow(clippy::result_large_err)]
-
-use super::{ApiError, Caller};
-use crate::app::AppState;
+use super::extract::Caller;
+use super::refusal::ApiError;
 use crate::auth;
 use crate::error::Error;
 use crate::ops::tokens::{self as ops, GrantError, GrantRequest};
+use crate::state::AppState;
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 
@@ -63,8 +60,87 @@ fn oauth_error(
     })
 }
 
+/// A refusal in RFC 6749 section 5.2's shape, so that the token endpoints end with `?`.
+#[derive(Debug)]
+struct OAuthRefusal(GrantError);
+
+impl From<GrantError> for OAuthRefusal {
+    fn from(e: GrantError) -> OAuthRefusal {
+        OAuthRefusal(e)
+    }
+}
+
+impl From<Error> for OAuthRefusal {
+    fn from(e: Error) -> OAuthRefusal {
+        OAuthRefusal(GrantError::Internal(e))
+    }
+}
+
+impl std::fmt::Display for OAuthRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
+impl ResponseError for OAuthRefusal {
+    fn status_code(&self) -> StatusCode {
+        self.error_response().status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        refusal(&self.0)
+    }
+}
+
+/// The answer to a refused grant: the RFC's error code, a description, and the headers a
+/// client needs (a Basic challenge for a bad client, `Retry-After` when throttled).
+fn refusal(e: &GrantError) -> HttpResponse {
+    match e {
+        GrantError::InvalidRequest(m) => {
+            oauth_error(StatusCode::BAD_REQUEST, "invalid_request", m.clone())
+        }
+        GrantError::InvalidClient => {
+            let mut response = oauth_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "the client id or secret is wrong",
+            );
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Basic realm=\"gatehouse\""),
+            );
+            response
+        }
+        GrantError::InvalidGrant(m) => {
+            oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", m.clone())
+        }
+        GrantError::UnsupportedGrantType(m) => {
+            oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", m.clone())
+        }
+        GrantError::Throttled(wait) => {
+            let mut response = oauth_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "slow_down",
+                format!("too many failures; retry in {wait} seconds"),
+            );
+            if let Ok(value) = header::HeaderValue::from_str(&wait.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
+        }
+        GrantError::Internal(e) => {
+            e.clone().logged();
+            oauth_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                "internal error; the server log has the details",
+            )
+        }
+    }
+}
+
 /// Parses a form-encoded or JSON body.
-fn parse_body(req: &HttpRequest, bytes: &[u8]) -> Result<TokenBody, HttpResponse> {
+fn parse_body(req: &HttpRequest, bytes: &[u8]) -> Result<TokenBody, GrantError> {
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -76,19 +152,11 @@ fn parse_body(req: &HttpRequest, bytes: &[u8]) -> Result<TokenBody, HttpResponse
     } else if content_type.starts_with("application/x-www-form-urlencoded") {
         serde_urlencoded::from_bytes(bytes).map_err(|e| e.to_string())
     } else {
-        return Err(oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "send application/x-www-form-urlencoded or application/json",
+        return Err(GrantError::InvalidRequest(
+            "send application/x-www-form-urlencoded or application/json".into(),
         ));
     };
-    parsed.map_err(|e| {
-        oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            format!("the body does not parse: {e}"),
-        )
-    })
+    parsed.map_err(|e| GrantError::InvalidRequest(format!("the body does not parse: {e}")))
 }
 
 /// Client credentials sent as HTTP Basic (RFC 6749 section 2.3.1), when present.
@@ -121,11 +189,12 @@ struct TokenResponse {
     refresh_token: Option<String>,
 }
 
-async fn token(state: web::Data<AppState>, req: HttpRequest, bytes: web::Bytes) -> HttpResponse {
-    let body = match parse_body(&req, &bytes) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
+async fn token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    bytes: web::Bytes,
+) -> Result<HttpResponse, OAuthRefusal> {
+    let body = parse_body(&req, &bytes)?;
     let (client_id, client_secret) = match basic_client(&req) {
         Some((id, secret)) => (Some(id), Some(secret)),
         None => (body.client_id, body.client_secret),
@@ -140,84 +209,32 @@ async fn token(state: web::Data<AppState>, req: HttpRequest, bytes: web::Bytes) 
         audience: body.audience,
     };
     let source = auth::client_address(&req, &state.env.config.lockout.trusted_proxies);
-    let outcome = state
+    let granted = state
         .run(move |conn, env| Ok(ops::grant(conn, env, request, &source)))
-        .await
-        .unwrap_or_else(|e| Err(GrantError::Internal(e)));
-    match outcome {
-        Ok(granted) => no_store(StatusCode::OK).json(TokenResponse {
-            access_token: granted.access_token,
-            token_type: "Bearer",
-            expires_in: granted.expires_in,
-            refresh_token: granted.refresh_token,
-        }),
-        Err(GrantError::InvalidRequest(m)) => {
-            oauth_error(StatusCode::BAD_REQUEST, "invalid_request", m)
-        }
-        Err(GrantError::InvalidClient) => {
-            let mut response = oauth_error(
-                StatusCode::UNAUTHORIZED,
-                "invalid_client",
-                "the client id or secret is wrong",
-            );
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                header::HeaderValue::from_static("Basic realm=\"gatehouse\""),
-            );
-            response
-        }
-        Err(GrantError::InvalidGrant(m)) => {
-            oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", m)
-        }
-        Err(GrantError::UnsupportedGrantType(m)) => {
-            oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", m)
-        }
-        Err(GrantError::Throttled(wait)) => {
-            let mut response = oauth_error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "slow_down",
-                format!("too many failures; retry in {wait} seconds"),
-            );
-            if let Ok(value) = header::HeaderValue::from_str(&wait.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-            response
-        }
-        Err(GrantError::Internal(e)) => {
-            e.logged();
-            oauth_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "server_error",
-                "internal error; the server log has the details",
-            )
-        }
-    }
+        .await??;
+    Ok(no_store(StatusCode::OK).json(TokenResponse {
+        access_token: granted.access_token,
+        token_type: "Bearer",
+        expires_in: granted.expires_in,
+        refresh_token: granted.refresh_token,
+    }))
 }
 
-async fn revoke(state: web::Data<AppState>, req: HttpRequest, bytes: web::Bytes) -> HttpResponse {
-    let body = match parse_body(&req, &bytes) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
-    let Some(token) = body.token.filter(|t| !t.is_empty()) else {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "token is required",
-        );
-    };
+async fn revoke(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    bytes: web::Bytes,
+) -> Result<HttpResponse, OAuthRefusal> {
+    let body = parse_body(&req, &bytes)?;
+    let token = body
+        .token
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| GrantError::InvalidRequest("token is required".into()))?;
     let source = auth::client_address(&req, &state.env.config.lockout.trusted_proxies);
-    match state
+    state
         .run(move |conn, env| ops::revoke(conn, env, &token, &source))
-        .await
-    {
-        Ok(()) => no_store(StatusCode::OK).finish(),
-        Err(_) => oauth_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "server_error",
-            "internal error; the server log has the details",
-        ),
-    }
+        .await?;
+    Ok(no_store(StatusCode::OK).finish())
 }
 
 #[derive(Serialize)]
@@ -256,14 +273,15 @@ fn epoch_seconds(text: &str) -> i64 {
 
 async fn introspect(
     state: web::Data<AppState>,
-    Caller(caller): Caller,
+    Caller(caller, _): Caller,
     req: HttpRequest,
     bytes: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let body = match parse_body(&req, &bytes) {
-        Ok(body) => body,
-        Err(response) => return Ok(response),
-    };
+    // Introspection answers in the native shape; a body it cannot read is a bad request.
+    let body = parse_body(&req, &bytes).map_err(|e| match e {
+        GrantError::InvalidRequest(m) => Error::Malformed(m),
+        other => Error::Internal(format!("{other:?}")),
+    })?;
     let token = body
         .token
         .filter(|t| !t.is_empty())

@@ -7,16 +7,15 @@
 //! email costs a bcrypt check too. Password checks, lockout and throttling are
 //! `ops::signin`'s.
 
-pub mod cache;
 pub mod origin;
 
-use crate::app::AppState;
 use crate::db::tokens::TokenKind;
 use crate::domain::access::{Credential, Principal};
 use crate::domain::model::UserStatus;
 use crate::error::Error;
 use crate::ops::signin::{self, Via};
 use crate::ops::{self, Env};
+use crate::state::AppState;
 use crate::{clock, db, secrets};
 use actix_web::http::{header, Method};
 use actix_web::HttpRequest;

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod bootstrap;
+pub mod cache;
 pub mod joining;
 pub mod keys;
 pub mod listing;
@@ -15,10 +16,10 @@ pub mod structure;
 pub mod tokens;
 pub mod users;
 
-use crate::auth::cache::CredentialCache;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::Error;
+use cache::CredentialCache;
 
 /// What the operations need besides a connection: settings, the clock, the credential cache.
 pub struct Env {

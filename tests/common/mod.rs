@@ -9,9 +9,10 @@ use actix_web::http::header::HeaderMap;
 use actix_web::test::{self, TestRequest};
 use actix_web::Error;
 use base64::Engine;
-use gatehouse::app::{self, AppState};
+use gatehouse::app;
 use gatehouse::clock::Clock;
 use gatehouse::config::Config;
+use gatehouse::state::AppState;
 use serde_json::{json, Value};
 use tempfile::TempDir;
 

@@ -6,17 +6,14 @@
 //! give: saas-admin, then site-admin (admin at a site, or at an organisation with `site_id`
 //! `"*"`), then plant-admin, then general-user.
 
-// Parsing steps here answer with the finished response in their own wire format; it is built
-// once per request, so its size does not matter.
-#![allow(clippy::result_large_err)]
-
-use super::{ApiError, Caller};
-use crate::app::AppState;
+use super::extract::Caller;
+use super::refusal::{self, Shape};
 use crate::error::Error;
 use crate::ops::memberships::Selection;
 use crate::ops::users::{
     self as ops, MembershipPlan, NewMembership, NewUser, ScopeRef, UserChanges,
 };
+use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -39,12 +36,44 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// The operation a failure happened in: the document words each one's errors differently.
 #[derive(Clone, Copy)]
-pub(super) enum Op {
+pub enum Op {
     Create,
     Update,
     Delete,
     Read,
 }
+
+/// 4PointX's error shape, in the words of one operation.
+pub trait Operation: 'static {
+    const OP: Op;
+}
+
+impl<O: Operation> Shape for O {
+    fn render(error: &Error) -> HttpResponse {
+        fail(O::OP, error)
+    }
+}
+
+/// The shapes of the four operations' errors.
+pub struct Creating;
+pub struct Updating;
+pub struct Deleting;
+pub struct Reading;
+
+impl Operation for Creating {
+    const OP: Op = Op::Create;
+}
+impl Operation for Updating {
+    const OP: Op = Op::Update;
+}
+impl Operation for Deleting {
+    const OP: Op = Op::Delete;
+}
+impl Operation for Reading {
+    const OP: Op = Op::Read;
+}
+
+type Reply<O> = refusal::Reply<O>;
 
 #[derive(Serialize)]
 struct ErrorBody {
@@ -57,7 +86,7 @@ struct ErrorDetail {
     message: String,
 }
 
-pub(super) fn reply(status: u16, message: impl Into<String>) -> HttpResponse {
+fn reply(status: u16, message: impl Into<String>) -> HttpResponse {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     HttpResponse::build(code).json(ErrorBody {
         error: ErrorDetail {
@@ -82,7 +111,7 @@ fn own_words(message: &str) -> String {
     })
 }
 
-pub(super) fn fail(op: Op, e: Error) -> HttpResponse {
+fn fail(op: Op, e: &Error) -> HttpResponse {
     let verb = match op {
         Op::Create => "create user",
         Op::Update => "update User",
@@ -101,8 +130,9 @@ pub(super) fn fail(op: Op, e: Error) -> HttpResponse {
         Error::Conflict(_) | Error::Invalid { .. } if matches!(op, Op::Delete) => {
             reply(400, "Invalid operation, can't delete user")
         }
-        Error::Conflict(m) => reply(409, m),
+        Error::Conflict(m) => reply(409, m.clone()),
         Error::Invalid { .. } => reply(400, own_words(&e.public_message())),
+        Error::Malformed(m) => reply(400, m.clone()),
         Error::UnsupportedMediaType(_) => reply(400, "Invalid content type"),
         Error::PayloadTooLarge(_) => reply(413, e.public_message()),
         Error::TooManyRequests(_) => reply(429, e.public_message()),
@@ -133,17 +163,17 @@ struct Required {
 
 /// Parses the body: not JSON, or not sent as JSON, is "Invalid content type"; a required field
 /// missing is "Insufficient inputs".
-fn parse(req: &HttpRequest, bytes: &[u8]) -> Result<(UserIn, Required), HttpResponse> {
-    if !crate::api::is_json(req) {
-        return Err(reply(400, "Invalid content type"));
+fn parse(req: &HttpRequest, bytes: &[u8]) -> Result<(UserIn, Required), Error> {
+    let content_type = || Error::Malformed("Invalid content type".into());
+    if !crate::api::extract::is_json(req) {
+        return Err(content_type());
     }
-    let value: Value =
-        serde_json::from_slice(bytes).map_err(|_| reply(400, "Invalid content type"))?;
+    let value: Value = serde_json::from_slice(bytes).map_err(|_| content_type())?;
     if !value.is_object() {
-        return Err(reply(400, "Invalid content type"));
+        return Err(content_type());
     }
-    let user: UserIn =
-        serde_json::from_value(value).map_err(|e| reply(400, format!("Invalid inputs: {e}")))?;
+    let user: UserIn = serde_json::from_value(value)
+        .map_err(|e| Error::Malformed(format!("Invalid inputs: {e}")))?;
     let present = |v: &Option<String>| v.as_ref().filter(|s| !s.trim().is_empty()).cloned();
     let required = match (
         present(&user.username),
@@ -157,9 +187,13 @@ fn parse(req: &HttpRequest, bytes: &[u8]) -> Result<(UserIn, Required), HttpResp
             country_code,
             user_type,
         },
-        _ => return Err(reply(400, "Insufficient inputs")),
+        _ => return Err(insufficient()),
     };
     Ok((user, required))
+}
+
+fn insufficient() -> Error {
+    Error::Malformed("Insufficient inputs".into())
 }
 
 /// What a user_type means: memberships, and whether the user is a superadmin.
@@ -167,7 +201,7 @@ fn memberships_for(
     user_type: &str,
     site_id: Option<&str>,
     plant_id: Option<&str>,
-) -> Result<(Vec<NewMembership>, bool), HttpResponse> {
+) -> Result<(Vec<NewMembership>, bool), Error> {
     let site = site_id.filter(|s| !s.is_empty() && *s != "*");
     let plant = plant_id.filter(|p| !p.is_empty() && *p != "*");
     let one = |scope: ScopeRef, role: &str| {
@@ -185,16 +219,11 @@ fn memberships_for(
         ("plant-admin", _, Some(plant)) => one(ScopeRef::Plant(plant.into()), "admin"),
         ("general-user", _, Some(plant)) => one(ScopeRef::Plant(plant.into()), "member"),
         ("general-user", Some(site), None) => one(ScopeRef::Site(site.into()), "member"),
-        ("site-admin" | "plant-admin" | "general-user", _, _) => {
-            Err(reply(400, "Insufficient inputs"))
-        }
-        (other, _, _) => Err(reply(
-            400,
-            format!(
-                "Invalid user_type '{}': use site-admin, plant-admin, general-user or saas-admin",
-                crate::logging::escape(other)
-            ),
-        )),
+        ("site-admin" | "plant-admin" | "general-user", _, _) => Err(insufficient()),
+        (other, _, _) => Err(Error::Malformed(format!(
+            "Invalid user_type '{}': use site-admin, plant-admin, general-user or saas-admin",
+            crate::logging::escape(other)
+        ))),
     }
 }
 
@@ -206,7 +235,7 @@ struct Write {
     superadmin: bool,
 }
 
-fn parse_write(req: &HttpRequest, bytes: &[u8]) -> Result<Write, HttpResponse> {
+fn parse_write(req: &HttpRequest, bytes: &[u8]) -> Result<Write, Error> {
     let (user, required) = parse(req, bytes)?;
     let (memberships, superadmin) = memberships_for(
         &required.user_type,
@@ -232,23 +261,16 @@ struct Done {
 
 async fn create(
     state: web::Data<AppState>,
-    caller: Result<Caller, ApiError>,
+    Caller(p, _): Caller<Creating>,
     req: HttpRequest,
     bytes: web::Bytes,
-) -> HttpResponse {
-    let Caller(p) = match caller {
-        Ok(c) => c,
-        Err(e) => return fail(Op::Create, e.0),
-    };
+) -> Reply<Creating> {
     let Write {
         user,
         required,
         memberships,
         superadmin,
-    } = match parse_write(&req, &bytes) {
-        Ok(write) => write,
-        Err(response) => return response,
-    };
+    } = parse_write(&req, &bytes)?;
     let username = required.username.clone();
     let input = NewUser {
         email: required.username,
@@ -260,38 +282,28 @@ async fn create(
         modules: user.modules.unwrap_or_default(),
         ..NewUser::default()
     };
-    match state
+    let created = state
         .run(move |conn, env| ops::create_user(conn, env, &p, input))
-        .await
-    {
-        Ok(created) => HttpResponse::Created().json(Done {
-            status: "CREATED",
-            message: format!(" '{username}' created."),
-            temporary_password: created.temporary_password,
-        }),
-        Err(e) => fail(Op::Create, e),
-    }
+        .await?;
+    Ok(HttpResponse::Created().json(Done {
+        status: "CREATED",
+        message: format!(" '{username}' created."),
+        temporary_password: created.temporary_password,
+    }))
 }
 
 async fn update(
     state: web::Data<AppState>,
-    caller: Result<Caller, ApiError>,
+    Caller(p, _): Caller<Updating>,
     req: HttpRequest,
     bytes: web::Bytes,
-) -> HttpResponse {
-    let Caller(p) = match caller {
-        Ok(c) => c,
-        Err(e) => return fail(Op::Update, e.0),
-    };
+) -> Reply<Updating> {
     let Write {
         user,
         required,
         memberships: wanted,
         superadmin,
-    } = match parse_write(&req, &bytes) {
-        Ok(write) => write,
-        Err(response) => return response,
-    };
+    } = parse_write(&req, &bytes)?;
     let username = required.username.clone();
     let changes = UserChanges {
         mobile_number: Some(Some(required.mobile_number)),
@@ -306,45 +318,35 @@ async fn update(
         selection: Selection::default(),
         wanted,
     };
-    let saved = state
+    state
         .run(move |conn, env| {
             let target = ops::find_by_email(conn, &p, &required.username)?;
             ops::save_user(conn, env, &p, &target.user.id, changes, Some(plan))
         })
-        .await;
-    match saved {
-        Ok(_) => HttpResponse::Ok().json(Done {
-            status: "OK",
-            message: format!("'{username}' updated."),
-            temporary_password: None,
-        }),
-        Err(e) => fail(Op::Update, e),
-    }
+        .await?;
+    Ok(HttpResponse::Ok().json(Done {
+        status: "OK",
+        message: format!("'{username}' updated."),
+        temporary_password: None,
+    }))
 }
 
 async fn delete(
     state: web::Data<AppState>,
-    caller: Result<Caller, ApiError>,
+    Caller(p, _): Caller<Deleting>,
     username: web::Path<String>,
-) -> HttpResponse {
-    let Caller(p) = match caller {
-        Ok(c) => c,
-        Err(e) => return fail(Op::Delete, e.0),
-    };
+) -> Reply<Deleting> {
     let name = username.into_inner();
     let email = name.clone();
-    let deleted = state
+    state
         .run(move |conn, env| {
             let target = ops::find_by_email(conn, &p, &email)?;
             ops::delete_user(conn, env, &p, &target.user.id)
         })
-        .await;
-    match deleted {
-        Ok(_) => HttpResponse::Ok().json(Done {
-            status: "OK",
-            message: format!("'{name}' deleted."),
-            temporary_password: None,
-        }),
-        Err(e) => fail(Op::Delete, e),
-    }
+        .await?;
+    Ok(HttpResponse::Ok().json(Done {
+        status: "OK",
+        message: format!("'{name}' deleted."),
+        temporary_password: None,
+    }))
 }

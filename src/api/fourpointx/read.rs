@@ -1,14 +1,14 @@
 //! Reading users the 4PointX way: `GET /_config/users/{username}` and `_list`.
 
-use super::{fail, reply, Op};
-use crate::api::{ApiError, Caller};
-use crate::app::AppState;
+use super::{Reading, Reply};
+use crate::api::extract::Caller;
 use crate::clock;
 use crate::domain::access::Principal;
 use crate::domain::model::{Membership, Role, ScopeType, UserRecord};
 use crate::error::Error;
 use crate::ops::listing::{all_users, UserFilter};
 use crate::ops::users::{self as ops, ScopeRef};
+use crate::state::AppState;
 use actix_web::{web, HttpResponse};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
@@ -128,26 +128,18 @@ fn site_names(conn: &Connection, p: &Principal) -> Result<HashMap<String, String
 
 pub(super) async fn get(
     state: web::Data<AppState>,
-    caller: Result<Caller, ApiError>,
+    Caller(p, _): Caller<Reading>,
     username: web::Path<String>,
-) -> HttpResponse {
-    let Caller(p) = match caller {
-        Ok(c) => c,
-        Err(e) => return fail(Op::Read, e.0),
-    };
-    let found = state
+) -> Reply<Reading> {
+    let (names, record) = state
         .run(move |conn, _| {
             let record = ops::find_by_email(conn, &p, &username)?;
             Ok((site_names(conn, &p)?, record))
         })
-        .await;
-    let (names, record) = match found {
-        Ok(found) => found,
-        Err(e) => return fail(Op::Read, e),
-    };
+        .await?;
     let s = standing(&record, &names);
     let u = record.user;
-    HttpResponse::Ok().json(UserOut {
+    Ok(HttpResponse::Ok().json(UserOut {
         hash: "",
         reserved: false,
         hidden: false,
@@ -165,7 +157,7 @@ pub(super) async fn get(
         },
         opendistro_security_roles: Vec::new(),
         is_static: false,
-    })
+    }))
 }
 
 #[derive(Deserialize)]
@@ -176,22 +168,18 @@ pub(super) struct ListQuery {
 
 pub(super) async fn list(
     state: web::Data<AppState>,
-    caller: Result<Caller, ApiError>,
+    Caller(p, _): Caller<Reading>,
     q: web::Query<ListQuery>,
-) -> HttpResponse {
-    let Caller(p) = match caller {
-        Ok(c) => c,
-        Err(e) => return fail(Op::Read, e.0),
-    };
+) -> Reply<Reading> {
     let q = q.into_inner();
     let given = |v: Option<String>| v.filter(|s| !s.is_empty() && s != "*");
     let scope = match (given(q.site_id), given(q.plant_id)) {
         (_, Some(plant)) => Some(ScopeRef::Plant(plant)),
         (Some(site), None) => Some(ScopeRef::Site(site)),
         (None, None) if p.may_list_everyone() => None,
-        (None, None) => return reply(400, "Insufficient inputs"),
+        (None, None) => return Err(Error::Malformed("Insufficient inputs".into()).into()),
     };
-    let found = state
+    let (names, records) = state
         .run(move |conn, _| {
             let filter = UserFilter {
                 scope,
@@ -199,11 +187,7 @@ pub(super) async fn list(
             };
             Ok((site_names(conn, &p)?, all_users(conn, &p, filter)?))
         })
-        .await;
-    let (names, records) = match found {
-        Ok(found) => found,
-        Err(e) => return fail(Op::Read, e),
-    };
+        .await?;
     let items: Vec<ListItem> = records
         .into_iter()
         .map(|r| {
@@ -224,5 +208,5 @@ pub(super) async fn list(
             }
         })
         .collect();
-    HttpResponse::Ok().json(items)
+    Ok(HttpResponse::Ok().json(items))
 }

@@ -9,16 +9,17 @@
 //! an organisation: one sent with no roles is a viewer there (or at its `siteIds`), and a
 //! viewer reads back with no roles.
 
-use super::{ApiError, Caller};
-use crate::app::AppState;
+use super::extract::Caller;
+use super::refusal::{self, Shape};
 use crate::domain::access::Principal;
 use crate::domain::model::{Role, UserRecord};
 use crate::error::Error;
 use crate::ops::listing::{all_users, UserFilter};
 use crate::ops::structure;
 use crate::ops::users::{self as ops, ScopeRef};
+use crate::state::AppState;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse, ResponseError};
+use actix_web::{web, HttpResponse};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
@@ -47,47 +48,24 @@ fn reply(code: u16, message: impl Into<String>) -> HttpResponse {
 }
 
 /// Well-formed but invalid input is 422 here; a body that does not parse is 400.
-fn fail(e: Error) -> HttpResponse {
-    match &e {
+fn fail(e: &Error) -> HttpResponse {
+    match e {
         Error::Invalid { .. } => reply(422, e.public_message()),
-        Error::UnsupportedMediaType(_) => reply(400, e.public_message()),
+        Error::UnsupportedMediaType(_) | Error::Malformed(_) => reply(400, e.public_message()),
         _ => reply(e.status(), e.public_message()),
     }
 }
 
-/// Hoxton's error shape, so that handlers can use `?`.
-#[derive(Debug)]
-struct Refused(Error);
+/// Hoxton's error shape: `{code, message}`.
+pub struct Hoxton;
 
-impl From<Error> for Refused {
-    fn from(e: Error) -> Refused {
-        Refused(e)
+impl Shape for Hoxton {
+    fn render(error: &Error) -> HttpResponse {
+        fail(error)
     }
 }
 
-impl From<ApiError> for Refused {
-    fn from(e: ApiError) -> Refused {
-        Refused(e.0)
-    }
-}
-
-impl std::fmt::Display for Refused {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl ResponseError for Refused {
-    fn status_code(&self) -> StatusCode {
-        self.error_response().status()
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        fail(self.0.clone())
-    }
-}
-
-type Reply = Result<HttpResponse, Refused>;
+type Reply = refusal::Reply<Hoxton>;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -167,8 +145,7 @@ fn render(
     })
 }
 
-async fn me(state: web::Data<AppState>, c: Result<Caller, ApiError>) -> Reply {
-    let Caller(p) = c?;
+async fn me(state: web::Data<AppState>, Caller(p, _): Caller<Hoxton>) -> Reply {
     let out = state
         .run(move |conn, _| render(conn, &p, ops::me(conn, &p)?, None))
         .await?;
@@ -177,10 +154,9 @@ async fn me(state: web::Data<AppState>, c: Result<Caller, ApiError>) -> Reply {
 
 async fn get(
     state: web::Data<AppState>,
-    c: Result<Caller, ApiError>,
+    Caller(p, _): Caller<Hoxton>,
     id: web::Path<String>,
 ) -> Reply {
-    let Caller(p) = c?;
     let out = state
         .run(move |conn, _| render(conn, &p, ops::get_user(conn, &p, &id)?, None))
         .await?;
@@ -196,10 +172,9 @@ struct ListQuery {
 
 async fn list(
     state: web::Data<AppState>,
-    c: Result<Caller, ApiError>,
+    Caller(p, _): Caller<Hoxton>,
     q: web::Query<ListQuery>,
 ) -> Reply {
-    let Caller(p) = c?;
     let q = q.into_inner();
     let out = state
         .run(move |conn, _| {
@@ -238,10 +213,9 @@ async fn list(
 
 async fn delete(
     state: web::Data<AppState>,
-    c: Result<Caller, ApiError>,
+    Caller(p, _): Caller<Hoxton>,
     id: web::Path<String>,
 ) -> Reply {
-    let Caller(p) = c?;
     state
         .run(move |conn, env| ops::delete_user(conn, env, &p, &id))
         .await?;

@@ -1,16 +1,12 @@
 //! `PUT /users`: create or update a user the Hoxton way.
 
-// Parsing steps here answer with the finished response in their own wire format; it is built
-// once per request, so its size does not matter.
-#![allow(clippy::result_large_err)]
-
-use super::{render, reply, Reply};
-use crate::api::{ApiError, Caller};
-use crate::app::AppState;
+use super::{render, Hoxton, Reply};
+use crate::api::extract::Caller;
 use crate::domain::model::UserRecord;
 use crate::error::Error;
 use crate::ops::joining::{self, Upsert, Upserted};
 use crate::ops::users::{NewMembership, ScopeRef};
+use crate::state::AppState;
 use actix_web::{web, HttpResponse};
 use rusqlite::Connection;
 use serde::Deserialize;
@@ -52,14 +48,16 @@ fn sorted(mut items: Vec<String>) -> Vec<String> {
     items
 }
 
-fn parse(bytes: &[u8]) -> Result<Parsed, HttpResponse> {
+/// Reads the body: one that does not parse, or lacks a required field, is a 400; a role this
+/// API does not have is a 422.
+fn parse(bytes: &[u8]) -> Result<Parsed, Error> {
     let value: Value = serde_json::from_slice(bytes)
-        .map_err(|e| reply(400, format!("the body is not JSON: {e}")))?;
+        .map_err(|e| Error::Malformed(format!("the body is not JSON: {e}")))?;
     let user: UserIn =
-        serde_json::from_value(value).map_err(|e| reply(400, format!("bad request: {e}")))?;
+        serde_json::from_value(value).map_err(|e| Error::Malformed(format!("bad request: {e}")))?;
     let required = |v: Option<String>, name: &str| {
         v.filter(|s| !s.trim().is_empty())
-            .ok_or_else(|| reply(400, format!("{name} is required")))
+            .ok_or_else(|| Error::Malformed(format!("{name} is required")))
     };
     let email = required(user.email, "email")?;
     let first_name = required(user.first_name, "firstName")?;
@@ -85,13 +83,10 @@ fn parse(bytes: &[u8]) -> Result<Parsed, HttpResponse> {
     }
     for role in &user.roles {
         if !["member", "admin", "support"].contains(&role.as_str()) {
-            return Err(reply(
-                422,
-                format!(
-                    "unknown role `{}`: roles are member, admin, support",
-                    crate::logging::escape(role)
-                ),
-            ));
+            return Err(Error::bad_request(format!(
+                "unknown role `{}`: roles are member, admin, support",
+                crate::logging::escape(role)
+            )));
         }
         if role == "member" && !user.site_ids.is_empty() {
             let sites = user.site_ids.iter().map(|s| NewMembership {
@@ -120,14 +115,10 @@ fn parse(bytes: &[u8]) -> Result<Parsed, HttpResponse> {
 
 pub(super) async fn save(
     state: web::Data<AppState>,
-    c: Result<Caller, ApiError>,
+    Caller(p, _): Caller<Hoxton>,
     bytes: web::Bytes,
 ) -> Reply {
-    let Caller(p) = c?;
-    let parsed = match parse(&bytes) {
-        Ok(u) => u,
-        Err(response) => return Ok(response),
-    };
+    let parsed = parse(&bytes)?;
     let saved = state.run(move |conn, env| {
         let organisation_id = parsed.organisation_id.clone();
         let view = parsed.view.clone();

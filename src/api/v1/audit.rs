@@ -1,9 +1,11 @@
 //! `/api/v1/audit`: the audit trail, as JSON pages or CSV.
 
-use crate::api::{csv, ApiError, Caller};
-use crate::app::AppState;
+use crate::api::csv;
+use crate::api::extract::Caller;
+use crate::api::refusal::ApiError;
 use crate::db::audit::AuditRow;
 use crate::ops::audit::{self as ops, AuditFilter};
+use crate::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
@@ -47,7 +49,7 @@ struct Page {
 
 async fn list(
     state: web::Data<AppState>,
-    Caller(p): Caller,
+    Caller(p, _): Caller,
     q: web::Query<Query>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = AuditFilter::from(q.into_inner());
@@ -96,7 +98,7 @@ fn row(r: &AuditRow) -> String {
 
 async fn export(
     state: web::Data<AppState>,
-    Caller(p): Caller,
+    Caller(p, _): Caller,
     q: web::Query<Query>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = AuditFilter::from(q.into_inner());

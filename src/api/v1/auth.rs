@@ -1,12 +1,13 @@
 //! `/api/v1/auth`: browser sign-in with a session cookie, sign-out, and the current session.
 
 use super::wire::UserOut;
-use crate::api::{ApiError, Body, PendingCaller};
-use crate::app::AppState;
+use crate::api::extract::{Body, PendingCaller};
+use crate::api::refusal::ApiError;
 use crate::auth::{self, session_cookie_name};
 use crate::domain::access::Credential;
 use crate::error::Error;
 use crate::ops::{sessions, users};
+use crate::state::AppState;
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -48,7 +49,7 @@ fn cookie(state: &AppState, value: String, max_age_seconds: i64) -> Cookie<'stat
         .finish()
 }
 
-async fn login(state: web::Data<AppState>, req: HttpRequest, Body(b): Body<Login>) -> Reply {
+async fn login(state: web::Data<AppState>, req: HttpRequest, Body(b, _): Body<Login>) -> Reply {
     let source = auth::client_address(&req, &state.env.config.lockout.trusted_proxies);
     let (new, record, rights) = state
         .run(move |conn, env| {
@@ -79,7 +80,7 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, Body(b): Body<Login
         }))
 }
 
-async fn logout(state: web::Data<AppState>, PendingCaller(p): PendingCaller) -> Reply {
+async fn logout(state: web::Data<AppState>, PendingCaller(p, _): PendingCaller) -> Reply {
     state
         .run(move |conn, env| sessions::logout(conn, env, &p))
         .await?;
@@ -88,7 +89,7 @@ async fn logout(state: web::Data<AppState>, PendingCaller(p): PendingCaller) -> 
         .finish())
 }
 
-async fn session(state: web::Data<AppState>, PendingCaller(p): PendingCaller) -> Reply {
+async fn session(state: web::Data<AppState>, PendingCaller(p, _): PendingCaller) -> Reply {
     let Credential::Session(id) = p.credential.clone() else {
         return Err(
             Error::bad_request("this request is not signed in with a browser session").into(),

@@ -1,9 +1,10 @@
 //! `/api/v1/api-keys`: the caller's own API keys.
 
 use super::wire::{ApiKeyOut, List};
-use crate::api::{ApiError, Body, Caller};
-use crate::app::AppState;
+use crate::api::extract::{Body, Caller};
+use crate::api::refusal::ApiError;
 use crate::ops::keys as ops;
+use crate::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
@@ -25,7 +26,11 @@ struct NewKey {
     expires_at: Option<String>,
 }
 
-async fn create(state: web::Data<AppState>, Caller(p): Caller, Body(b): Body<NewKey>) -> Reply {
+async fn create(
+    state: web::Data<AppState>,
+    Caller(p, _): Caller,
+    Body(b, _): Body<NewKey>,
+) -> Reply {
     let created = state
         .run(move |conn, env| ops::create_key(conn, env, &p, &b.name, b.expires_at.as_deref()))
         .await?;
@@ -34,12 +39,12 @@ async fn create(state: web::Data<AppState>, Caller(p): Caller, Body(b): Body<New
     Ok(HttpResponse::Created().json(out))
 }
 
-async fn list(state: web::Data<AppState>, Caller(p): Caller) -> Reply {
+async fn list(state: web::Data<AppState>, Caller(p, _): Caller) -> Reply {
     let keys = state.run(move |conn, _| ops::list_keys(conn, &p)).await?;
     Ok(HttpResponse::Ok().json(List::<ApiKeyOut>::of(keys)))
 }
 
-async fn revoke(state: web::Data<AppState>, Caller(p): Caller, id: web::Path<String>) -> Reply {
+async fn revoke(state: web::Data<AppState>, Caller(p, _): Caller, id: web::Path<String>) -> Reply {
     state
         .run(move |conn, env| ops::revoke_key(conn, env, &p, &id))
         .await?;

@@ -8,8 +8,8 @@ mod users;
 pub mod wire;
 
 use super::ApiError;
-use crate::app::AppState;
 use crate::error::Error;
+use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::middleware::{DefaultHeaders, ErrorHandlers};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -23,7 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .wrap(DefaultHeaders::new().add(("Cache-Control", "no-store")))
                 .wrap(ErrorHandlers::new().handler(
                     StatusCode::METHOD_NOT_ALLOWED,
-                    crate::api::method_not_allowed,
+                    crate::api::refusal::method_not_allowed,
                 ))
                 .configure(auth::configure)
                 .configure(audit::configure)
@@ -35,7 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError(Error::NotFound("no such endpoint".into())))
+    Err(ApiError::new(Error::NotFound("no such endpoint".into())))
 }
 
 #[derive(serde::Serialize)]

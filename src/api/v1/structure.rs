@@ -1,9 +1,10 @@
 //! `/api/v1/organisations`, `/api/v1/sites`, `/api/v1/plants`.
 
 use super::wire::{List, OrganisationOut, PlantOut, SiteOut};
-use crate::api::{present, ApiError, Body, Caller};
-use crate::app::AppState;
+use crate::api::extract::{present, Body, Caller};
+use crate::api::refusal::ApiError;
 use crate::ops::structure::{self as ops, Changes, Named};
+use crate::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
@@ -104,7 +105,7 @@ struct PlantFilter {
     site_id: Option<String>,
 }
 
-async fn list_organisations(state: web::Data<AppState>, Caller(p): Caller) -> Reply {
+async fn list_organisations(state: web::Data<AppState>, Caller(p, _): Caller) -> Reply {
     let items = state
         .run(move |conn, _| ops::list_organisations(conn, &p))
         .await?;
@@ -113,7 +114,7 @@ async fn list_organisations(state: web::Data<AppState>, Caller(p): Caller) -> Re
 
 async fn get_organisation(
     state: web::Data<AppState>,
-    Caller(p): Caller,
+    Caller(p, _): Caller,
     id: web::Path<String>,
 ) -> Reply {
     let org = state
@@ -124,8 +125,8 @@ async fn get_organisation(
 
 async fn create_organisation(
     state: web::Data<AppState>,
-    Caller(p): Caller,
-    Body(b): Body<NewOrganisation>,
+    Caller(p, _): Caller,
+    Body(b, _): Body<NewOrganisation>,
 ) -> Reply {
     let org = state
         .run(move |conn, env| {
@@ -146,9 +147,9 @@ async fn create_organisation(
 
 async fn update_organisation(
     state: web::Data<AppState>,
-    Caller(p): Caller,
+    Caller(p, _): Caller,
     id: web::Path<String>,
-    Body(b): Body<OrganisationPatch>,
+    Body(b, _): Body<OrganisationPatch>,
 ) -> Reply {
     let changes = Changes {
         name: b.name,
@@ -163,7 +164,7 @@ async fn update_organisation(
 
 async fn delete_organisation(
     state: web::Data<AppState>,
-    Caller(p): Caller,
+    Caller(p, _): Caller,
     id: web::Path<String>,
 ) -> Reply {
     state
@@ -174,7 +175,7 @@ async fn delete_organisation(
 
 async fn list_sites(
     state: web::Data<AppState>,
-    Caller(p): Caller,
+    Caller(p, _): Caller,
     q: web::Query<SiteFilter>,
 ) -> Reply {
     let q = q.into_inner();
@@ -184,7 +185,11 @@ async fn list_sites(
     Ok(HttpResponse::Ok().json(List::<SiteOut>::of(items)))
 }
 
-async fn get_site(state: web::Data<AppState>, Caller(p): Caller, id: web::Path<String>) -> Reply {
+async fn get_site(
+    state: web::Data<AppState>,
+    Caller(p, _): Caller,
+    id: web::Path<String>,
+) -> Reply {
     let site = state
         .run(move |conn, _| ops::get_site(conn, &p, &id))
         .await?;
@@ -193,8 +198,8 @@ async fn get_site(state: web::Data<AppState>, Caller(p): Caller, id: web::Path<S
 
 async fn create_site(
     state: web::Data<AppState>,
-    Caller(p): Caller,
-    Body(b): Body<NewSite>,
+    Caller(p, _): Caller,
+    Body(b, _): Body<NewSite>,
 ) -> Reply {
     let site = state
         .run(move |conn, env| {
@@ -216,9 +221,9 @@ async fn create_site(
 
 async fn update_site(
     state: web::Data<AppState>,
-    Caller(p): Caller,
+    Caller(p, _): Caller,
     id: web::Path<String>,
-    Body(b): Body<SitePatch>,
+    Body(b, _): Body<SitePatch>,
 ) -> Reply {
     let changes = Changes {
         name: b.name,
@@ -233,7 +238,7 @@ async fn update_site(
 
 async fn delete_site(
     state: web::Data<AppState>,
-    Caller(p): Caller,
+    Caller(p, _): Caller,
     id: web::Path<String>,
 ) -> Reply {
     state
@@ -244,7 +249,7 @@ async fn delete_site(
 
 async fn list_plants(
     state: web::Data<AppState>,
-    Caller(p): Caller,
+    Caller(p, _): Caller,
     q: web::Query<PlantFilter>,
 ) -> Reply {
     let q = q.into_inner();
@@ -254,7 +259,11 @@ async fn list_plants(
     Ok(HttpResponse::Ok().json(List::<PlantOut>::of(items)))
 }
 
-async fn get_plant(state: web::Data<AppState>, Caller(p): Caller, id: web::Path<String>) -> Reply {
+async fn get_plant(
+    state: web::Data<AppState>,
+    Caller(p, _): Caller,
+    id: web::Path<String>,
+) -> Reply {
     let plant = state
         .run(move |conn, _| ops::get_plant(conn, &p, &id))
         .await?;
@@ -263,8 +272,8 @@ async fn get_plant(state: web::Data<AppState>, Caller(p): Caller, id: web::Path<
 
 async fn create_plant(
     state: web::Data<AppState>,
-    Caller(p): Caller,
-    Body(b): Body<NewPlant>,
+    Caller(p, _): Caller,
+    Body(b, _): Body<NewPlant>,
 ) -> Reply {
     let plant = state
         .run(move |conn, env| {
@@ -285,9 +294,9 @@ async fn create_plant(
 
 async fn update_plant(
     state: web::Data<AppState>,
-    Caller(p): Caller,
+    Caller(p, _): Caller,
     id: web::Path<String>,
-    Body(b): Body<PlantPatch>,
+    Body(b, _): Body<PlantPatch>,
 ) -> Reply {
     let changes = Changes {
         name: b.name,
@@ -301,7 +310,7 @@ async fn update_plant(
 
 async fn delete_plant(
     state: web::Data<AppState>,
-    Caller(p): Caller,
+    Caller(p, _): Caller,
     id: web::Path<String>,
 ) -> Reply {
     state

@@ -1,13 +1,15 @@
 //! `/api/v1/users`: profiles, memberships, modules, the caller's own account, CSV export.
 
 use super::wire::{List, MembershipOut, UserOut};
-use crate::api::{csv, present, ApiError, Body, Caller, PendingCaller};
-use crate::app::AppState;
+use crate::api::csv;
+use crate::api::extract::{present, Body, Caller, PendingCaller};
+use crate::api::refusal::ApiError;
 use crate::domain::model::UserRecord;
 use crate::error::Error;
 use crate::ops::listing::{self, UserFilter};
 use crate::ops::users::{self as ops, NewMembership, NewUser, ScopeRef, UserChanges};
 use crate::ops::{accounts, memberships};
+use crate::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
@@ -171,7 +173,7 @@ impl ListQuery {
     }
 }
 
-async fn list(state: web::Data<AppState>, Caller(p): Caller, q: web::Query<ListQuery>) -> Reply {
+async fn list(state: web::Data<AppState>, Caller(p, _): Caller, q: web::Query<ListQuery>) -> Reply {
     let filter = q.into_inner().into_filter()?;
     let page = state
         .run(move |conn, _| listing::list_users(conn, &p, filter))
@@ -181,7 +183,11 @@ async fn list(state: web::Data<AppState>, Caller(p): Caller, q: web::Query<ListQ
     Ok(HttpResponse::Ok().json(list))
 }
 
-async fn create(state: web::Data<AppState>, Caller(p): Caller, Body(b): Body<NewUserIn>) -> Reply {
+async fn create(
+    state: web::Data<AppState>,
+    Caller(p, _): Caller,
+    Body(b, _): Body<NewUserIn>,
+) -> Reply {
     let memberships = b
         .memberships
         .into_iter()
@@ -208,23 +214,23 @@ async fn create(state: web::Data<AppState>, Caller(p): Caller, Body(b): Body<New
     Ok(HttpResponse::Created().json(out))
 }
 
-async fn get(state: web::Data<AppState>, Caller(p): Caller, id: web::Path<String>) -> Reply {
+async fn get(state: web::Data<AppState>, Caller(p, _): Caller, id: web::Path<String>) -> Reply {
     let record = state
         .run(move |conn, _| ops::get_user(conn, &p, &id))
         .await?;
     Ok(HttpResponse::Ok().json(UserOut::from(record)))
 }
 
-async fn me(state: web::Data<AppState>, PendingCaller(p): PendingCaller) -> Reply {
+async fn me(state: web::Data<AppState>, PendingCaller(p, _): PendingCaller) -> Reply {
     let record = state.run(move |conn, _| ops::me(conn, &p)).await?;
     Ok(HttpResponse::Ok().json(UserOut::from(record)))
 }
 
 async fn update(
     state: web::Data<AppState>,
-    Caller(p): Caller,
+    Caller(p, _): Caller,
     id: web::Path<String>,
-    Body(b): Body<UserPatch>,
+    Body(b, _): Body<UserPatch>,
 ) -> Reply {
     let changes = UserChanges {
         email: b.email,
@@ -250,7 +256,7 @@ async fn update(
     Ok(HttpResponse::Ok().json(UserOut::from(record)))
 }
 
-async fn delete(state: web::Data<AppState>, Caller(p): Caller, id: web::Path<String>) -> Reply {
+async fn delete(state: web::Data<AppState>, Caller(p, _): Caller, id: web::Path<String>) -> Reply {
     state
         .run(move |conn, env| ops::delete_user(conn, env, &p, &id))
         .await?;
@@ -259,8 +265,8 @@ async fn delete(state: web::Data<AppState>, Caller(p): Caller, id: web::Path<Str
 
 async fn change_password(
     state: web::Data<AppState>,
-    PendingCaller(p): PendingCaller,
-    Body(b): Body<PasswordChange>,
+    PendingCaller(p, _): PendingCaller,
+    Body(b, _): Body<PasswordChange>,
 ) -> Reply {
     state
         .run(move |conn, env| {
@@ -272,9 +278,9 @@ async fn change_password(
 
 async fn add_membership(
     state: web::Data<AppState>,
-    Caller(p): Caller,
+    Caller(p, _): Caller,
     id: web::Path<String>,
-    Body(b): Body<MembershipIn>,
+    Body(b, _): Body<MembershipIn>,
 ) -> Reply {
     let request = b.into_request("membership")?;
     let m = state
@@ -285,7 +291,7 @@ async fn add_membership(
 
 async fn remove_membership(
     state: web::Data<AppState>,
-    Caller(p): Caller,
+    Caller(p, _): Caller,
     path: web::Path<(String, String)>,
 ) -> Reply {
     let (user, membership) = path.into_inner();
@@ -340,7 +346,11 @@ fn csv_row(r: &UserRecord) -> String {
 }
 
 /// Every user the caller can see under the same filters as the list, as CSV.
-async fn export(state: web::Data<AppState>, Caller(p): Caller, q: web::Query<ListQuery>) -> Reply {
+async fn export(
+    state: web::Data<AppState>,
+    Caller(p, _): Caller,
+    q: web::Query<ListQuery>,
+) -> Reply {
     let filter = q.into_inner().into_filter()?;
     let text = state
         .run(move |conn, _| {
@@ -365,7 +375,7 @@ struct Reset {
 
 async fn reset_password(
     state: web::Data<AppState>,
-    Caller(p): Caller,
+    Caller(p, _): Caller,
     id: web::Path<String>,
 ) -> Reply {
     let temporary_password = state
@@ -374,7 +384,7 @@ async fn reset_password(
     Ok(HttpResponse::Ok().json(Reset { temporary_password }))
 }
 
-async fn unlock(state: web::Data<AppState>, Caller(p): Caller, id: web::Path<String>) -> Reply {
+async fn unlock(state: web::Data<AppState>, Caller(p, _): Caller, id: web::Path<String>) -> Reply {
     let record = state
         .run(move |conn, env| accounts::unlock(conn, env, &p, &id))
         .await?;

@@ -1,0 +1,55 @@
+//! What every request can reach: the connection pool and the operations' environment, and the
+//! one door onto the blocking thread pool.
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::{self, Pool};
+use crate::error::Error;
+use crate::ops::Env;
+use actix_web::web;
+use rusqlite::Connection;
+use std::sync::Arc;
+
+/// What every request can reach: the pool and the operations' environment.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: Pool,
+    pub env: Arc<Env>,
+}
+
+impl AppState {
+    /// Opens (creating and migrating) the database named by the configuration.
+    pub fn open(config: Config, clock: Clock) -> Result<AppState, Error> {
+        let pool = db::open(
+            &config.database.path,
+            config.database.pool_size,
+            config.database.busy_timeout.0,
+        )?;
+        db::migrate(&mut *pool.get()?)?;
+        let env = Env::new(config, clock)?;
+        Ok(AppState {
+            pool,
+            env: Arc::new(env),
+        })
+    }
+
+    /// Runs `work` with a pooled connection on the blocking thread pool, never on an async
+    /// worker: SQLite and bcrypt both block.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, Error>
+    where
+        F: FnOnce(&mut Connection, &Env) -> Result<T, Error> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let env = self.env.clone();
+        let result = web::block(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn, &env)
+        })
+        .await;
+        result
+            .map_err(Error::from)
+            .and_then(|r| r)
+            .map_err(Error::logged)
+    }
+}

@@ -14,7 +14,7 @@ use crate::domain::access::{Credential, Principal};
 use crate::domain::model::UserStatus;
 use crate::error::Error;
 use crate::ops::signin::{self, Via};
-use crate::ops::{self, Env};
+use crate::ops::{self, lookup, Env};
 use crate::state::AppState;
 use crate::{clock, db, secrets};
 use actix_web::http::{header, Method};
@@ -185,12 +185,7 @@ fn check_bearer(
     secret: &str,
     source: String,
 ) -> Result<Principal, Error> {
-    let hash = secrets::digest(secret);
-    let (token, stored) =
-        db::tokens::find_token_by_hash(conn, &hash)?.ok_or(Error::Unauthenticated)?;
-    if token.kind != TokenKind::Access || !secrets::equal(&stored, &hash) {
-        return Err(Error::Unauthenticated);
-    }
+    let token = lookup::token(conn, secret, TokenKind::Access)?.ok_or(Error::Unauthenticated)?;
     let user_id = ops::tokens::live_user(conn, env, &token)?.ok_or(Error::Unauthenticated)?;
     load_principal(conn, &user_id, Credential::Bearer(token.id), source)
 }
@@ -229,20 +224,8 @@ fn check_api_key(
     secret: &str,
     source: String,
 ) -> Result<Principal, Error> {
-    let hash = secrets::digest(secret);
-    let (key, stored) = db::keys::find_key_by_hash(conn, &hash)?.ok_or(Error::Unauthenticated)?;
-    if !secrets::equal(&stored, &hash) {
-        return Err(Error::Unauthenticated);
-    }
     let now = env.clock.now();
-    let expired = key
-        .expires_at
-        .as_deref()
-        .and_then(clock::parse)
-        .is_some_and(|at| at <= now);
-    if expired {
-        return Err(Error::Unauthenticated);
-    }
+    let key = lookup::api_key(conn, secret, now)?.ok_or(Error::Unauthenticated)?;
     let principal = load_principal(
         conn,
         &key.user_id,

@@ -289,7 +289,9 @@ fn membership(row: &Row) -> rusqlite::Result<Membership> {
             site_id: row.get(3)?,
             plant_id: row.get(4)?,
         },
-        role: Role::parse(&role).unwrap_or(Role::Viewer),
+        role: Role::parse(&role).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, Box::new(e))
+        })?,
         scope_name: row.get(6)?,
     })
 }

@@ -50,8 +50,14 @@ impl Email {
         }
         Ok(Email {
             text: text.to_string(),
-            key: text.to_lowercase(),
+            key: Email::key_of(text),
         })
+    }
+
+    /// The lookup key of an email as typed or stored, the one `parse` gives: for text that
+    /// need not be a valid address (the name a sign-in tries).
+    pub fn key_of(raw: &str) -> String {
+        raw.trim().to_lowercase()
     }
 
     pub fn local_part(&self) -> &str {

@@ -34,7 +34,6 @@ fn require_grants(
 ) -> Result<Vec<Scope>, Error> {
     let mut scopes = Vec::new();
     for request in wanted {
-        Role::parse(&request.role)?;
         let (scope, name) = resolve_scope(conn, actor, &request.scope)?;
         if !actor.administers(&scope) {
             return Err(Error::Forbidden(format!(
@@ -63,7 +62,7 @@ pub fn join_organisation(
 ) -> Result<Joined, Error> {
     let wanted = vec![NewMembership {
         scope: ScopeRef::Organisation(organisation_id.to_string()),
-        role: role.as_str().to_string(),
+        role,
     }];
     require_grants(conn, actor, &wanted)?;
     let email = Email::parse("email", email)?;
@@ -303,8 +302,7 @@ fn plan_change(
     let u = &current.user;
     let differs = |new: &str, old: &Option<String>| old.as_deref() != Some(new);
     let changes = UserChanges {
-        email: Some(upsert.email.clone())
-            .filter(|e| e.trim().to_lowercase() != u.email.to_lowercase()),
+        email: Some(upsert.email.clone()).filter(|e| Email::key_of(e) != Email::key_of(&u.email)),
         first_name: Some(Some(upsert.first_name.clone()))
             .filter(|_| differs(&upsert.first_name, &u.first_name)),
         last_name: Some(Some(upsert.last_name.clone()))

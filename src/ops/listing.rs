@@ -3,6 +3,7 @@
 use super::users::{as_seen_by, load_records, ScopeRef};
 use crate::db::users as store;
 use crate::domain::access::Principal;
+use crate::domain::fields::Email;
 use crate::domain::model::{Role, ScopeType, UserRecord};
 use crate::error::Error;
 use rusqlite::Connection;
@@ -54,7 +55,9 @@ pub fn list_users(conn: &Connection, actor: &Principal, filter: UserFilter) -> R
     let mut users = store::search_users(conn, &query)?;
     let next_cursor = if users.len() > limit {
         users.truncate(limit);
-        users.last().map(|u| encode_cursor(&u.email.to_lowercase()))
+        users
+            .last()
+            .map(|u| encode_cursor(&Email::key_of(&u.email)))
     } else {
         None
     };

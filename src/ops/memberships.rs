@@ -7,7 +7,7 @@ use super::users::{resolve_scope, visible, NewMembership};
 use super::{new_id, Env};
 use crate::db::{self, users as store};
 use crate::domain::access::Principal;
-use crate::domain::model::{Membership, Role, ScopeType, UserRecord};
+use crate::domain::model::{Membership, ScopeType, UserRecord};
 use crate::error::Error;
 use crate::ops::audit::{self, Actor, Event};
 use rusqlite::Connection;
@@ -28,7 +28,7 @@ fn resolve(
     user_id: &str,
     request: &NewMembership,
 ) -> Result<Membership, Error> {
-    let role = Role::parse(&request.role)?;
+    let role = request.role;
     let (scope, scope_name) = resolve_scope(tx, actor, &request.scope)?;
     Ok(Membership {
         id: new_id(),

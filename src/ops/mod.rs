@@ -8,6 +8,7 @@ pub mod cache;
 pub mod joining;
 pub mod keys;
 pub mod listing;
+pub mod lookup;
 pub mod memberships;
 pub mod profile;
 pub mod sessions;

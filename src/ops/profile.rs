@@ -70,7 +70,7 @@ pub fn parse_modules(env: &Env, modules: &[String]) -> Result<Vec<String>, Error
 /// Applies the profile fields of `changes` to `user`; returns the new email key.
 pub(crate) fn apply_profile(user: &mut User, changes: &UserChanges) -> Result<String, Error> {
     let before = user.clone();
-    let mut email_key = user.email.to_lowercase();
+    let mut email_key = Email::key_of(&user.email);
     if let Some(e) = &changes.email {
         let email = Email::parse("email", e)?;
         user.email = email.text;

@@ -48,13 +48,9 @@ pub fn login(
 
 /// The live session with this cookie secret, touched for the idle timeout.
 pub fn find(conn: &Connection, env: &Env, secret: &str) -> Result<Option<Token>, Error> {
-    let hash = secrets::digest(secret);
-    let Some((session, stored)) = store::find_token_by_hash(conn, &hash)? else {
+    let Some(session) = super::lookup::token(conn, secret, TokenKind::Session)? else {
         return Ok(None);
     };
-    if session.kind != TokenKind::Session || !secrets::equal(&stored, &hash) {
-        return Ok(None);
-    }
     if super::tokens::live_user(conn, env, &session)?.is_none() {
         return Ok(None);
     }

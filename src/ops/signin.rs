@@ -163,7 +163,7 @@ pub fn password(
         .throttle
         .reserve(env, source)
         .map_err(Error::TooManyRequests)?;
-    let email_key = email.trim().to_lowercase();
+    let email_key = crate::domain::fields::Email::key_of(email);
     let stored = store::find_credentials(conn, &email_key)?;
     if let Some(user_id) = remembered(conn, env, stored.as_ref(), &email_key, password)? {
         return Ok(user_id);

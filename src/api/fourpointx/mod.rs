@@ -8,6 +8,7 @@
 
 use super::extract::Caller;
 use super::refusal::{self, Shape};
+use crate::domain::model::Role;
 use crate::error::Error;
 use crate::ops::memberships::Selection;
 use crate::ops::users::{
@@ -204,21 +205,13 @@ fn memberships_for(
 ) -> Result<(Vec<NewMembership>, bool), Error> {
     let site = site_id.filter(|s| !s.is_empty() && *s != "*");
     let plant = plant_id.filter(|p| !p.is_empty() && *p != "*");
-    let one = |scope: ScopeRef, role: &str| {
-        Ok((
-            vec![NewMembership {
-                scope,
-                role: role.into(),
-            }],
-            false,
-        ))
-    };
+    let one = |scope: ScopeRef, role: Role| Ok((vec![NewMembership { scope, role }], false));
     match (user_type, site, plant) {
         ("saas-admin", _, _) => Ok((Vec::new(), true)),
-        ("site-admin", Some(site), _) => one(ScopeRef::Site(site.into()), "admin"),
-        ("plant-admin", _, Some(plant)) => one(ScopeRef::Plant(plant.into()), "admin"),
-        ("general-user", _, Some(plant)) => one(ScopeRef::Plant(plant.into()), "member"),
-        ("general-user", Some(site), None) => one(ScopeRef::Site(site.into()), "member"),
+        ("site-admin", Some(site), _) => one(ScopeRef::Site(site.into()), Role::Admin),
+        ("plant-admin", _, Some(plant)) => one(ScopeRef::Plant(plant.into()), Role::Admin),
+        ("general-user", _, Some(plant)) => one(ScopeRef::Plant(plant.into()), Role::Member),
+        ("general-user", Some(site), None) => one(ScopeRef::Site(site.into()), Role::Member),
         ("site-admin" | "plant-admin" | "general-user", _, _) => Err(insufficient()),
         (other, _, _) => Err(Error::Malformed(format!(
             "Invalid user_type '{}': use site-admin, plant-admin, general-user or saas-admin",

@@ -2,7 +2,7 @@
 
 use super::{render, Hoxton, Reply};
 use crate::api::extract::Caller;
-use crate::domain::model::UserRecord;
+use crate::domain::model::{Role, UserRecord};
 use crate::error::Error;
 use crate::ops::joining::{self, Upsert, Upserted};
 use crate::ops::users::{NewMembership, ScopeRef};
@@ -69,35 +69,40 @@ fn parse(bytes: &[u8]) -> Result<Parsed, Error> {
         wanted = match user.site_ids.is_empty() {
             true => vec![NewMembership {
                 scope: ScopeRef::Organisation(organisation_id.clone()),
-                role: "viewer".into(),
+                role: Role::Viewer,
             }],
             false => user
                 .site_ids
                 .iter()
                 .map(|s| NewMembership {
                     scope: ScopeRef::Site(s.clone()),
-                    role: "viewer".into(),
+                    role: Role::Viewer,
                 })
                 .collect(),
         };
     }
-    for role in &user.roles {
-        if !["member", "admin", "support"].contains(&role.as_str()) {
-            return Err(Error::bad_request(format!(
-                "unknown role `{}`: roles are member, admin, support",
-                crate::logging::escape(role)
-            )));
-        }
-        if role == "member" && !user.site_ids.is_empty() {
+    for name in &user.roles {
+        let role = match name.as_str() {
+            "member" => Role::Member,
+            "admin" => Role::Admin,
+            "support" => Role::Support,
+            other => {
+                return Err(Error::bad_request(format!(
+                    "unknown role `{}`: roles are member, admin, support",
+                    crate::logging::escape(other)
+                )))
+            }
+        };
+        if role == Role::Member && !user.site_ids.is_empty() {
             let sites = user.site_ids.iter().map(|s| NewMembership {
                 scope: ScopeRef::Site(s.clone()),
-                role: role.clone(),
+                role,
             });
             wanted.extend(sites);
         } else {
             wanted.push(NewMembership {
                 scope: ScopeRef::Organisation(organisation_id.clone()),
-                role: role.clone(),
+                role,
             });
         }
     }

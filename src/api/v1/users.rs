@@ -4,7 +4,7 @@ use super::wire::{List, MembershipOut, UserOut};
 use crate::api::csv;
 use crate::api::extract::{present, Body, Caller, PendingCaller};
 use crate::api::refusal::ApiError;
-use crate::domain::model::UserRecord;
+use crate::domain::model::{Role, UserRecord};
 use crate::error::Error;
 use crate::ops::listing::{self, UserFilter};
 use crate::ops::users::{self as ops, NewMembership, NewUser, ScopeRef, UserChanges};
@@ -73,7 +73,7 @@ impl MembershipIn {
             .ok_or_else(|| Error::invalid(field, "give one of organisationId, siteId, plantId"))?;
         Ok(NewMembership {
             scope,
-            role: self.role,
+            role: Role::parse(&self.role)?,
         })
     }
 }

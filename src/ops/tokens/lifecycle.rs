@@ -2,26 +2,22 @@
 //! introspection (RFC 7662).
 
 use super::organisations;
+use crate::clock;
 use crate::db::tokens::{self as store, Token, TokenKind};
 use crate::db::{self, keys, users};
 use crate::domain::access::Principal;
 use crate::domain::model::{Membership, UserStatus};
 use crate::error::Error;
 use crate::ops::audit::{self, Actor, Event};
-use crate::ops::Env;
-use crate::{clock, secrets};
+use crate::ops::{lookup, Env};
 use rusqlite::Connection;
 
 /// RFC 7009: revokes the token if it exists (a refresh token takes its family with it).
 /// Unknown tokens are not an error.
 pub fn revoke(conn: &mut Connection, env: &Env, secret: &str, source: &str) -> Result<(), Error> {
-    let hash = secrets::digest(secret);
-    let Some((token, stored)) = store::find_token_by_hash(conn, &hash)? else {
+    let Some(token) = lookup::oauth_token(conn, secret)? else {
         return Ok(());
     };
-    if !secrets::equal(&stored, &hash) || token.kind == TokenKind::Session {
-        return Ok(());
-    }
     let now = clock::format(env.clock.now());
     let tx = db::write(conn)?;
     match token.kind {
@@ -61,13 +57,9 @@ pub fn introspect(
             "introspection needs a superadmin or a user with canIntrospect".into(),
         ));
     }
-    let hash = secrets::digest(secret);
-    let Some((token, stored)) = store::find_token_by_hash(conn, &hash)? else {
+    let Some(token) = lookup::oauth_token(conn, secret)? else {
         return Ok(None);
     };
-    if !secrets::equal(&stored, &hash) || token.kind == TokenKind::Session {
-        return Ok(None);
-    }
     if live_user(conn, env, &token)?.is_none() {
         return Ok(None);
     }
@@ -87,7 +79,7 @@ pub fn introspect(
 /// user's current credential epoch, its user active, and its API key (if any) still there.
 pub fn live_user(conn: &Connection, env: &Env, token: &Token) -> Result<Option<String>, Error> {
     let now = env.clock.now();
-    if token.revoked_at.is_some() || clock::parse(&token.expires_at).is_none_or(|at| at <= now) {
+    if token.revoked_at.is_some() || lookup::is_expired(Some(&token.expires_at), now) {
         return Ok(None);
     }
     if users::credential_epoch(conn, &token.user_id)? != Some(token.epoch) {
@@ -96,12 +88,8 @@ pub fn live_user(conn: &Connection, env: &Env, token: &Token) -> Result<Option<S
     let active =
         users::find_user(conn, &token.user_id)?.is_some_and(|u| u.status == UserStatus::Active);
     let key_ok = match &token.api_key_id {
-        Some(id) => keys::find_key(conn, id)?.is_some_and(|k| {
-            k.expires_at
-                .as_deref()
-                .and_then(clock::parse)
-                .is_none_or(|at| at > now)
-        }),
+        Some(id) => keys::find_key(conn, id)?
+            .is_some_and(|k| !lookup::is_expired(k.expires_at.as_deref(), now)),
         None => true,
     };
     Ok((active && key_ok).then(|| token.user_id.clone()))

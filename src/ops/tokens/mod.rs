@@ -10,7 +10,7 @@ use super::audit::{self, Actor, Event};
 use super::signin::{self, Via};
 use super::{new_id, Env};
 use crate::db::tokens::{self as store, Token, TokenKind};
-use crate::db::{self, keys, users};
+use crate::db::{self, users};
 use crate::domain::model::UserStatus;
 use crate::error::Error;
 use crate::{clock, secrets};
@@ -253,17 +253,8 @@ fn client_credentials(
     if let Some(wait) = env.throttle.blocked(env, source) {
         return Err(GrantError::Throttled(wait));
     }
-    let hash = secrets::digest(client_secret);
-    let key = keys::find_key_by_hash(conn, &hash)?
-        .filter(|(k, stored)| k.id == client_id && secrets::equal(stored, &hash))
-        .map(|(k, _)| k);
-    let now = env.clock.now();
-    let usable = key.filter(|k| {
-        k.expires_at
-            .as_deref()
-            .and_then(clock::parse)
-            .is_none_or(|at| at > now)
-    });
+    let usable =
+        super::lookup::api_key(conn, client_secret, env.clock.now())?.filter(|k| k.id == client_id);
     let owner_active = match &usable {
         Some(k) => {
             users::find_user(conn, &k.user_id)?.is_some_and(|u| u.status == UserStatus::Active)
@@ -314,12 +305,9 @@ fn rotate(
     secret: &str,
     source: &str,
 ) -> Result<Granted, GrantError> {
-    let hash = secrets::digest(secret);
     let invalid = || GrantError::InvalidGrant("the refresh token is not valid".into());
     let tx = db::write(conn)?;
-    let found = store::find_token_by_hash(&tx, &hash)?
-        .filter(|(t, stored)| t.kind == TokenKind::Refresh && secrets::equal(stored, &hash))
-        .map(|(t, _)| t);
+    let found = super::lookup::token(&tx, secret, TokenKind::Refresh)?;
     let Some(token) = found else {
         drop(tx);
         env.throttle.failed(env, source);
@@ -374,7 +362,7 @@ fn rotate(
 fn still_good(tx: &Connection, env: &Env, token: &Token) -> Result<bool, Error> {
     let user = users::find_user(tx, &token.user_id)?;
     let epoch = users::credential_epoch(tx, &token.user_id)?;
-    let expired = clock::parse(&token.expires_at).is_none_or(|at| at <= env.clock.now());
+    let expired = super::lookup::is_expired(Some(&token.expires_at), env.clock.now());
     let active = user.is_some_and(|u| u.status == UserStatus::Active);
     Ok(!expired && active && epoch == Some(token.epoch))
 }

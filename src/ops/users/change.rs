@@ -206,7 +206,7 @@ fn confirm_own_email_change(
     let Some(new_email) = &changes.email else {
         return Ok(());
     };
-    let same = Email::parse("email", new_email)?.key == record.user.email.to_lowercase();
+    let same = Email::parse("email", new_email)?.key == Email::key_of(&record.user.email);
     if record.user.id != actor.user_id || same {
         return Ok(());
     }

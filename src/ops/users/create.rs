@@ -51,11 +51,7 @@ pub fn prepare(
     input: NewUser,
 ) -> Result<Prepared, Error> {
     let mut user = parse_profile(&input)?;
-    let roles = input
-        .memberships
-        .iter()
-        .map(|m| Role::parse(&m.role))
-        .collect::<Result<Vec<_>, _>>()?;
+    let roles: Vec<Role> = input.memberships.iter().map(|m| m.role).collect();
     let modules = parse_modules(env, &input.modules)?;
     // Who may do this is settled before the password costs anything.
     let memberships = resolve_memberships(conn, actor, &user.id, &input, &roles)?;

@@ -10,7 +10,7 @@ pub use create::create_user;
 
 use crate::db::users as store;
 use crate::domain::access::{AccountWrite, Principal};
-use crate::domain::model::{Scope, User, UserRecord};
+use crate::domain::model::{Role, Scope, User, UserRecord};
 use crate::error::Error;
 use crate::ops::{absent_as, structure};
 use rusqlite::Connection;
@@ -26,7 +26,7 @@ pub enum ScopeRef {
 #[derive(Debug, Clone)]
 pub struct NewMembership {
     pub scope: ScopeRef,
-    pub role: String,
+    pub role: Role,
 }
 
 #[derive(Debug, Default)]

@@ -94,6 +94,7 @@ impl ResponseError for OAuthRefusal {
 
 /// The answer to a refused grant: the RFC's error code, a description, and the headers a
 /// client needs (a Basic challenge for a bad client, `Retry-After` when throttled).
+// long: one arm per error of RFC 6749 section 5.2.
 fn refusal(e: &GrantError) -> HttpResponse {
     match e {
         GrantError::InvalidRequest(m) => {
@@ -289,9 +290,14 @@ async fn introspect(
     let found = state
         .run(move |conn, env| ops::introspect(conn, env, &caller, &token))
         .await?;
-    let Some(found) = found else {
-        return Ok(no_store(StatusCode::OK).json(serde_json::json!({"active": false})));
-    };
+    match found {
+        Some(found) => Ok(no_store(StatusCode::OK).json(active(found))),
+        None => Ok(no_store(StatusCode::OK).json(serde_json::json!({"active": false}))),
+    }
+}
+
+/// RFC 7662's answer for an active token, with who it is and what they hold.
+fn active(found: ops::Introspection) -> ActiveToken {
     let memberships = found
         .memberships
         .iter()
@@ -304,7 +310,7 @@ async fn introspect(
             role: m.role.as_str(),
         })
         .collect();
-    Ok(no_store(StatusCode::OK).json(ActiveToken {
+    ActiveToken {
         active: true,
         sub: found.token.user_id.clone(),
         email: found.email,
@@ -320,5 +326,5 @@ async fn introspect(
         superadmin: found.superadmin,
         memberships,
         modules: found.modules,
-    }))
+    }
 }

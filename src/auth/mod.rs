@@ -117,6 +117,7 @@ struct CsrfEvidence {
 
 /// Authenticates the request. Unless `allow_pending_password_change`, a user who must change
 /// their password is refused with `PasswordChangeRequired`.
+// long: the credential, the CSRF evidence and the pending-password rule, in order.
 pub async fn authenticate(
     state: &AppState,
     req: &HttpRequest,

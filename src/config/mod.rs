@@ -136,6 +136,7 @@ impl Config {
 
     /// Upper bounds on durations and counts: a value past them is a typo, and one large enough
     /// would overflow the clock and make a rule fail open (a lock that never locks).
+    /// long: two tables of bounds, one line per setting; splitting them would scatter the list.
     fn within_bounds(&self) -> Result<(), String> {
         const DAY: u64 = 86_400;
         let spans = [

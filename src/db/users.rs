@@ -379,64 +379,100 @@ fn in_visible(alias: &str) -> String {
     )
 }
 
+/// A statement built from the clauses a query needs, with its named arguments.
+struct Sql {
+    text: String,
+    args: Vec<(&'static str, Box<dyn rusqlite::ToSql>)>,
+}
+
+impl Sql {
+    fn push(&mut self, clause: &str) {
+        self.text.push_str(clause);
+    }
+
+    fn arg(&mut self, name: &'static str, value: impl rusqlite::ToSql + 'static) {
+        self.args.push((name, Box::new(value)));
+    }
+}
+
+fn json_list(list: &[String]) -> String {
+    serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
+}
+
+/// Only the caller and users with a membership in the caller's visible scopes.
+fn visible_clause(sql: &mut Sql, me: &str, set: &ScopeSet) {
+    sql.push(&format!(
+        " AND (u.id = :me OR u.id IN (SELECT v.user_id FROM memberships v WHERE {}))",
+        in_visible("v")
+    ));
+    sql.arg(":me", me.to_string());
+    sql.arg(":orgs", json_list(&set.organisations));
+    sql.arg(":sites", json_list(&set.sites));
+    sql.arg(":plants", json_list(&set.plants));
+}
+
+/// Users with a membership at the scope and of the role asked for, among the memberships the
+/// caller can see.
+fn membership_clause(sql: &mut Sql, q: &UserQuery) {
+    let mut filter = String::from("SELECT f.user_id FROM memberships f WHERE 1 = 1");
+    if let Some((kind, id)) = &q.scope {
+        let column = match kind {
+            ScopeType::Organisation => "organisation_id",
+            ScopeType::Site => "site_id",
+            ScopeType::Plant => "plant_id",
+        };
+        filter.push_str(&format!(" AND f.{column} = :scope"));
+        sql.arg(":scope", id.clone());
+    }
+    if let Some(role) = q.role {
+        filter.push_str(" AND f.role = :role");
+        sql.arg(":role", role.as_str());
+    }
+    if q.visible.is_some() {
+        filter.push_str(&format!(" AND {}", in_visible("f")));
+    }
+    sql.push(&format!(" AND u.id IN ({filter})"));
+}
+
+/// Users whose email or names contain `text`, case-insensitively.
+fn text_clause(sql: &mut Sql, text: &str) {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    sql.push(
+        " AND (u.email_key LIKE :text ESCAPE '\\' OR u.first_name LIKE :text ESCAPE '\\'
+           OR u.last_name LIKE :text ESCAPE '\\' OR u.display_name LIKE :text ESCAPE '\\')",
+    );
+    sql.arg(":text", format!("%{escaped}%"));
+}
+
 /// A page of users. The SQL holds only the clauses the query needs, so that SQLite can start
 /// from the memberships of a narrow filter instead of walking every user in email order.
 pub fn search_users(conn: &Connection, q: &UserQuery) -> Result<Vec<User>, Error> {
-    let mut sql = format!("{USER} WHERE 1 = 1");
-    let mut args: Vec<(&str, Box<dyn rusqlite::ToSql>)> = Vec::new();
-    let json = |list: &Vec<String>| serde_json::to_string(list).unwrap_or_else(|_| "[]".into());
+    let mut sql = Sql {
+        text: format!("{USER} WHERE 1 = 1"),
+        args: Vec::new(),
+    };
     if let Some(set) = &q.visible {
-        sql.push_str(&format!(
-            " AND (u.id = :me OR u.id IN (SELECT v.user_id FROM memberships v WHERE {}))",
-            in_visible("v")
-        ));
-        args.push((":me", Box::new(q.me.clone())));
-        args.push((":orgs", Box::new(json(&set.organisations))));
-        args.push((":sites", Box::new(json(&set.sites))));
-        args.push((":plants", Box::new(json(&set.plants))));
+        visible_clause(&mut sql, &q.me, set);
     }
     if q.scope.is_some() || q.role.is_some() {
-        let mut filter = String::from("SELECT f.user_id FROM memberships f WHERE 1 = 1");
-        if let Some((kind, id)) = &q.scope {
-            let column = match kind {
-                ScopeType::Organisation => "organisation_id",
-                ScopeType::Site => "site_id",
-                ScopeType::Plant => "plant_id",
-            };
-            filter.push_str(&format!(" AND f.{column} = :scope"));
-            args.push((":scope", Box::new(id.clone())));
-        }
-        if let Some(role) = q.role {
-            filter.push_str(" AND f.role = :role");
-            args.push((":role", Box::new(role.as_str())));
-        }
-        // A filter matches only on memberships the caller can see.
-        if q.visible.is_some() {
-            filter.push_str(&format!(" AND {}", in_visible("f")));
-        }
-        sql.push_str(&format!(" AND u.id IN ({filter})"));
+        membership_clause(&mut sql, q);
     }
     if let Some(text) = &q.text {
-        let escaped = text
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        sql.push_str(
-            " AND (u.email_key LIKE :text ESCAPE '\\' OR u.first_name LIKE :text ESCAPE '\\'
-               OR u.last_name LIKE :text ESCAPE '\\' OR u.display_name LIKE :text ESCAPE '\\')",
-        );
-        args.push((":text", Box::new(format!("%{escaped}%"))));
+        text_clause(&mut sql, text);
     }
     if let Some(after) = &q.after {
-        sql.push_str(" AND u.email_key > :after");
-        args.push((":after", Box::new(after.clone())));
+        sql.push(" AND u.email_key > :after");
+        sql.arg(":after", after.clone());
     }
-    sql.push_str(" ORDER BY u.email_key LIMIT :limit");
-    args.push((":limit", Box::new(q.limit as i64)));
-    let mut stmt = conn.prepare_cached(&sql)?;
+    sql.push(" ORDER BY u.email_key LIMIT :limit");
+    sql.arg(":limit", q.limit as i64);
+    let mut stmt = conn.prepare_cached(&sql.text)?;
     let bound: Vec<(&str, &dyn rusqlite::ToSql)> =
-        args.iter().map(|(k, v)| (*k, v.as_ref())).collect();
+        sql.args.iter().map(|(k, v)| (*k, v.as_ref())).collect();
     let rows = stmt.query_map(bound.as_slice(), user)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -10,6 +10,7 @@ pub struct Email {
 }
 
 impl Email {
+    // long: one check per rule of an address, each with its own message.
     pub fn parse(field: &str, raw: &str) -> Result<Email, Error> {
         let text = raw.trim();
         let bad = |why: &str| {

@@ -26,6 +26,7 @@ pub fn database_readable(conn: &Connection) -> Result<(), Error> {
 }
 
 /// Creates the first superadmin when the database has no users.
+// long: the first start's steps in order, checked again under the write lock.
 pub fn bootstrap(
     conn: &mut Connection,
     env: &Env,
@@ -50,26 +51,7 @@ pub fn bootstrap(
         None => password::generate(env.config.security.password_min_length)?,
     };
     let hash = hash_password(&env.config, &password)?;
-    let now = env.clock.now_text();
-    let user = User {
-        id: new_id(),
-        number: 0,
-        email: email.text.clone(),
-        first_name: None,
-        last_name: None,
-        display_name: "Administrator".into(),
-        mobile_number: None,
-        country_code: None,
-        status: UserStatus::Active,
-        superadmin: true,
-        can_introspect: false,
-        must_change_password: generated,
-        locked_until: None,
-        created_at: now.clone(),
-        updated_at: now,
-        last_login_at: None,
-        owner: None,
-    };
+    let user = first_superadmin(&email, generated, env.clock.now_text());
     let tx = db::write(conn)?;
     // Checked again under the write lock: two processes starting at once create one admin.
     if store::count_users(&tx)? > 0 {
@@ -86,4 +68,27 @@ pub fn bootstrap(
     } else {
         Bootstrap::Created { email: email.text }
     })
+}
+
+/// The operator's account: a superadmin the system owns.
+fn first_superadmin(email: &Email, must_change_password: bool, now: String) -> User {
+    User {
+        id: new_id(),
+        number: 0,
+        email: email.text.clone(),
+        first_name: None,
+        last_name: None,
+        display_name: "Administrator".into(),
+        mobile_number: None,
+        country_code: None,
+        status: UserStatus::Active,
+        superadmin: true,
+        can_introspect: false,
+        must_change_password,
+        locked_until: None,
+        created_at: now.clone(),
+        updated_at: now,
+        last_login_at: None,
+        owner: None,
+    }
 }

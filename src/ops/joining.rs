@@ -52,6 +52,7 @@ fn changed_meanwhile() -> Error {
 /// Busroot's `POST /api/admin/user`: puts the user with this email into the organisation with
 /// one role, creating them with a generated password when there is no such user. A user who
 /// already holds a role in the organisation is a conflict.
+// long: the rights, the email lookup and the one transaction, in the order the rule needs.
 pub fn join_organisation(
     conn: &mut Connection,
     env: &Env,
@@ -166,79 +167,92 @@ pub fn upsert_user(
     upsert: Upsert,
     same_view: SameView,
 ) -> Result<Upserted, Error> {
-    let organisation = resolve_scope(
-        conn,
-        actor,
-        &ScopeRef::Organisation(upsert.organisation_id.clone()),
-    )?
-    .0;
-    for request in &upsert.wanted {
-        let (scope, _) = resolve_scope(conn, actor, &request.scope)?;
-        if !organisation.covers(&scope) {
-            return Err(Error::invalid(
-                "siteIds",
-                format!(
-                    "site {} is not in organisation {}",
-                    scope.id(),
-                    upsert.organisation_id
-                ),
-            ));
-        }
-    }
+    sites_in_organisation(conn, actor, &upsert)?;
     let email = Email::parse("email", &upsert.email)?;
-    let plan = match visible_existing(conn, actor, &upsert, &email)? {
-        Some(current) => plan_change(conn, env, actor, current, &upsert, same_view)?,
-        // Someone new, or someone the caller cannot see: the same refusal, before any bcrypt,
-        // for a caller who may not grant these roles.
-        None => {
-            require_grants(conn, actor, &upsert.wanted)?;
-            // Only the email joins someone the caller cannot see: an id they were never shown
-            // is not a way in.
-            match store::find_user_by_email(conn, &email.key)? {
-                Some(user) => Plan::Join(user.id),
-                None => {
-                    let profile = profile(&upsert);
-                    let wanted = upsert.wanted.clone();
-                    let prepared = new_user(conn, env, actor, &email, wanted, profile)?;
-                    Plan::Create(Box::new(prepared))
-                }
-            }
-        }
-    };
+    let plan = plan_upsert(conn, env, actor, &upsert, &email, same_view)?;
     let tx = db::write(conn)?;
-    let by_email = store::find_user_by_email(&tx, &email.key)?;
-    let mut ended = None;
-    let done = match (plan, by_email) {
-        (Plan::Create(prepared), None) => {
-            let created = create::insert(&tx, env, actor, *prepared)?;
-            Upserted::Created(Box::new(created))
-        }
-        (Plan::Join(id), Some(user)) if user.id == id => {
-            grant_missing(&tx, env, actor, &id, &upsert.wanted)?;
-            Upserted::Updated
-        }
-        (Plan::Change(id, changes, prepared, membership_plan), _) => {
-            let record = super::users::visible(&tx, actor, &id)?;
-            if change::apply_in(
-                &tx,
-                env,
-                actor,
-                &record,
-                *changes,
-                prepared,
-                membership_plan,
-            )? {
-                ended = Some(id);
-            }
-            Upserted::Updated
-        }
-        _ => return Err(changed_meanwhile()),
-    };
+    let (done, ended) = carry_out(&tx, env, actor, &upsert, &email, plan)?;
     tx.commit()?;
     if let Some(id) = ended {
         env.cache.forget(&id);
     }
     Ok(done)
+}
+
+/// Refuses (400) a membership at a site outside the upsert's organisation.
+fn sites_in_organisation(
+    conn: &Connection,
+    actor: &Principal,
+    upsert: &Upsert,
+) -> Result<(), Error> {
+    let named = ScopeRef::Organisation(upsert.organisation_id.clone());
+    let organisation = resolve_scope(conn, actor, &named)?.0;
+    for request in &upsert.wanted {
+        let (scope, _) = resolve_scope(conn, actor, &request.scope)?;
+        if !organisation.covers(&scope) {
+            let message = format!(
+                "site {} is not in organisation {}",
+                scope.id(),
+                upsert.organisation_id
+            );
+            return Err(Error::invalid("siteIds", message));
+        }
+    }
+    Ok(())
+}
+
+/// What the upsert will do: change a user the caller can see; otherwise, once the caller is
+/// known to be allowed to grant the roles (the same refusal, before any bcrypt, whatever the
+/// email), join the user with that email or create one.
+fn plan_upsert(
+    conn: &mut Connection,
+    env: &Env,
+    actor: &Principal,
+    upsert: &Upsert,
+    email: &Email,
+    same_view: SameView,
+) -> Result<Plan, Error> {
+    if let Some(current) = visible_existing(conn, actor, upsert, email)? {
+        return plan_change(conn, env, actor, current, upsert, same_view);
+    }
+    require_grants(conn, actor, &upsert.wanted)?;
+    // Only the email joins someone the caller cannot see: an id they were never shown is not
+    // a way in.
+    if let Some(user) = store::find_user_by_email(conn, &email.key)? {
+        return Ok(Plan::Join(user.id));
+    }
+    let wanted = upsert.wanted.clone();
+    let prepared = new_user(conn, env, actor, email, wanted, profile(upsert))?;
+    Ok(Plan::Create(Box::new(prepared)))
+}
+
+/// Carries the plan out under the write lock, if what it was made on still holds. Returns
+/// what was done and the user whose credentials ended, if any.
+fn carry_out(
+    tx: &Connection,
+    env: &Env,
+    actor: &Principal,
+    upsert: &Upsert,
+    email: &Email,
+    plan: Plan,
+) -> Result<(Upserted, Option<String>), Error> {
+    let by_email = store::find_user_by_email(tx, &email.key)?;
+    match (plan, by_email) {
+        (Plan::Create(prepared), None) => {
+            let created = create::insert(tx, env, actor, *prepared)?;
+            Ok((Upserted::Created(Box::new(created)), None))
+        }
+        (Plan::Join(id), Some(user)) if user.id == id => {
+            grant_missing(tx, env, actor, &id, &upsert.wanted)?;
+            Ok((Upserted::Updated, None))
+        }
+        (Plan::Change(id, changes, prepared, memberships), _) => {
+            let record = super::users::visible(tx, actor, &id)?;
+            let ended = change::apply_in(tx, env, actor, &record, *changes, prepared, memberships)?;
+            Ok((Upserted::Updated, ended.then_some(id)))
+        }
+        _ => Err(changed_meanwhile()),
+    }
 }
 
 /// What an upsert will do, worked out before the write transaction.
@@ -291,6 +305,7 @@ fn visible_existing(
 
 /// For a user the caller can see: the fields that differ and, when the client's view of the
 /// memberships changed, the memberships to set (each grant and removal checked as it is made).
+// long: the fields that differ, one line each, and the membership plan.
 fn plan_change(
     conn: &mut Connection,
     env: &Env,

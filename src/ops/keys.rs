@@ -32,21 +32,7 @@ pub fn create_key(
     }
     let name = fields::name("name", name)?;
     let now = env.clock.now();
-    let expires_at = match expires_at {
-        None => None,
-        Some(text) => {
-            let at = clock::parse(text).ok_or_else(|| {
-                Error::invalid(
-                    "expiresAt",
-                    "must be an RFC 3339 time such as 2027-01-31T00:00:00Z",
-                )
-            })?;
-            if at <= now {
-                return Err(Error::invalid("expiresAt", "must be in the future"));
-            }
-            Some(clock::format(at))
-        }
-    };
+    let expires_at = parse_expiry(expires_at, now)?;
     // 32 random bytes: 256 bits, well over the 128 required.
     let secret = secrets::token(KEY_PREFIX, 32)?;
     let key = ApiKey {
@@ -68,6 +54,23 @@ pub fn create_key(
     )?;
     tx.commit()?;
     Ok(NewKey { key, secret })
+}
+
+/// An optional expiry: RFC 3339, in the future.
+fn parse_expiry(text: Option<&str>, now: time::OffsetDateTime) -> Result<Option<String>, Error> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    let at = clock::parse(text).ok_or_else(|| {
+        Error::invalid(
+            "expiresAt",
+            "must be an RFC 3339 time such as 2027-01-31T00:00:00Z",
+        )
+    })?;
+    if at <= now {
+        return Err(Error::invalid("expiresAt", "must be in the future"));
+    }
+    Ok(Some(clock::format(at)))
 }
 
 fn key_event(

@@ -139,6 +139,7 @@ fn same(a: &Membership, b: &Membership) -> bool {
 
 /// Makes the selected memberships of `record` exactly `wanted`, leaving the others alone.
 /// Runs inside the caller's transaction.
+// long: resolve, then revoke what goes and grant what comes, in one pass.
 pub(crate) fn replace_in(
     tx: &Connection,
     env: &Env,

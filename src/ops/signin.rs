@@ -151,6 +151,7 @@ impl Via {
 /// Checks an email and password; returns the user id. Every failure is `Unauthenticated`
 /// whatever its cause (unknown, wrong, disabled, locked), or `TooManyRequests` for an address
 /// that has failed too often.
+// long: the steps of a sign-in in order: throttle, cache, reservation, bcrypt, outcome.
 pub fn password(
     conn: &mut Connection,
     env: &Env,
@@ -279,6 +280,20 @@ struct SignIn<'a> {
     stored: Option<&'a store::StoredCredentials>,
 }
 
+impl SignIn<'_> {
+    /// Who tried, for the audit trail: for a failure, only the name they tried.
+    fn actor(&self) -> Actor {
+        let tried: String = self.email_key.chars().take(254).collect();
+        Actor {
+            id: self.stored.map(|s| s.user_id.clone()),
+            email: Some(crate::logging::escape(&tried)),
+            credential_kind: Some(self.via.as_str().to_string()),
+            credential_id: None,
+            source: Some(self.source.to_string()),
+        }
+    }
+}
+
 /// Records the outcome of a checked password: the sign-in, or the failure (and the lock it
 /// brings), in one transaction.
 fn record_outcome(
@@ -288,54 +303,56 @@ fn record_outcome(
     attempt: Attempt,
     matches: bool,
 ) -> Result<Result<String, Error>, Error> {
-    let stored = signin.stored;
-    let actor = Actor {
-        id: stored.map(|s| s.user_id.clone()),
-        email: Some(crate::logging::escape(
-            &signin.email_key.chars().take(254).collect::<String>(),
-        )),
-        credential_kind: Some(signin.via.as_str().to_string()),
-        credential_id: None,
-        source: Some(signin.source.to_string()),
-    };
-    let now = env.clock.now();
+    let actor = signin.actor();
     let tx = db::write(conn)?;
-    let organisations = match stored {
+    let organisations = match signin.stored {
         Some(s) => audit::account_organisations_by_id(&tx, &s.user_id)?,
         None => Vec::new(),
     };
-    let outcome = match stored {
+    let outcome = match signin.stored {
         Some(s) if matches && attempt == Attempt::Reserved => {
-            store::record_login(&tx, &s.user_id, &clock::format(now))?;
+            store::record_login(&tx, &s.user_id, &env.clock.now_text())?;
             let event = Event::new("signin")
                 .target("user", &s.user_id)
                 .organisations(organisations);
             audit::record(&tx, env, &actor, event)?;
             Ok(s.user_id.clone())
         }
-        _ => {
-            let reason = match (stored, attempt) {
-                (None, _) => "unknown account",
-                (Some(_), Attempt::Locked) => "account locked",
-                (Some(_), Attempt::Hopeless) => "account disabled",
-                (Some(_), Attempt::Reserved) => "wrong password",
-            };
-            let mut event = Event::new("signin")
-                .failed()
-                .organisations(organisations.clone())
-                .summary(json!({"reason": reason}));
-            if let Some(s) = stored {
-                event = event.target("user", &s.user_id);
-                if attempt == Attempt::Reserved {
-                    lock_when_due(&tx, env, &actor, &s.user_id, organisations)?;
-                }
-            }
-            audit::record(&tx, env, &actor, event)?;
+        stored => {
+            record_failure(&tx, env, &actor, stored, attempt, organisations)?;
             Err(Error::Unauthenticated)
         }
     };
     tx.commit()?;
     Ok(outcome)
+}
+
+/// A failed sign-in, with why, and the lock it brings when it is one too many.
+fn record_failure(
+    tx: &Connection,
+    env: &Env,
+    actor: &Actor,
+    stored: Option<&store::StoredCredentials>,
+    attempt: Attempt,
+    organisations: Vec<String>,
+) -> Result<(), Error> {
+    let reason = match (stored, attempt) {
+        (None, _) => "unknown account",
+        (Some(_), Attempt::Locked) => "account locked",
+        (Some(_), Attempt::Hopeless) => "account disabled",
+        (Some(_), Attempt::Reserved) => "wrong password",
+    };
+    let mut event = Event::new("signin")
+        .failed()
+        .organisations(organisations.clone())
+        .summary(json!({"reason": reason}));
+    if let Some(s) = stored {
+        event = event.target("user", &s.user_id);
+        if attempt == Attempt::Reserved {
+            lock_when_due(tx, env, actor, &s.user_id, organisations)?;
+        }
+    }
+    audit::record(tx, env, actor, event)
 }
 
 /// The failure was counted when the attempt was reserved; at the configured number in a row,

@@ -24,6 +24,7 @@ struct Standing {
 }
 
 /// The highest user_type the memberships give; see the module comment for the order.
+// long: one arm per scope kind, as the document's table of user types reads.
 fn standing(record: &UserRecord, site_names: &HashMap<String, String>) -> Standing {
     let star = || Some("*".to_string());
     if record.user.superadmin {
@@ -166,6 +167,7 @@ pub(super) struct ListQuery {
     plant_id: Option<String>,
 }
 
+// long: the query's scope and the document's row shape, read together.
 pub(super) async fn list(
     state: web::Data<AppState>,
     Caller(p, _): Caller<Reading>,

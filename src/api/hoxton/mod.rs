@@ -95,6 +95,7 @@ fn hoxton_role(role: Role) -> Option<&'static str> {
 }
 
 /// The user as seen in one organisation: `organisation` if given, else their first.
+// long: one pass over the memberships building the document's fields.
 fn render(
     conn: &Connection,
     p: &Principal,

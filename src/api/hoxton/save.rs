@@ -63,49 +63,7 @@ fn parse(bytes: &[u8]) -> Result<Parsed, Error> {
     let first_name = required(user.first_name, "firstName")?;
     let last_name = required(user.last_name, "lastName")?;
     let organisation_id = required(user.organisation_id, "organisationId")?;
-    let mut wanted = Vec::new();
-    if user.roles.is_empty() {
-        // In the organisation (or at its sites) without a role: a viewer there.
-        wanted = match user.site_ids.is_empty() {
-            true => vec![NewMembership {
-                scope: ScopeRef::Organisation(organisation_id.clone()),
-                role: Role::Viewer,
-            }],
-            false => user
-                .site_ids
-                .iter()
-                .map(|s| NewMembership {
-                    scope: ScopeRef::Site(s.clone()),
-                    role: Role::Viewer,
-                })
-                .collect(),
-        };
-    }
-    for name in &user.roles {
-        let role = match name.as_str() {
-            "member" => Role::Member,
-            "admin" => Role::Admin,
-            "support" => Role::Support,
-            other => {
-                return Err(Error::bad_request(format!(
-                    "unknown role `{}`: roles are member, admin, support",
-                    crate::logging::escape(other)
-                )))
-            }
-        };
-        if role == Role::Member && !user.site_ids.is_empty() {
-            let sites = user.site_ids.iter().map(|s| NewMembership {
-                scope: ScopeRef::Site(s.clone()),
-                role,
-            });
-            wanted.extend(sites);
-        } else {
-            wanted.push(NewMembership {
-                scope: ScopeRef::Organisation(organisation_id.clone()),
-                role,
-            });
-        }
-    }
+    let wanted = memberships(&user.roles, &user.site_ids, &organisation_id)?;
     Ok(Parsed {
         id: user.id.filter(|i| !i.is_empty()),
         email,
@@ -118,6 +76,51 @@ fn parse(bytes: &[u8]) -> Result<Parsed, Error> {
     })
 }
 
+/// Hoxton's role names; anything else is a 422 that lists them.
+fn hoxton_role(name: &str) -> Result<Role, Error> {
+    match name {
+        "member" => Ok(Role::Member),
+        "admin" => Ok(Role::Admin),
+        "support" => Ok(Role::Support),
+        other => Err(Error::bad_request(format!(
+            "unknown role `{}`: roles are member, admin, support",
+            crate::logging::escape(other)
+        ))),
+    }
+}
+
+/// The memberships `roles` and `siteIds` mean (see the module comment of `hoxton`).
+fn memberships(
+    roles: &[String],
+    site_ids: &[String],
+    organisation_id: &str,
+) -> Result<Vec<NewMembership>, Error> {
+    let at = |scope: ScopeRef, role: Role| NewMembership { scope, role };
+    let at_sites = |role: Role| {
+        site_ids
+            .iter()
+            .map(move |s| at(ScopeRef::Site(s.clone()), role))
+    };
+    let at_organisation =
+        |role: Role| at(ScopeRef::Organisation(organisation_id.to_string()), role);
+    if roles.is_empty() {
+        // In the organisation (or at its sites) without a role: a viewer there.
+        return Ok(match site_ids.is_empty() {
+            true => vec![at_organisation(Role::Viewer)],
+            false => at_sites(Role::Viewer).collect(),
+        });
+    }
+    let mut wanted = Vec::new();
+    for name in roles {
+        match hoxton_role(name)? {
+            Role::Member if !site_ids.is_empty() => wanted.extend(at_sites(Role::Member)),
+            role => wanted.push(at_organisation(role)),
+        }
+    }
+    Ok(wanted)
+}
+
+// long: the upsert and the view comparison it needs, in one blocking call.
 pub(super) async fn save(
     state: web::Data<AppState>,
     Caller(p, _): Caller<Hoxton>,

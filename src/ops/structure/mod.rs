@@ -169,6 +169,7 @@ fn chosen_id(
     Ok(id)
 }
 
+// long: parse, authorize, choose the id, insert and audit, in one transaction.
 pub fn create_organisation(
     conn: &mut Connection,
     env: &Env,

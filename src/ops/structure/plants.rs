@@ -32,6 +32,7 @@ pub fn get_plant(conn: &Connection, actor: &Principal, id: &str) -> Result<Plant
         .ok_or_else(|| Error::not_found("plant"))
 }
 
+// long: parse, authorize, choose the id, insert and audit, in one transaction.
 pub fn create_plant(
     conn: &mut Connection,
     env: &Env,

@@ -34,6 +34,7 @@ pub fn get_site(conn: &Connection, actor: &Principal, id: &str) -> Result<Site, 
         .ok_or_else(|| Error::not_found("site"))
 }
 
+// long: parse, authorize, choose the id, insert and audit, in one transaction.
 pub fn create_site(
     conn: &mut Connection,
     env: &Env,

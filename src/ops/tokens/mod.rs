@@ -100,61 +100,25 @@ fn organisations(tx: &Connection, user_id: &str) -> Result<Vec<String>, Error> {
     audit::account_organisations_by_id(tx, user_id)
 }
 
+fn required(value: Option<String>, name: &str) -> Result<String, GrantError> {
+    value
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| GrantError::InvalidRequest(format!("{name} is required")))
+}
+
 pub fn grant(
     conn: &mut Connection,
     env: &Env,
     request: GrantRequest,
     source: &str,
 ) -> Result<Granted, GrantError> {
-    let required = |value: Option<String>, name: &str| {
-        value
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| GrantError::InvalidRequest(format!("{name} is required")))
-    };
     match required(request.grant_type.clone(), "grant_type")?.as_str() {
-        "password" => {
-            let username = required(request.username, "username")?;
-            let password = required(request.password, "password")?;
-            let user_id =
-                match signin::password(conn, env, &username, &password, source, Via::PasswordGrant)
-                {
-                    Ok(id) => id,
-                    Err(Error::Unauthenticated) => {
-                        return Err(GrantError::InvalidGrant(
-                            "the username or password is wrong".into(),
-                        ))
-                    }
-                    Err(e) => return Err(e.into()),
-                };
-            if users::find_user(conn, &user_id)?.is_some_and(|u| u.must_change_password) {
-                return Err(GrantError::InvalidGrant(
-                    "the password must be changed first (PUT /api/v1/users/me/password, or the admin page)".into(),
-                ));
-            }
-            issue_pair(
-                conn,
-                env,
-                Issue {
-                    user_id: &user_id,
-                    api_key_id: None,
-                    audience: request.audience,
-                    source,
-                    family_id: &new_id(),
-                    grant: "password",
-                },
-            )
-        }
+        "password" => password_grant(conn, env, request, source),
         "client_credentials" => {
             let client_id = required(request.client_id, "client_id")?;
             let client_secret = required(request.client_secret, "client_secret")?;
-            client_credentials(
-                conn,
-                env,
-                &client_id,
-                &client_secret,
-                request.audience,
-                source,
-            )
+            let audience = request.audience;
+            client_credentials(conn, env, &client_id, &client_secret, audience, source)
         }
         "refresh_token" => {
             let refresh = required(request.refresh_token, "refresh_token")?;
@@ -165,6 +129,43 @@ pub fn grant(
             crate::logging::escape(other)
         ))),
     }
+}
+
+/// A person's email and password for a token pair; never for a password that must change
+/// first (the token would work nowhere).
+fn password_grant(
+    conn: &mut Connection,
+    env: &Env,
+    request: GrantRequest,
+    source: &str,
+) -> Result<Granted, GrantError> {
+    let username = required(request.username, "username")?;
+    let password = required(request.password, "password")?;
+    let user_id =
+        match signin::password(conn, env, &username, &password, source, Via::PasswordGrant) {
+            Ok(id) => id,
+            Err(Error::Unauthenticated) => {
+                return Err(GrantError::InvalidGrant(
+                    "the username or password is wrong".into(),
+                ))
+            }
+            Err(e) => return Err(e.into()),
+        };
+    if users::find_user(conn, &user_id)?.is_some_and(|u| u.must_change_password) {
+        return Err(GrantError::InvalidGrant(
+            "the password must be changed first (PUT /api/v1/users/me/password, or the admin page)"
+                .into(),
+        ));
+    }
+    let issue = Issue {
+        user_id: &user_id,
+        api_key_id: None,
+        audience: request.audience,
+        source,
+        family_id: &new_id(),
+        grant: "password",
+    };
+    issue_pair(conn, env, issue)
 }
 
 /// What a new pair of tokens is issued for.
@@ -187,59 +188,76 @@ fn issue_pair(conn: &mut Connection, env: &Env, issue: Issue) -> Result<Granted,
 }
 
 /// The same, inside the caller's transaction.
+// long: the pair, its audit row and the answer are written together.
 fn issue_pair_in(tx: &Connection, env: &Env, issue: Issue) -> Result<Granted, GrantError> {
-    let Issue {
-        user_id,
-        api_key_id,
-        audience,
-        source,
-        family_id,
-        grant,
-    } = issue;
-    let epoch = users::credential_epoch(tx, user_id)?
+    let epoch = users::credential_epoch(tx, issue.user_id)?
         .ok_or(GrantError::InvalidGrant("the user is gone".into()))?;
-    let (mut access, access_secret) = self::issue(
+    let tokens = &env.config.tokens;
+    let (access, access_secret) = store_one(
+        tx,
         env,
+        &issue,
         TokenKind::Access,
-        user_id,
         epoch,
-        family_id,
-        env.config.tokens.access_ttl.0,
+        tokens.access_ttl.0,
     )?;
-    access.audience = audience.clone();
-    access.api_key_id = api_key_id.clone();
-    store_token(tx, &access, &access_secret)?;
-    let refresh_secret = if api_key_id.is_none() {
-        let (mut refresh, secret) = self::issue(
-            env,
-            TokenKind::Refresh,
-            user_id,
-            epoch,
-            family_id,
-            env.config.tokens.refresh_ttl.0,
-        )?;
-        refresh.audience = audience.clone();
-        store_token(tx, &refresh, &secret)?;
-        Some(secret)
-    } else {
-        None
+    // A client's token (client_credentials) gets no refresh token: the client asks again.
+    let refresh_secret = match issue.api_key_id {
+        Some(_) => None,
+        None => Some(
+            store_one(
+                tx,
+                env,
+                &issue,
+                TokenKind::Refresh,
+                epoch,
+                tokens.refresh_ttl.0,
+            )?
+            .1,
+        ),
     };
-    let kind = if api_key_id.is_some() {
-        "api_key"
-    } else {
-        "password_grant"
+    let kind = match issue.api_key_id {
+        Some(_) => "api_key",
+        None => "password_grant",
     };
-    let actor = Actor::user(tx, user_id, kind, api_key_id.clone(), source)?;
+    let actor = Actor::user(
+        tx,
+        issue.user_id,
+        kind,
+        issue.api_key_id.clone(),
+        issue.source,
+    )?;
     let event = Event::new("token.issue")
         .target("token", &access.id)
-        .organisations(organisations(tx, user_id)?)
-        .summary(json!({"grant": grant, "family": family_id, "audience": audience, "expiresAt": access.expires_at}));
+        .organisations(organisations(tx, issue.user_id)?)
+        .summary(
+            json!({"grant": issue.grant, "family": issue.family_id, "audience": issue.audience,
+            "expiresAt": access.expires_at}),
+        );
     audit::record(tx, env, &actor, event)?;
     Ok(Granted {
         access_token: access_secret,
-        expires_in: env.config.tokens.access_ttl.0.as_secs(),
+        expires_in: tokens.access_ttl.0.as_secs(),
         refresh_token: refresh_secret,
     })
+}
+
+/// Issues and stores one token of the pair; returns it with its secret.
+fn store_one(
+    tx: &Connection,
+    env: &Env,
+    issue: &Issue,
+    kind: TokenKind,
+    epoch: i64,
+    ttl: Duration,
+) -> Result<(Token, String), Error> {
+    let (mut token, secret) = self::issue(env, kind, issue.user_id, epoch, issue.family_id, ttl)?;
+    token.audience = issue.audience.clone();
+    if kind == TokenKind::Access {
+        token.api_key_id = issue.api_key_id.clone();
+    }
+    store_token(tx, &token, &secret)?;
+    Ok((token, secret))
 }
 
 fn client_credentials(
@@ -263,22 +281,7 @@ fn client_credentials(
     };
     let Some(key) = usable.filter(|_| owner_active) else {
         env.throttle.failed(env, source);
-        let actor = Actor {
-            credential_kind: Some("api_key".into()),
-            credential_id: Some(crate::logging::escape(client_id)),
-            source: Some(source.into()),
-            ..Actor::default()
-        };
-        let tx = db::write(conn)?;
-        audit::record(
-            &tx,
-            env,
-            &actor,
-            Event::new("token.issue")
-                .failed()
-                .summary(json!({"grant": "client_credentials"})),
-        )?;
-        tx.commit().map_err(Error::from)?;
+        record_bad_client(conn, env, client_id, source)?;
         return Err(GrantError::InvalidClient);
     };
     issue_pair(
@@ -295,10 +298,33 @@ fn client_credentials(
     )
 }
 
+/// A client that failed to authenticate leaves its trace, in its own transaction.
+fn record_bad_client(
+    conn: &mut Connection,
+    env: &Env,
+    client_id: &str,
+    source: &str,
+) -> Result<(), Error> {
+    let actor = Actor {
+        credential_kind: Some("api_key".into()),
+        credential_id: Some(crate::logging::escape(client_id)),
+        source: Some(source.into()),
+        ..Actor::default()
+    };
+    let event = Event::new("token.issue")
+        .failed()
+        .summary(json!({"grant": "client_credentials"}));
+    let tx = db::write(conn)?;
+    audit::record(&tx, env, &actor, event)?;
+    tx.commit()?;
+    Ok(())
+}
+
 /// Exchanges a refresh token for new tokens. A used refresh token presented again means it was
 /// stolen or replayed: every token of its family is revoked. Reading, rotating and issuing are
 /// one IMMEDIATE transaction, so that of two concurrent refreshes exactly one wins and the
 /// other is the replay.
+// long: reading, the replay check, rotating and issuing must stay in one transaction, in this order.
 fn rotate(
     conn: &mut Connection,
     env: &Env,
@@ -323,13 +349,7 @@ fn rotate(
     )?;
     let orgs = organisations(&tx, &token.user_id)?;
     if !store::revoke_token(&tx, &token.id, &now)? {
-        let revoked = store::revoke_family(&tx, &token.family_id, &now)?;
-        let event = Event::new("token.replay")
-            .failed()
-            .target("token", &token.id)
-            .organisations(orgs)
-            .summary(json!({"family": token.family_id, "revoked": revoked}));
-        audit::record(&tx, env, &actor, event)?;
+        revoke_replayed_family(&tx, env, &actor, &token, orgs)?;
         tx.commit().map_err(Error::from)?;
         return Err(invalid());
     }
@@ -356,6 +376,23 @@ fn rotate(
     let granted = issue_pair_in(&tx, env, issue)?;
     tx.commit().map_err(Error::from)?;
     Ok(granted)
+}
+
+/// A used refresh token came back: stolen or replayed. Every token of its family ends.
+fn revoke_replayed_family(
+    tx: &Connection,
+    env: &Env,
+    actor: &Actor,
+    token: &Token,
+    orgs: Vec<String>,
+) -> Result<(), Error> {
+    let revoked = store::revoke_family(tx, &token.family_id, &env.clock.now_text())?;
+    let event = Event::new("token.replay")
+        .failed()
+        .target("token", &token.id)
+        .organisations(orgs)
+        .summary(json!({"family": token.family_id, "revoked": revoked}));
+    audit::record(tx, env, actor, event)
 }
 
 /// A refresh token not expired, of an active user, at the user's current epoch.

@@ -124,6 +124,7 @@ pub(crate) struct Prepared {
 
 /// Parses what is cheap, decides who may, and only then hashes a new password and checks the
 /// current one (for a change of one's own email).
+// long: the cheap parsing, the rights, then the paid-for checks, in the order the rule needs.
 pub(crate) fn prepare(
     conn: &mut Connection,
     env: &Env,
@@ -259,6 +260,7 @@ fn new_owner(
 
 /// Applies profile, status, flag, owner, module and password changes; returns whether the
 /// user's credentials ended (disabled, or a new password).
+// long: each field of the change is one short step on the same user being built.
 fn apply_changes(
     tx: &Connection,
     env: &Env,

@@ -81,6 +81,7 @@ pub fn prepare(
 
 /// Writes a prepared user inside the caller's transaction, checking the rights again under
 /// the write lock (the structure may have changed since `prepare`).
+// long: the user, their memberships, modules and audit row are one write.
 pub fn insert(
     tx: &Connection,
     env: &Env,

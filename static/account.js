@@ -8,22 +8,57 @@ import { describeMembership } from './users.js';
 
 export async function accountView(main) {
   const me = user();
-  const changed = h('p', { class: 'notice', role: 'status', hidden: true }, 'Your password was changed. Your other sessions and tokens have ended.');
+  const changed = h(
+    'p',
+    { class: 'notice', role: 'status', hidden: true },
+    'Your password was changed. Your other sessions and tokens have ended.',
+  );
   main.replaceChildren(
     h('h1', {}, 'My account'),
-    h('div', { class: 'split' },
-      h('div', {},
-        h('div', { class: 'panel' }, h('h2', {}, 'Profile'),
-          h('dl', {},
-            h('dt', {}, 'Email'), h('dd', {}, me.email),
-            h('dt', {}, 'Name'), h('dd', {}, me.displayName),
-            h('dt', {}, 'Roles'), h('dd', {}, me.superadmin ? h('span', { class: 'tag' }, 'superadmin') : null,
-              me.memberships.length ? me.memberships.map((m) => h('span', { class: 'tag' }, describeMembership(m))) : (me.superadmin ? null : 'none')),
-            h('dt', {}, 'Modules'), h('dd', {}, me.modules.join(', ') || 'none'))),
-        h('div', { class: 'panel' }, h('h2', {}, 'Change password'), changed, passwordForm(async () => {
-          changed.hidden = false;
-        }))),
-      await keysPanel()),
+    h(
+      'div',
+      { class: 'split' },
+      h(
+        'div',
+        {},
+        h(
+          'div',
+          { class: 'panel' },
+          h('h2', {}, 'Profile'),
+          h(
+            'dl',
+            {},
+            h('dt', {}, 'Email'),
+            h('dd', {}, me.email),
+            h('dt', {}, 'Name'),
+            h('dd', {}, me.displayName),
+            h('dt', {}, 'Roles'),
+            h(
+              'dd',
+              {},
+              me.superadmin ? h('span', { class: 'tag' }, 'superadmin') : null,
+              me.memberships.length
+                ? me.memberships.map((m) => h('span', { class: 'tag' }, describeMembership(m)))
+                : me.superadmin
+                  ? null
+                  : 'none',
+            ),
+            h('dt', {}, 'Modules'),
+            h('dd', {}, me.modules.join(', ') || 'none'),
+          ),
+        ),
+        h(
+          'div',
+          { class: 'panel' },
+          h('h2', {}, 'Change password'),
+          changed,
+          passwordForm(async () => {
+            changed.hidden = false;
+          }),
+        ),
+      ),
+      await keysPanel(),
+    ),
   );
 }
 
@@ -34,23 +69,44 @@ async function keysPanel() {
   const refresh = async () => {
     try {
       const keys = await api('GET', '/api/v1/api-keys');
-      body.replaceChildren(...(keys.items.length ? keys.items.map((k) => h('tr', {},
-        h('td', {}, k.name),
-        h('td', {}, h('code', {}, `${k.prefix}…`)),
-        h('td', { class: 'nowrap' }, formatTime(k.createdAt)),
-        h('td', { class: 'nowrap' }, formatTime(k.lastUsedAt)),
-        h('td', { class: 'nowrap' }, k.expiresAt ? formatTime(k.expiresAt) : 'never'),
-        h('td', {}, h('button', { type: 'button', class: 'danger', onclick: async (event) => {
-          if (!(await confirmDialog(`Revoke the key “${k.name}”? Anything using it stops working at once.`, 'Revoke'))) return;
-          clearError(errors);
-          try {
-            await busy(event.target, () => api('DELETE', `/api/v1/api-keys/${k.id}`));
-            await refresh();
-          } catch (error) {
-            showError(errors, error);
-          }
-        } }, 'Revoke'))))
-        : [h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No API keys.'))]));
+      body.replaceChildren(
+        ...(keys.items.length
+          ? keys.items.map((k) =>
+              h(
+                'tr',
+                {},
+                h('td', {}, k.name),
+                h('td', {}, h('code', {}, `${k.prefix}…`)),
+                h('td', { class: 'nowrap' }, formatTime(k.createdAt)),
+                h('td', { class: 'nowrap' }, formatTime(k.lastUsedAt)),
+                h('td', { class: 'nowrap' }, k.expiresAt ? formatTime(k.expiresAt) : 'never'),
+                h(
+                  'td',
+                  {},
+                  h(
+                    'button',
+                    {
+                      type: 'button',
+                      class: 'danger',
+                      onclick: async (event) => {
+                        if (!(await confirmDialog(`Revoke the key “${k.name}”? Anything using it stops working at once.`, 'Revoke')))
+                          return;
+                        clearError(errors);
+                        try {
+                          await busy(event.target, () => api('DELETE', `/api/v1/api-keys/${k.id}`));
+                          await refresh();
+                        } catch (error) {
+                          showError(errors, error);
+                        }
+                      },
+                    },
+                    'Revoke',
+                  ),
+                ),
+              ),
+            )
+          : [h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No API keys.'))]),
+      );
     } catch (error) {
       showError(errors, error);
     }
@@ -73,10 +129,35 @@ async function keysPanel() {
     await refresh();
   });
   await refresh();
-  return h('div', { class: 'panel' }, h('h2', {}, 'API keys'),
-    h('p', { class: 'hint' }, 'A key acts with your rights. Give each script or service its own, and revoke it when it is no longer needed.'),
-    form, errors, created,
-    h('div', { class: 'table-wrap' }, h('table', { 'aria-label': 'API keys' },
-      h('thead', {}, h('tr', {}, ['Name', 'Key', 'Created', 'Last used', 'Expires', ''].map((t) => h('th', { scope: 'col' }, t)))),
-      body)));
+  return h(
+    'div',
+    { class: 'panel' },
+    h('h2', {}, 'API keys'),
+    h(
+      'p',
+      { class: 'hint' },
+      'A key acts with your rights. Give each script or service its own, and revoke it when it is no longer needed.',
+    ),
+    form,
+    errors,
+    created,
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        { 'aria-label': 'API keys' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Name', 'Key', 'Created', 'Last used', 'Expires', ''].map((t) => h('th', { scope: 'col' }, t)),
+          ),
+        ),
+        body,
+      ),
+    ),
+  );
 }

@@ -43,15 +43,23 @@ export async function auditView(main) {
     exportLink.href = `/api/v1/audit/export.csv${query(filters)}`;
     try {
       const page = await api('GET', `/api/v1/audit${query({ ...filters, limit: PAGE, cursor: pages.cursor() })}`);
-      body.replaceChildren(...(page.items.length ? page.items.map((r) => h('tr', {},
-        h('td', { class: 'nowrap' }, formatTime(r.at)),
-        h('td', {}, r.actorEmail || r.actorId || h('span', { class: 'muted' }, r.credentialKind || 'system')),
-        h('td', {}, h('span', { class: r.outcome === 'success' ? 'tag good' : 'tag bad' }, r.action)),
-        h('td', { class: 'hide-narrow' }, r.targetType ? `${r.targetType} ${r.targetId}` : ''),
-        h('td', { class: 'hide-narrow' }, r.source || ''),
-        h('td', {}, summaryText(r.summary))))
-        : [h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No events match.'))]));
-            pages.status.textContent = `${page.items.length} events on this page`;
+      body.replaceChildren(
+        ...(page.items.length
+          ? page.items.map((r) =>
+              h(
+                'tr',
+                {},
+                h('td', { class: 'nowrap' }, formatTime(r.at)),
+                h('td', {}, r.actorEmail || r.actorId || h('span', { class: 'muted' }, r.credentialKind || 'system')),
+                h('td', {}, h('span', { class: r.outcome === 'success' ? 'tag good' : 'tag bad' }, r.action)),
+                h('td', { class: 'hide-narrow' }, r.targetType ? `${r.targetType} ${r.targetId}` : ''),
+                h('td', { class: 'hide-narrow' }, r.source || ''),
+                h('td', {}, summaryText(r.summary)),
+              ),
+            )
+          : [h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No events match.'))]),
+      );
+      pages.status.textContent = `${page.items.length} events on this page`;
       pages.shown(page);
     } catch (error) {
       pages.status.textContent = '';
@@ -76,10 +84,26 @@ export async function auditView(main) {
     h('h1', {}, 'Audit trail'),
     h('div', { class: 'panel' }, form, h('div', { class: 'actions' }, exportLink)),
     errors,
-    h('div', { class: 'table-wrap' }, h('table', { id: 'audit-table', 'aria-label': 'Audit trail' },
-      h('thead', {}, h('tr', {}, ['Time', 'Actor', 'Action', 'Target', 'Source', 'Summary']
-        .map((t, i) => h('th', { scope: 'col', class: i === 3 || i === 4 ? 'hide-narrow' : undefined }, t)))),
-      body)),
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        { id: 'audit-table', 'aria-label': 'Audit trail' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Time', 'Actor', 'Action', 'Target', 'Source', 'Summary'].map((t, i) =>
+              h('th', { scope: 'col', class: i === 3 || i === 4 ? 'hide-narrow' : undefined }, t),
+            ),
+          ),
+        ),
+        body,
+      ),
+    ),
     pages.element,
   );
   await load();

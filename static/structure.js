@@ -78,13 +78,31 @@ export async function structureView(main) {
       const orgButtons = [
         org.canAdminister
           ? button('Add site', () =>
-              nameDialog(`New site in ${org.name}`, { method: 'POST', path: '/api/v1/sites', body: { organisationId: org.id },
-                extra: [['timezone', 'Time zone', 'For example Europe/London']] }, refresh))
+              nameDialog(
+                `New site in ${org.name}`,
+                {
+                  method: 'POST',
+                  path: '/api/v1/sites',
+                  body: { organisationId: org.id },
+                  extra: [['timezone', 'Time zone', 'For example Europe/London']],
+                },
+                refresh,
+              ),
+            )
           : null,
         org.canManage
           ? button('Rename', () =>
-              nameDialog(`Rename ${org.name}`, { method: 'PATCH', path: `/api/v1/organisations/${org.id}`, current: org,
-                extra: [['domain', 'Domain', 'For example acme.example']] }, refresh))
+              nameDialog(
+                `Rename ${org.name}`,
+                {
+                  method: 'PATCH',
+                  path: `/api/v1/organisations/${org.id}`,
+                  current: org,
+                  extra: [['domain', 'Domain', 'For example acme.example']],
+                },
+                refresh,
+              ),
+            )
           : null,
         org.canManage ? button('Delete', remove('organisation', org.name, `/api/v1/organisations/${org.id}`), true) : null,
       ];
@@ -94,12 +112,22 @@ export async function structureView(main) {
         const siteButtons = [
           site.canAdminister
             ? button('Add plant', () =>
-                nameDialog(`New plant at ${site.name}`, { method: 'POST', path: '/api/v1/plants', body: { siteId: site.id } }, refresh))
+                nameDialog(`New plant at ${site.name}`, { method: 'POST', path: '/api/v1/plants', body: { siteId: site.id } }, refresh),
+              )
             : null,
           manageSite
             ? button('Rename', () =>
-                nameDialog(`Rename ${site.name}`, { method: 'PATCH', path: `/api/v1/sites/${site.id}`, current: site,
-                  extra: [['timezone', 'Time zone', 'For example Europe/London']] }, refresh))
+                nameDialog(
+                  `Rename ${site.name}`,
+                  {
+                    method: 'PATCH',
+                    path: `/api/v1/sites/${site.id}`,
+                    current: site,
+                    extra: [['timezone', 'Time zone', 'For example Europe/London']],
+                  },
+                  refresh,
+                ),
+              )
             : null,
           manageSite ? button('Delete', remove('site', site.name, `/api/v1/sites/${site.id}`), true) : null,
         ];
@@ -111,7 +139,8 @@ export async function structureView(main) {
             node('Plant', plant.name, [
               managePlant
                 ? button('Rename', () =>
-                    nameDialog(`Rename ${plant.name}`, { method: 'PATCH', path: `/api/v1/plants/${plant.id}`, current: plant }, refresh))
+                    nameDialog(`Rename ${plant.name}`, { method: 'PATCH', path: `/api/v1/plants/${plant.id}`, current: plant }, refresh),
+                  )
                 : null,
               managePlant ? button('Delete', remove('plant', plant.name, `/api/v1/plants/${plant.id}`), true) : null,
             ]),
@@ -130,9 +159,20 @@ export async function structureView(main) {
       'div',
       { class: 'actions' },
       mayCreateOrganisations()
-        ? h('button', { type: 'button', class: 'primary', onclick: () =>
-            nameDialog('New organisation', { method: 'POST', path: '/api/v1/organisations',
-              extra: [['domain', 'Domain', 'Optional, for example acme.example']] }, refresh) }, 'New organisation')
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'primary',
+              onclick: () =>
+                nameDialog(
+                  'New organisation',
+                  { method: 'POST', path: '/api/v1/organisations', extra: [['domain', 'Domain', 'Optional, for example acme.example']] },
+                  refresh,
+                ),
+            },
+            'New organisation',
+          )
         : null,
     ),
     errors,

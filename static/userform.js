@@ -6,7 +6,13 @@ import { state } from './session.js';
 import { loadStructure } from './structure.js';
 import { describeMembership, isLocked } from './users.js';
 
-const ROLES = [['member', 'Member'], ['viewer', 'Viewer'], ['supervisor', 'Supervisor'], ['support', 'Support'], ['admin', 'Admin']];
+const ROLES = [
+  ['member', 'Member'],
+  ['viewer', 'Viewer'],
+  ['supervisor', 'Supervisor'],
+  ['support', 'Support'],
+  ['admin', 'Admin'],
+];
 
 /** The scopes where the server says the signed-in user may grant roles, as select options. */
 function grantableScopes(structure) {
@@ -34,19 +40,30 @@ function modulesFieldset(chosen) {
     'fieldset',
     {},
     h('legend', {}, 'Modules'),
-    h('div', { class: 'checks' }, catalogue.map((name) =>
-      h('label', {}, h('input', { type: 'checkbox', name: 'modules', value: name, checked: chosen.includes(name) }), name))),
+    h(
+      'div',
+      { class: 'checks' },
+      catalogue.map((name) =>
+        h('label', {}, h('input', { type: 'checkbox', name: 'modules', value: name, checked: chosen.includes(name) }), name),
+      ),
+    ),
   );
 }
 
 function profileFields(user = {}) {
   return [
-    h('div', { class: 'split' },
+    h(
+      'div',
+      { class: 'split' },
       field('First name', h('input', { name: 'firstName', autocomplete: 'off', value: user.firstName || '' })),
-      field('Last name', h('input', { name: 'lastName', autocomplete: 'off', value: user.lastName || '' }))),
-    h('div', { class: 'split' },
+      field('Last name', h('input', { name: 'lastName', autocomplete: 'off', value: user.lastName || '' })),
+    ),
+    h(
+      'div',
+      { class: 'split' },
       field('Mobile number', h('input', { name: 'mobileNumber', inputmode: 'tel', value: user.mobileNumber || '' })),
-      field('Country code', h('input', { name: 'countryCode', value: user.countryCode || '' }), 'For example +44')),
+      field('Country code', h('input', { name: 'countryCode', value: user.countryCode || '' }), 'For example +44'),
+    ),
   ];
 }
 
@@ -84,12 +101,13 @@ function createForm(main, structure) {
     profileFields(),
     h('fieldset', {}, h('legend', {}, 'Role'), h('div', { class: 'row' }, field('Where', scope), field('Role', role))),
     modulesFieldset([]),
-    field('Password', h('input', { name: 'password', type: 'password', autocomplete: 'new-password' }),
-      'Leave empty to generate a temporary password that must be changed at first sign-in.'),
+    field(
+      'Password',
+      h('input', { name: 'password', type: 'password', autocomplete: 'new-password' }),
+      'Leave empty to generate a temporary password that must be changed at first sign-in.',
+    ),
     errors,
-    h('div', { class: 'actions' },
-      h('button', { type: 'submit', class: 'primary' }, 'Create user'),
-      h('a', { href: '#/users' }, 'Cancel')),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Create user'), h('a', { href: '#/users' }, 'Cancel')),
   );
   onSubmit(form, errors, async (data) => {
     const body = {
@@ -105,14 +123,26 @@ function createForm(main, structure) {
     const created = await api('POST', '/api/v1/users', body);
     const done = [h('p', {}, `${created.email} was created.`)];
     if (created.temporaryPassword) {
-      done.push(secretBox('Temporary password, shown only now. Give it to the user; they must change it at first sign-in.', created.temporaryPassword));
+      done.push(
+        secretBox(
+          'Temporary password, shown only now. Give it to the user; they must change it at first sign-in.',
+          created.temporaryPassword,
+        ),
+      );
     }
     main.replaceChildren(
       h('h1', {}, 'User created'),
-      h('div', { class: 'panel', id: 'user-created' }, done,
-        h('div', { class: 'actions' },
+      h(
+        'div',
+        { class: 'panel', id: 'user-created' },
+        done,
+        h(
+          'div',
+          { class: 'actions' },
           h('a', { href: `#/users/${created.id}` }, 'Edit this user'),
-          h('a', { href: '#/users' }, 'Back to users'))),
+          h('a', { href: '#/users' }, 'Back to users'),
+        ),
+      ),
     );
   });
   main.replaceChildren(h('h1', {}, 'New user'), form);
@@ -156,15 +186,31 @@ function editForm(main, user, structure) {
 
   main.replaceChildren(
     h('h1', {}, user.email),
-    h('p', { class: 'muted' },
+    h(
+      'p',
+      { class: 'muted' },
       `Status: ${user.status} · last sign-in ${formatTime(user.lastLoginAt)}`,
       isLocked(user) ? ` · locked until ${formatTime(user.lockedUntil)}` : '',
-      user.mustChangePassword ? ' · must change password' : ''),
-    h('div', { class: 'split' },
-      h('div', { class: 'panel' }, h('h2', {}, 'Profile and modules'),
-        user.canManage ? null : h('p', { class: 'hint' }, 'This account belongs to a place you do not administer, or holds roles outside what you administer, so you can change only the roles you may grant here.'),
-        form),
-      h('div', {}, membershipsPanel(user, structure, reload), user.canManage ? accountPanel(user, reload) : null)),
+      user.mustChangePassword ? ' · must change password' : '',
+    ),
+    h(
+      'div',
+      { class: 'split' },
+      h(
+        'div',
+        { class: 'panel' },
+        h('h2', {}, 'Profile and modules'),
+        user.canManage
+          ? null
+          : h(
+              'p',
+              { class: 'hint' },
+              'This account belongs to a place you do not administer, or holds roles outside what you administer, so you can change only the roles you may grant here.',
+            ),
+        form,
+      ),
+      h('div', {}, membershipsPanel(user, structure, reload), user.canManage ? accountPanel(user, reload) : null),
+    ),
     h('p', {}, h('a', { href: '#/users' }, 'Back to users')),
   );
 }
@@ -175,17 +221,36 @@ function membershipsPanel(user, structure, reload) {
   // A role is removed by whoever administers where it is held: the server says so per place.
   const places = { organisation: structure.organisations, site: structure.sites, plant: structure.plants };
   const mayRevoke = (m) => Boolean((places[m.scopeType] || []).find((place) => place.id === m.scopeId)?.canAdminister);
-  const list = h('ul', { class: 'membership-list' }, user.memberships.map((m) => h('li', {},
-    h('span', { class: 'tag' }, describeMembership(m)),
-    mayRevoke(m) ? h('button', { type: 'button', class: 'danger', onclick: async (event) => {
-      clearError(errors);
-      try {
-        await busy(event.target, () => api('DELETE', `/api/v1/users/${user.id}/memberships/${m.id}`));
-        await reload();
-      } catch (error) {
-        showError(errors, error);
-      }
-    } }, 'Remove') : null)));
+  const list = h(
+    'ul',
+    { class: 'membership-list' },
+    user.memberships.map((m) =>
+      h(
+        'li',
+        {},
+        h('span', { class: 'tag' }, describeMembership(m)),
+        mayRevoke(m)
+          ? h(
+              'button',
+              {
+                type: 'button',
+                class: 'danger',
+                onclick: async (event) => {
+                  clearError(errors);
+                  try {
+                    await busy(event.target, () => api('DELETE', `/api/v1/users/${user.id}/memberships/${m.id}`));
+                    await reload();
+                  } catch (error) {
+                    showError(errors, error);
+                  }
+                },
+              },
+              'Remove',
+            )
+          : null,
+      ),
+    ),
+  );
   const add = h(
     'form',
     { class: 'row', 'aria-label': 'Add a role' },
@@ -197,41 +262,72 @@ function membershipsPanel(user, structure, reload) {
     await api('POST', `/api/v1/users/${user.id}/memberships`, scopeBody(data.get('scope'), data.get('role')));
     await reload();
   });
-  return h('div', { class: 'panel' }, h('h2', {}, 'Roles at scopes'),
+  return h(
+    'div',
+    { class: 'panel' },
+    h('h2', {}, 'Roles at scopes'),
     user.memberships.length ? list : h('p', { class: 'muted' }, 'No roles you can see.'),
-    scopes.length ? add : null, errors);
+    scopes.length ? add : null,
+    errors,
+  );
 }
 
 function accountPanel(user, reload) {
   const errors = errorBox();
   const result = h('div', {});
-  const act = (label, work, danger) => h('button', { type: 'button', class: danger ? 'danger' : undefined, onclick: async (event) => {
-    clearError(errors);
-    try {
-      await busy(event.target, work);
-    } catch (error) {
-      showError(errors, error);
-    }
-  } }, label);
+  const act = (label, work, danger) =>
+    h(
+      'button',
+      {
+        type: 'button',
+        class: danger ? 'danger' : undefined,
+        onclick: async (event) => {
+          clearError(errors);
+          try {
+            await busy(event.target, work);
+          } catch (error) {
+            showError(errors, error);
+          }
+        },
+      },
+      label,
+    );
   const active = user.status === 'active';
-  return h('div', { class: 'panel' }, h('h2', {}, 'Account'),
-    h('div', { class: 'actions' },
+  return h(
+    'div',
+    { class: 'panel' },
+    h('h2', {}, 'Account'),
+    h(
+      'div',
+      { class: 'actions' },
       act(active ? 'Disable' : 'Enable', async () => {
         await api('PATCH', `/api/v1/users/${user.id}`, { status: active ? 'disabled' : 'active' });
         await reload();
       }),
-      isLocked(user) ? act('Unlock', async () => {
-        await api('POST', `/api/v1/users/${user.id}/unlock`);
-        await reload();
-      }) : null,
+      isLocked(user)
+        ? act('Unlock', async () => {
+            await api('POST', `/api/v1/users/${user.id}/unlock`);
+            await reload();
+          })
+        : null,
       act('Reset password', async () => {
         const reset = await api('POST', `/api/v1/users/${user.id}/reset-password`);
-        result.replaceChildren(secretBox('New temporary password, shown only now. The user must change it at next sign-in.', reset.temporaryPassword));
+        result.replaceChildren(
+          secretBox('New temporary password, shown only now. The user must change it at next sign-in.', reset.temporaryPassword),
+        );
       }),
-      act('Delete user', async () => {
-        if (!(await confirmDialog(`Delete the user ${user.email}? Their roles, keys and sessions go with them. This cannot be undone.`))) return;
-        await api('DELETE', `/api/v1/users/${user.id}`);
-        location.hash = '#/users';
-      }, true)),
-    result, errors);
+      act(
+        'Delete user',
+        async () => {
+          if (!(await confirmDialog(`Delete the user ${user.email}? Their roles, keys and sessions go with them. This cannot be undone.`)))
+            return;
+          await api('DELETE', `/api/v1/users/${user.id}`);
+          location.hash = '#/users';
+        },
+        true,
+      ),
+    ),
+    result,
+    errors,
+  );
 }

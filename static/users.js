@@ -6,7 +6,14 @@ import { mayCreateUsers } from './session.js';
 import { loadStructure } from './structure.js';
 
 const PAGE = 50;
-const ROLES = [['', 'Any role'], ['admin', 'Admin'], ['support', 'Support'], ['supervisor', 'Supervisor'], ['member', 'Member'], ['viewer', 'Viewer']];
+const ROLES = [
+  ['', 'Any role'],
+  ['admin', 'Admin'],
+  ['support', 'Support'],
+  ['supervisor', 'Supervisor'],
+  ['member', 'Member'],
+  ['viewer', 'Viewer'],
+];
 
 export function describeMembership(m) {
   return `${m.role} · ${m.scopeName} (${m.scopeType})`;
@@ -23,12 +30,20 @@ function row(user) {
     {},
     h('td', {}, h('a', { href: `#/users/${encodeURIComponent(user.id)}` }, user.email)),
     h('td', {}, name),
-    h('td', {}, user.superadmin ? h('span', { class: 'tag' }, 'superadmin') : null,
-      user.memberships.map((m) => h('span', { class: 'tag' }, describeMembership(m)))),
+    h(
+      'td',
+      {},
+      user.superadmin ? h('span', { class: 'tag' }, 'superadmin') : null,
+      user.memberships.map((m) => h('span', { class: 'tag' }, describeMembership(m))),
+    ),
     h('td', { class: 'hide-narrow' }, user.modules.join(', ') || h('span', { class: 'muted' }, 'none')),
     h('td', {}, h('span', { class: user.status === 'active' ? 'tag good' : 'tag bad' }, user.status)),
     h('td', { class: 'nowrap hide-narrow' }, formatTime(user.lastLoginAt)),
-    h('td', {}, isLocked(user) ? h('span', { class: 'tag bad' }, `until ${formatTime(user.lockedUntil)}`) : h('span', { class: 'muted' }, 'no')),
+    h(
+      'td',
+      {},
+      isLocked(user) ? h('span', { class: 'tag bad' }, `until ${formatTime(user.lockedUntil)}`) : h('span', { class: 'muted' }, 'no'),
+    ),
   );
 }
 
@@ -48,21 +63,35 @@ export async function usersView(main) {
 
   function fillScopes() {
     const sites = structure.sites.filter((s) => !filters.organisationId || s.organisationId === filters.organisationId);
-    const plants = structure.plants.filter((p) => (!filters.siteId || p.siteId === filters.siteId)
-      && (!filters.organisationId || p.organisationId === filters.organisationId));
-    orgSelect.replaceChildren(...[['', 'All organisations'], ...structure.organisations.map((o) => [o.id, o.name])]
-      .map(([v, l]) => h('option', { value: v, selected: v === filters.organisationId }, l)));
-    siteSelect.replaceChildren(...[['', 'All sites'], ...sites.map((s) => [s.id, s.name])]
-      .map(([v, l]) => h('option', { value: v, selected: v === filters.siteId }, l)));
-    plantSelect.replaceChildren(...[['', 'All plants'], ...plants.map((p) => [p.id, `${p.name} (${p.siteName})`])]
-      .map(([v, l]) => h('option', { value: v, selected: v === filters.plantId }, l)));
+    const plants = structure.plants.filter(
+      (p) => (!filters.siteId || p.siteId === filters.siteId) && (!filters.organisationId || p.organisationId === filters.organisationId),
+    );
+    orgSelect.replaceChildren(
+      ...[['', 'All organisations'], ...structure.organisations.map((o) => [o.id, o.name])].map(([v, l]) =>
+        h('option', { value: v, selected: v === filters.organisationId }, l),
+      ),
+    );
+    siteSelect.replaceChildren(
+      ...[['', 'All sites'], ...sites.map((s) => [s.id, s.name])].map(([v, l]) =>
+        h('option', { value: v, selected: v === filters.siteId }, l),
+      ),
+    );
+    plantSelect.replaceChildren(
+      ...[['', 'All plants'], ...plants.map((p) => [p.id, `${p.name} (${p.siteName})`])].map(([v, l]) =>
+        h('option', { value: v, selected: v === filters.plantId }, l),
+      ),
+    );
   }
 
   /** The server takes one scope: the most specific one chosen. */
   function params() {
-    const scope = filters.plantId ? { plantId: filters.plantId }
-      : filters.siteId ? { siteId: filters.siteId }
-        : filters.organisationId ? { organisationId: filters.organisationId } : {};
+    const scope = filters.plantId
+      ? { plantId: filters.plantId }
+      : filters.siteId
+        ? { siteId: filters.siteId }
+        : filters.organisationId
+          ? { organisationId: filters.organisationId }
+          : {};
     return { q: filters.q.trim(), role: filters.role, ...scope };
   }
 
@@ -74,8 +103,9 @@ export async function usersView(main) {
     pages.status.textContent = 'Loading…';
     try {
       const page = await api('GET', `/api/v1/users${query({ ...params(), limit: PAGE, cursor: pages.cursor() })}`);
-      body.replaceChildren(...(page.items.length ? page.items.map(row)
-        : [h('tr', {}, h('td', { colspan: 7, class: 'muted' }, 'No users match.'))]));
+      body.replaceChildren(
+        ...(page.items.length ? page.items.map(row) : [h('tr', {}, h('td', { colspan: 7, class: 'muted' }, 'No users match.'))]),
+      );
       const first = pages.before() * PAGE + (page.items.length ? 1 : 0);
       pages.status.textContent = `Users ${first}–${pages.before() * PAGE + page.items.length}`;
       pages.shown(page);
@@ -116,7 +146,6 @@ export async function usersView(main) {
     filters.role = roleSelect.value;
     restart();
   });
-  
 
   main.replaceChildren(
     h('h1', {}, 'Users'),
@@ -136,7 +165,17 @@ export async function usersView(main) {
         'div',
         { class: 'actions' },
         mayCreateUsers()
-          ? h('button', { type: 'button', class: 'primary', onclick: () => { location.hash = '#/users/new'; } }, 'New user')
+          ? h(
+              'button',
+              {
+                type: 'button',
+                class: 'primary',
+                onclick: () => {
+                  location.hash = '#/users/new';
+                },
+              },
+              'New user',
+            )
           : null,
         exportLink,
       ),
@@ -148,8 +187,17 @@ export async function usersView(main) {
       h(
         'table',
         { id: 'users-table', 'aria-label': 'Users' },
-        h('thead', {}, h('tr', {}, ['Email', 'Name', 'Roles at scopes', 'Modules', 'Status', 'Last sign-in', 'Locked']
-          .map((t, i) => h('th', { scope: 'col', class: i === 3 || i === 5 ? 'hide-narrow' : undefined }, t)))),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Email', 'Name', 'Roles at scopes', 'Modules', 'Status', 'Last sign-in', 'Locked'].map((t, i) =>
+              h('th', { scope: 'col', class: i === 3 || i === 5 ? 'hide-narrow' : undefined }, t),
+            ),
+          ),
+        ),
         body,
       ),
     ),

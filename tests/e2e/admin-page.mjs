@@ -14,8 +14,15 @@ mkdirSync(screenshots, { recursive: true });
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 });
 const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
 const page = await context.newPage();
@@ -36,10 +43,12 @@ function check(condition, message) {
 
 /** Every input, select and button on the page has a name a screen reader can announce. */
 async function checkLabels(where) {
-  const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
-    .filter((el) => el.type !== 'hidden')
-    .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !(el.textContent || '').trim())
-    .map((el) => el.outerHTML.slice(0, 80)));
+  const unlabelled = await page.evaluate(() =>
+    [...document.querySelectorAll('input, select, textarea, button')]
+      .filter((el) => el.type !== 'hidden')
+      .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !(el.textContent || '').trim())
+      .map((el) => el.outerHTML.slice(0, 80)),
+  );
   check(unlabelled.length === 0, `controls without a label on ${where}: ${unlabelled.join(', ')}`);
 }
 
@@ -96,7 +105,7 @@ try {
   await form.getByLabel('Where').selectOption({ label: 'Acme Steel › North Works (site)' });
   await form.getByLabel('Role').selectOption('admin');
   await form.getByLabel('Alerting').check();
-    await checkLabels('the user form');
+  await checkLabels('the user form');
   await page.screenshot({ path: join(screenshots, 'user-form.png'), fullPage: true });
   // A double click must not create the user twice.
   await form.getByRole('button', { name: 'Create user' }).dblclick();
@@ -110,7 +119,7 @@ try {
   await page.locator('#users-table').getByText('maria.silva@acme.example').waitFor();
   const rows = await page.locator('#users-table tbody tr').count();
   check(rows === 2, `two users, not ${rows}`);
-    await checkLabels('the users page');
+  await checkLabels('the users page');
   await page.screenshot({ path: join(screenshots, 'users-table.png'), fullPage: true });
   await page.setViewportSize({ width: 768, height: 1024 });
   await page.screenshot({ path: join(screenshots, 'users-table-tablet.png'), fullPage: true });
@@ -129,8 +138,8 @@ try {
   step('the site admin sees only their site');
   await page.getByRole('link', { name: 'Structure' }).click();
   await node('North Works').waitFor();
-  check(await node('South Works').count() === 0, 'South Works is hidden from the site admin');
-  check(await page.getByRole('button', { name: 'New organisation' }).count() === 0, 'no organisation button');
+  check((await node('South Works').count()) === 0, 'South Works is hidden from the site admin');
+  check((await page.getByRole('button', { name: 'New organisation' }).count()) === 0, 'no organisation button');
   await node('Acme Steel').waitFor();
 
   step('the site admin creates a plant user');
@@ -180,7 +189,10 @@ try {
   const href = await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href');
   check(href.includes('/api/v1/users/export.csv') && href.includes('q=crew5'), `the export follows the filter: ${href}`);
   const csv = await page.evaluate(async (link) => (await fetch(link)).text(), href);
-  check(csv.startsWith('"id","email",') && csv.includes('crew50@acme.example') && !csv.includes('crew49@'), 'the CSV holds the filtered users');
+  check(
+    csv.startsWith('"id","email",') && csv.includes('crew50@acme.example') && !csv.includes('crew49@'),
+    'the CSV holds the filtered users',
+  );
 
   step('edit a user: profile, modules, roles, unlock, disable and enable, reset, delete');
   const basic = Buffer.from('lee.chen@acme.example:a wrong guess, again').toString('base64');
@@ -224,7 +236,7 @@ try {
   check((await confirmation.textContent()).includes('lee.chen@acme.example'), 'the confirmation names the user');
   await confirmation.getByRole('button', { name: 'Delete' }).click();
   await page.getByText('Users 1–50').waitFor();
-  check(await page.getByText('lee.chen@acme.example').count() === 0, 'the user is gone');
+  check((await page.getByText('lee.chen@acme.example').count()) === 0, 'the user is gone');
 
   step('rename and delete a site');
   await page.getByRole('link', { name: 'Structure' }).click();

@@ -1,10 +1,8 @@
 //! The Hoxton organisation/site dialect, replaying orgsite-users-api.txt's samples with only
 //! the address and credentials (a Bearer token from /oauth/token) changed.
 
-mod common;
-
+use crate::common::*;
 use actix_web::test::TestRequest;
-use common::*;
 use serde_json::{json, Value};
 
 fn sample_user() -> Value {
@@ -200,7 +198,7 @@ async fn roles_are_held_at_the_organisation_and_members_at_their_sites() {
 }
 
 #[actix_web::test]
-async fn every_documented_error() {
+async fn every_error_the_document_names_answers_with_its_status_and_shape() {
     let app = start().await;
     let token = admin_token(&app).await;
     let reply = app
@@ -313,7 +311,10 @@ async fn every_documented_error() {
 #[actix_web::test]
 async fn switched_off_it_answers_404() {
     let app = start_with(|c| c.dialects.hoxton = false).await;
-    assert_eq!(app.get("/users/me", &Who::admin()).await.status, 404);
+    assert_eq!(
+        app.status("GET", "/users/me", &Who::admin(), None).await,
+        404
+    );
 }
 
 #[actix_web::test]

@@ -1,9 +1,7 @@
 //! OAuth2: /oauth/token, /oauth/revoke, /oauth/introspect, and Bearer tokens everywhere.
 
-mod common;
-
+use crate::common::*;
 use actix_web::test::TestRequest;
-use common::*;
 use serde_json::{json, Value};
 
 fn form(path: &str, body: &str) -> TestRequest {
@@ -419,9 +417,8 @@ async fn a_password_change_ends_other_tokens_but_not_the_one_used() {
     assert_eq!(app.send(bearer(&one)).await.status, 200);
     assert_eq!(app.send(bearer(&two)).await.status, 401);
     assert_eq!(
-        app.get("/api/v1/users/me", &Who::basic(MEMBER))
-            .await
-            .status,
+        app.status("GET", "/api/v1/users/me", &Who::basic(MEMBER), None)
+            .await,
         401
     );
 }

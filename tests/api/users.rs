@@ -1,8 +1,6 @@
 //! Users through /api/v1: create, read, list, change, delete, memberships, modules, export.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 #[actix_web::test]
@@ -45,7 +43,10 @@ async fn a_user_created_without_a_password_gets_a_temporary_one_shown_once() {
 
     // The temporary password signs in, but only to read the profile and change the password.
     let newcomer = Who::Basic("new.person@a.example".into(), temporary.clone());
-    assert_eq!(app.get("/api/v1/users/me", &newcomer).await.status, 200);
+    assert_eq!(
+        app.status("GET", "/api/v1/users/me", &newcomer, None).await,
+        200
+    );
     let blocked = app.get("/api/v1/organisations", &newcomer).await;
     assert_eq!(blocked.status, 403);
     assert_eq!(blocked.json()["error"]["code"], "password_change_required");
@@ -60,8 +61,15 @@ async fn a_user_created_without_a_password_gets_a_temporary_one_shown_once() {
         "new.person@a.example".into(),
         "my own long pass phrase".into(),
     );
-    assert_eq!(app.get("/api/v1/organisations", &renewed).await.status, 200);
-    assert_eq!(app.get("/api/v1/users/me", &newcomer).await.status, 401);
+    assert_eq!(
+        app.status("GET", "/api/v1/organisations", &renewed, None)
+            .await,
+        200
+    );
+    assert_eq!(
+        app.status("GET", "/api/v1/users/me", &newcomer, None).await,
+        401
+    );
 }
 
 #[actix_web::test]
@@ -81,9 +89,13 @@ async fn emails_are_unique_whatever_their_case() {
     assert_eq!(dup.json()["error"]["code"], "conflict");
     // The login name is case-insensitive too.
     assert_eq!(
-        app.get("/api/v1/users/me", &Who::basic("CASE@plant.example"))
-            .await
-            .status,
+        app.status(
+            "GET",
+            "/api/v1/users/me",
+            &Who::basic("CASE@plant.example"),
+            None
+        )
+        .await,
         200
     );
 }
@@ -262,11 +274,24 @@ async fn lists_page_through_a_stable_order_and_filter_by_scope_role_and_text() {
     assert_eq!(admins, [ORG_ADMIN, PLANT_ADMIN, SITE_ADMIN]);
     let found = emails(app.get("/api/v1/users?q=WORKER.P", &root).await.json());
     assert_eq!(found.len(), 3);
-    assert_eq!(app.get("/api/v1/users?limit=501", &root).await.status, 400);
-    assert_eq!(app.get("/api/v1/users?limit=ten", &root).await.status, 400);
-    assert_eq!(app.get("/api/v1/users?cursor=zz", &root).await.status, 400);
     assert_eq!(
-        app.get("/api/v1/users?role=overlord", &root).await.status,
+        app.status("GET", "/api/v1/users?limit=501", &root, None)
+            .await,
+        400
+    );
+    assert_eq!(
+        app.status("GET", "/api/v1/users?limit=ten", &root, None)
+            .await,
+        400
+    );
+    assert_eq!(
+        app.status("GET", "/api/v1/users?cursor=zz", &root, None)
+            .await,
+        400
+    );
+    assert_eq!(
+        app.status("GET", "/api/v1/users?role=overlord", &root, None)
+            .await,
         400
     );
 }
@@ -287,29 +312,33 @@ async fn memberships_are_added_and_removed_within_the_admins_scope() {
     assert_eq!(added.status, 201, "{}", added.text());
     let membership = added.json()["id"].as_str().unwrap().to_string();
     assert_eq!(
-        app.post(
+        app.status(
+            "POST",
             &path,
             &admin,
-            json!({"plantId": w.p2, "role": "supervisor"})
+            Some(json!({"plantId": w.p2, "role": "supervisor"}))
         )
-        .await
-        .status,
+        .await,
         409
     );
     assert_eq!(
-        app.post(&path, &admin, json!({"siteId": w.s2, "role": "member"}))
-            .await
-            .status,
+        app.status(
+            "POST",
+            &path,
+            &admin,
+            Some(json!({"siteId": w.s2, "role": "member"}))
+        )
+        .await,
         400
     );
     assert_eq!(
-        app.post(
+        app.status(
+            "POST",
             &path,
             &admin,
-            json!({"organisationId": w.org_a, "role": "member"})
+            Some(json!({"organisationId": w.org_a, "role": "member"}))
         )
-        .await
-        .status,
+        .await,
         403
     );
     let user = app
@@ -318,15 +347,13 @@ async fn memberships_are_added_and_removed_within_the_admins_scope() {
         .json();
     assert_eq!(user["memberships"].as_array().unwrap().len(), 2);
     assert_eq!(
-        app.delete(&format!("{path}/{membership}"), &admin)
-            .await
-            .status,
+        app.status("DELETE", &format!("{path}/{membership}"), &admin, None)
+            .await,
         204
     );
     assert_eq!(
-        app.delete(&format!("{path}/{membership}"), &admin)
-            .await
-            .status,
+        app.status("DELETE", &format!("{path}/{membership}"), &admin, None)
+            .await,
         404
     );
 }
@@ -422,17 +449,24 @@ async fn nobody_deletes_or_disables_themselves() {
         .await
         .json();
     let path = format!("/api/v1/users/{}", me["id"].as_str().unwrap());
-    assert_eq!(app.delete(&path, &Who::basic(ORG_ADMIN)).await.status, 400);
     assert_eq!(
-        app.patch(&path, &Who::basic(ORG_ADMIN), json!({"status": "disabled"}))
-            .await
-            .status,
+        app.status("DELETE", &path, &Who::basic(ORG_ADMIN), None)
+            .await,
         400
     );
     assert_eq!(
-        app.get("/api/v1/users/me", &Who::basic(ORG_ADMIN))
-            .await
-            .status,
+        app.status(
+            "PATCH",
+            &path,
+            &Who::basic(ORG_ADMIN),
+            Some(json!({"status": "disabled"}))
+        )
+        .await,
+        400
+    );
+    assert_eq!(
+        app.status("GET", "/api/v1/users/me", &Who::basic(ORG_ADMIN), None)
+            .await,
         200
     );
 }
@@ -453,17 +487,25 @@ async fn the_last_active_superadmin_stays() {
     let other = Who::basic("second@ops.example");
     let second_path = format!("/api/v1/users/{second}");
     assert_eq!(
-        app.patch(&second_path, &root, json!({"superadmin": false}))
-            .await
-            .status,
+        app.status(
+            "PATCH",
+            &second_path,
+            &root,
+            Some(json!({"superadmin": false}))
+        )
+        .await,
         200
     );
     // Now root is the last one: the other (no longer superadmin) cannot touch it, and root
     // cannot demote itself.
     assert_eq!(
-        app.patch(&root_path, &other, json!({"superadmin": false}))
-            .await
-            .status,
+        app.status(
+            "PATCH",
+            &root_path,
+            &other,
+            Some(json!({"superadmin": false}))
+        )
+        .await,
         404
     );
     let demote = app
@@ -482,21 +524,29 @@ async fn only_a_superadmin_grants_superadmin_or_creates_organisations() {
     let w = app.world().await;
     let admin = Who::basic(ORG_ADMIN);
     let body = json!({"email": "boss@a.example", "password": PASSWORD, "superadmin": true, "memberships": [{"organisationId": w.org_a, "role": "member"}]});
-    assert_eq!(app.post("/api/v1/users", &admin, body).await.status, 403);
     assert_eq!(
-        app.patch(
-            &format!("/api/v1/users/{}", w.at_p1),
-            &admin,
-            json!({"superadmin": true})
-        )
-        .await
-        .status,
+        app.status("POST", "/api/v1/users", &admin, Some(body))
+            .await,
         403
     );
     assert_eq!(
-        app.post("/api/v1/organisations", &admin, json!({"name": "Mine"}))
-            .await
-            .status,
+        app.status(
+            "PATCH",
+            &format!("/api/v1/users/{}", w.at_p1),
+            &admin,
+            Some(json!({"superadmin": true}))
+        )
+        .await,
+        403
+    );
+    assert_eq!(
+        app.status(
+            "POST",
+            "/api/v1/organisations",
+            &admin,
+            Some(json!({"name": "Mine"}))
+        )
+        .await,
         403
     );
     assert_eq!(app.count("organisations"), 2);

@@ -1,10 +1,8 @@
 //! The 4PointX dialect, replaying 4pointx-users-api.txt's samples with only the address and
 //! credentials changed (and, where noted, a password long enough for the policy).
 
-mod common;
-
+use crate::common::*;
 use actix_web::test::TestRequest;
-use common::*;
 use serde_json::{json, Value};
 
 /// The document's create sample. Its 12-character password is below our default minimum of
@@ -122,7 +120,10 @@ async fn every_sample_request_of_the_document_replays() {
 
     // The user signs in with the password the sample set.
     let user = Who::Basic("user@email.com".into(), "xZsl5@7cYuop".into());
-    assert_eq!(app.get("/api/v1/users/me", &user).await.status, 200);
+    assert_eq!(
+        app.status("GET", "/api/v1/users/me", &user, None).await,
+        200
+    );
     let a = app.get("/_config/users/user@email.com", &root).await.json()["attributes"].clone();
     assert!(a["last_login_time"]
         .as_str()
@@ -185,7 +186,7 @@ async fn a_missing_password_is_generated_and_returned_once() {
 }
 
 #[actix_web::test]
-async fn every_documented_error() {
+async fn every_error_the_document_names_answers_with_its_status_and_shape() {
     let app = start_with(|c| c.security.password_min_length = 12).await;
     app.doc_structure().await;
     let root = Who::admin();
@@ -329,9 +330,8 @@ async fn every_documented_error() {
         201
     );
     assert_eq!(
-        app.delete("/_config/users/sadmin@email.com", &padmin)
-            .await
-            .status,
+        app.status("DELETE", "/_config/users/sadmin@email.com", &padmin, None)
+            .await,
         404,
         "outside the plant"
     );
@@ -428,9 +428,13 @@ async fn anyone_but_a_superadmin_must_name_a_site_or_plant_to_list() {
         (400, error(400, "Insufficient inputs"))
     );
     assert_eq!(
-        app.get(&format!("/_config/users/_list?site_id={DOC_SITE}"), &admin)
-            .await
-            .status,
+        app.status(
+            "GET",
+            &format!("/_config/users/_list?site_id={DOC_SITE}"),
+            &admin,
+            None
+        )
+        .await,
         200
     );
     let all = app.get("/_config/users/_list", &root).await.json();
@@ -441,9 +445,13 @@ async fn anyone_but_a_superadmin_must_name_a_site_or_plant_to_list() {
 async fn switched_off_it_answers_404() {
     let app = start_with(|c| c.dialects.fourpointx = false).await;
     assert_eq!(
-        app.get(&format!("/_config/users/{ADMIN_EMAIL}"), &Who::admin())
-            .await
-            .status,
+        app.status(
+            "GET",
+            &format!("/_config/users/{ADMIN_EMAIL}"),
+            &Who::admin(),
+            None
+        )
+        .await,
         404
     );
     assert_eq!(

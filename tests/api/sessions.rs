@@ -1,9 +1,7 @@
 //! Browser sessions with CSRF tokens, account lockout and address throttling.
 
-mod common;
-
+use crate::common::*;
 use actix_web::test::TestRequest;
-use common::*;
 use serde_json::json;
 
 fn login(email: &str, password: &str) -> TestRequest {
@@ -89,9 +87,13 @@ async fn a_cookie_request_that_changes_state_needs_the_csrf_token_and_no_foreign
         200
     );
     assert_eq!(
-        app.post("/api/v1/organisations", &Who::admin(), json!({"name": "C"}))
-            .await
-            .status,
+        app.status(
+            "POST",
+            "/api/v1/organisations",
+            &Who::admin(),
+            Some(json!({"name": "C"}))
+        )
+        .await,
         201
     );
 }
@@ -99,24 +101,15 @@ async fn a_cookie_request_that_changes_state_needs_the_csrf_token_and_no_foreign
 #[actix_web::test]
 async fn logout_ends_the_session() {
     let app = start().await;
-    let reply = app.send(login(ADMIN_EMAIL, ADMIN_PASSWORD)).await;
-    let cookie = session_cookie(&reply);
-    let csrf = reply.json()["csrfToken"].as_str().unwrap().to_string();
+    let session = app.session(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     let out = app
-        .send(
-            with_cookie(TestRequest::post().uri("/api/v1/auth/logout"), &cookie)
-                .insert_header(("X-CSRF-Token", csrf)),
-        )
+        .call("POST", "/api/v1/auth/logout", &session, None)
         .await;
     assert_eq!(out.status, 204);
     assert!(out.header("set-cookie").unwrap().contains("Max-Age=0"));
     assert_eq!(
-        app.send(with_cookie(
-            TestRequest::get().uri("/api/v1/auth/session"),
-            &cookie
-        ))
-        .await
-        .status,
+        app.status("GET", "/api/v1/auth/session", &session, None)
+            .await,
         401
     );
 }
@@ -250,7 +243,10 @@ async fn five_failures_lock_the_account_and_a_locked_account_answers_like_a_wron
     let wrong = Who::Basic(MEMBER.into(), "wrong guess number one".into());
     let first_wrong = app.get("/api/v1/users/me", &wrong).await;
     for _ in 0..4 {
-        assert_eq!(app.get("/api/v1/users/me", &wrong).await.status, 401);
+        assert_eq!(
+            app.status("GET", "/api/v1/users/me", &wrong, None).await,
+            401
+        );
     }
     let locked = app.get("/api/v1/users/me", &Who::basic(MEMBER)).await;
     assert_eq!(locked.status, 401);
@@ -281,9 +277,8 @@ async fn five_failures_lock_the_account_and_a_locked_account_answers_like_a_wron
     // The lock expires.
     app.clock.advance(15 * 60);
     assert_eq!(
-        app.get("/api/v1/users/me", &Who::basic(MEMBER))
-            .await
-            .status,
+        app.status("GET", "/api/v1/users/me", &Who::basic(MEMBER), None)
+            .await,
         200
     );
     let _ = w;
@@ -319,9 +314,8 @@ async fn case_variants_and_every_sign_in_path_share_one_counter() {
     app.get("/api/v1/users/me", &Who::Basic(MEMBER.into(), bad.into()))
         .await;
     assert_eq!(
-        app.get("/api/v1/users/me", &Who::basic(MEMBER))
-            .await
-            .status,
+        app.status("GET", "/api/v1/users/me", &Who::basic(MEMBER), None)
+            .await,
         401,
         "locked after five"
     );
@@ -336,9 +330,8 @@ async fn a_success_resets_the_counter() {
         app.get("/api/v1/users/me", &wrong).await;
     }
     assert_eq!(
-        app.get("/api/v1/users/me", &Who::basic(MEMBER))
-            .await
-            .status,
+        app.status("GET", "/api/v1/users/me", &Who::basic(MEMBER), None)
+            .await,
         200
     );
     for _ in 0..4 {
@@ -346,9 +339,8 @@ async fn a_success_resets_the_counter() {
     }
     app.state.env.cache.forget_all();
     assert_eq!(
-        app.get("/api/v1/users/me", &Who::basic(MEMBER))
-            .await
-            .status,
+        app.status("GET", "/api/v1/users/me", &Who::basic(MEMBER), None)
+            .await,
         200,
         "4 + 4 never reached 5 in a row"
     );
@@ -366,7 +358,10 @@ async fn an_admin_unlocks_at_once() {
         app.get("/api/v1/users/me", &wrong).await;
     }
     let worker = Who::basic("worker.p1@a.example");
-    assert_eq!(app.get("/api/v1/users/me", &worker).await.status, 401);
+    assert_eq!(
+        app.status("GET", "/api/v1/users/me", &worker, None).await,
+        401
+    );
     let unlocked = app
         .post(
             &format!("/api/v1/users/{}/unlock", w.at_p1),
@@ -376,7 +371,10 @@ async fn an_admin_unlocks_at_once() {
         .await;
     assert_eq!(unlocked.status, 200, "{}", unlocked.text());
     assert!(unlocked.json()["lockedUntil"].is_null());
-    assert_eq!(app.get("/api/v1/users/me", &worker).await.status, 200);
+    assert_eq!(
+        app.status("GET", "/api/v1/users/me", &worker, None).await,
+        200
+    );
 }
 
 #[actix_web::test]
@@ -441,9 +439,8 @@ async fn a_remembered_success_resets_the_counter_too() {
     app.world().await;
     let wrong = Who::Basic(MEMBER.into(), "wrong guess for the test".into());
     assert_eq!(
-        app.get("/api/v1/users/me", &Who::basic(MEMBER))
-            .await
-            .status,
+        app.status("GET", "/api/v1/users/me", &Who::basic(MEMBER), None)
+            .await,
         200
     );
     for _ in 0..4 {
@@ -451,18 +448,16 @@ async fn a_remembered_success_resets_the_counter_too() {
     }
     // This success comes from the credential cache.
     assert_eq!(
-        app.get("/api/v1/users/me", &Who::basic(MEMBER))
-            .await
-            .status,
+        app.status("GET", "/api/v1/users/me", &Who::basic(MEMBER), None)
+            .await,
         200
     );
     for _ in 0..4 {
         app.get("/api/v1/users/me", &wrong).await;
     }
     assert_eq!(
-        app.get("/api/v1/users/me", &Who::basic(MEMBER))
-            .await
-            .status,
+        app.status("GET", "/api/v1/users/me", &Who::basic(MEMBER), None)
+            .await,
         200
     );
 }

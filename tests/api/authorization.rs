@@ -1,106 +1,16 @@
 //! The authorization matrix: every caller against every endpoint, with targets in their scope,
 //! in a sibling plant, in a sibling site, and in another organisation.
 
-mod common;
-
-use common::*;
+use crate::common::matrix::{expect, flag, MATRIX};
+use crate::common::*;
 use serde_json::json;
-
-/// One row of the matrix. Each string has one letter per target (P1, P2, P3, Q1):
-/// Y where the caller may, N where they may not.
-struct Row {
-    caller: &'static str,
-    sees_user: &'static str,
-    manages_user: &'static str,
-    sees_plant: &'static str,
-    manages_plant: &'static str,
-    sees_site: &'static str,
-    manages_site: &'static str,
-}
-
-const ROOT: &str = "superadmin";
-
-const MATRIX: [Row; 6] = [
-    Row {
-        caller: ROOT,
-        sees_user: "YYYY",
-        manages_user: "YYYY",
-        sees_plant: "YYYY",
-        manages_plant: "YYYY",
-        sees_site: "YYYY",
-        manages_site: "YYYY",
-    },
-    Row {
-        caller: ORG_ADMIN,
-        sees_user: "YYYN",
-        manages_user: "YYYN",
-        sees_plant: "YYYN",
-        manages_plant: "YYYN",
-        sees_site: "YYYN",
-        manages_site: "YYYN",
-    },
-    Row {
-        caller: SITE_ADMIN,
-        sees_user: "YYNN",
-        manages_user: "YYNN",
-        sees_plant: "YYNN",
-        manages_plant: "YYNN",
-        sees_site: "YYNN",
-        manages_site: "NNNN",
-    },
-    Row {
-        caller: PLANT_ADMIN,
-        sees_user: "YNNN",
-        manages_user: "YNNN",
-        sees_plant: "YNNN",
-        manages_plant: "NNNN",
-        sees_site: "YYNN",
-        manages_site: "NNNN",
-    },
-    Row {
-        caller: SUPPORT,
-        sees_user: "YYNN",
-        manages_user: "NNNN",
-        sees_plant: "YYNN",
-        manages_plant: "NNNN",
-        sees_site: "YYNN",
-        manages_site: "NNNN",
-    },
-    Row {
-        caller: MEMBER,
-        sees_user: "NNNN",
-        manages_user: "NNNN",
-        sees_plant: "YNNN",
-        manages_plant: "NNNN",
-        sees_site: "YYNN",
-        manages_site: "NNNN",
-    },
-];
-
-fn flag(s: &str, i: usize) -> bool {
-    s.as_bytes()[i] == b'Y'
-}
-
-/// What a caller gets: `ok` when allowed, 403 when they see the target but may not act,
-/// 404 when the target is invisible to them.
-fn expect(sees: bool, may: bool, ok: u16) -> u16 {
-    match (sees, may) {
-        (true, true) => ok,
-        (true, false) => 403,
-        (false, _) => 404,
-    }
-}
 
 #[actix_web::test]
 async fn the_whole_matrix_through_the_native_api() {
     for row in MATRIX {
         let app = start().await;
         let w = app.world().await;
-        let who = if row.caller == ROOT {
-            Who::admin()
-        } else {
-            Who::basic(row.caller)
-        };
+        let who = Who::named(row.caller);
         let users = [&w.at_p1, &w.at_p2, &w.at_p3, &w.at_q1];
         let plants = [&w.p1, &w.p2, &w.p3, &w.q1];
         let sites = [&w.s1, &w.s1, &w.s2, &w.t1];
@@ -117,7 +27,7 @@ async fn the_whole_matrix_through_the_native_api() {
             let (sees, manages) = (flag(row.sees_user, i), flag(row.manages_user, i));
             let user = format!("/api/v1/users/{}", users[i]);
             assert_eq!(
-                app.get(&user, &who).await.status,
+                app.status("GET", &user, &who, None).await,
                 expect(sees, true, 200),
                 "GET user: {ctx}"
             );
@@ -143,7 +53,7 @@ async fn the_whole_matrix_through_the_native_api() {
             let plant = format!("/api/v1/plants/{}", plants[i]);
             let (sees_p, manages_p) = (flag(row.sees_plant, i), flag(row.manages_plant, i));
             assert_eq!(
-                app.get(&plant, &who).await.status,
+                app.status("GET", &plant, &who, None).await,
                 expect(sees_p, true, 200),
                 "GET plant: {ctx}"
             );
@@ -157,7 +67,7 @@ async fn the_whole_matrix_through_the_native_api() {
             );
             // The plant still has memberships, so an allowed delete is refused with 409.
             assert_eq!(
-                app.delete(&plant, &who).await.status,
+                app.status("DELETE", &plant, &who, None).await,
                 expect(sees_p, manages_p, 409),
                 "DELETE plant: {ctx}"
             );
@@ -165,7 +75,7 @@ async fn the_whole_matrix_through_the_native_api() {
             let site = format!("/api/v1/sites/{}", sites[i]);
             let (sees_s, manages_s) = (flag(row.sees_site, i), flag(row.manages_site, i));
             assert_eq!(
-                app.get(&site, &who).await.status,
+                app.status("GET", &site, &who, None).await,
                 expect(sees_s, true, 200),
                 "GET site: {ctx}"
             );
@@ -219,30 +129,34 @@ async fn organisations_are_changed_by_superadmins_only() {
         let who = Who::basic(caller);
         let own = format!("/api/v1/organisations/{}", w.org_a);
         let other = format!("/api/v1/organisations/{}", w.org_b);
-        assert_eq!(app.get(&own, &who).await.status, 200, "{caller}");
+        assert_eq!(app.status("GET", &own, &who, None).await, 200, "{caller}");
         assert_eq!(
-            app.patch(&own, &who, json!({"name": "Mine"})).await.status,
+            app.status("PATCH", &own, &who, Some(json!({"name": "Mine"})))
+                .await,
             403,
             "{caller}"
         );
-        assert_eq!(app.delete(&own, &who).await.status, 403, "{caller}");
-        assert_eq!(app.get(&other, &who).await.status, 404, "{caller}");
         assert_eq!(
-            app.patch(&other, &who, json!({"name": "Mine"}))
-                .await
-                .status,
+            app.status("DELETE", &own, &who, None).await,
+            403,
+            "{caller}"
+        );
+        assert_eq!(app.status("GET", &other, &who, None).await, 404, "{caller}");
+        assert_eq!(
+            app.status("PATCH", &other, &who, Some(json!({"name": "Mine"})))
+                .await,
             404,
             "{caller}"
         );
     }
     assert_eq!(
-        app.patch(
+        app.status(
+            "PATCH",
             &format!("/api/v1/organisations/{}", w.org_b),
             &Who::admin(),
-            json!({"name": "Bolt Ltd"})
+            Some(json!({"name": "Bolt Ltd"}))
         )
-        .await
-        .status,
+        .await,
         200
     );
 }
@@ -260,23 +174,22 @@ async fn an_admin_cannot_change_a_user_who_also_holds_a_role_outside_their_scope
     .await;
     let admin = Who::basic(SITE_ADMIN);
     let user = format!("/api/v1/users/{}", w.at_p1);
-    assert_eq!(app.get(&user, &admin).await.status, 200);
+    assert_eq!(app.status("GET", &user, &admin, None).await, 200);
     assert_eq!(
-        app.patch(&user, &admin, json!({"status": "disabled"}))
-            .await
-            .status,
+        app.status("PATCH", &user, &admin, Some(json!({"status": "disabled"})))
+            .await,
         403
     );
-    assert_eq!(app.delete(&user, &admin).await.status, 403);
+    assert_eq!(app.status("DELETE", &user, &admin, None).await, 403);
     // They may still change the memberships inside their own scope.
     assert_eq!(
-        app.post(
+        app.status(
+            "POST",
             &format!("{user}/memberships"),
             &admin,
-            json!({"siteId": w.s1, "role": "viewer"})
+            Some(json!({"siteId": w.s1, "role": "viewer"}))
         )
-        .await
-        .status,
+        .await,
         201
     );
 }
@@ -287,19 +200,34 @@ async fn a_site_admin_creates_users_only_with_roles_inside_their_site() {
     let w = app.world().await;
     let admin = Who::basic(SITE_ADMIN);
     let inside = json!({"email": "in@a.example", "password": PASSWORD, "memberships": [{"plantId": w.p2, "role": "admin"}]});
-    assert_eq!(app.post("/api/v1/users", &admin, inside).await.status, 201);
+    assert_eq!(
+        app.status("POST", "/api/v1/users", &admin, Some(inside))
+            .await,
+        201
+    );
     let outside = json!({"email": "out@a.example", "password": PASSWORD, "memberships": [{"siteId": w.s2, "role": "member"}]});
-    assert_eq!(app.post("/api/v1/users", &admin, outside).await.status, 400);
+    assert_eq!(
+        app.status("POST", "/api/v1/users", &admin, Some(outside))
+            .await,
+        400
+    );
     let above = json!({"email": "up@a.example", "password": PASSWORD, "memberships": [{"organisationId": w.org_a, "role": "member"}]});
-    assert_eq!(app.post("/api/v1/users", &admin, above).await.status, 403);
+    assert_eq!(
+        app.status("POST", "/api/v1/users", &admin, Some(above))
+            .await,
+        403
+    );
     let none = json!({"email": "none@a.example", "password": PASSWORD});
-    assert_eq!(app.post("/api/v1/users", &admin, none).await.status, 400);
+    assert_eq!(
+        app.status("POST", "/api/v1/users", &admin, Some(none))
+            .await,
+        400
+    );
     for who in [SUPPORT, MEMBER] {
         let body = json!({"email": "x@a.example", "password": PASSWORD, "memberships": [{"plantId": w.p1, "role": "viewer"}]});
         assert_eq!(
-            app.post("/api/v1/users", &Who::basic(who), body)
-                .await
-                .status,
+            app.status("POST", "/api/v1/users", &Who::basic(who), Some(body))
+                .await,
             403,
             "{who}"
         );
@@ -329,9 +257,8 @@ async fn members_read_only_their_own_profile() {
     assert_eq!(emails, [MEMBER]);
     let own = format!("/api/v1/users/{}", me["id"].as_str().unwrap());
     assert_eq!(
-        app.patch(&own, &member, json!({"firstName": "Me"}))
-            .await
-            .status,
+        app.status("PATCH", &own, &member, Some(json!({"firstName": "Me"})))
+            .await,
         403
     );
 }

@@ -2,10 +2,8 @@
 //! key, a password set by someone else must be changed, one's own email needs the current
 //! password, keys die with their owner's account, and parallel bursts do not overrun a rule.
 
-mod common;
-
+use crate::common::*;
 use actix_web::test::TestRequest;
-use common::*;
 use futures_util::future::join_all;
 use serde_json::{json, Value};
 
@@ -82,9 +80,8 @@ async fn nobody_resets_their_own_password_through_the_admin_path() {
     );
     // The password still works.
     assert_eq!(
-        app.get("/api/v1/users/me", &Who::basic(SITE_ADMIN))
-            .await
-            .status,
+        app.status("GET", "/api/v1/users/me", &Who::basic(SITE_ADMIN), None)
+            .await,
         200
     );
 }
@@ -256,12 +253,12 @@ async fn api_keys_end_for_good_when_the_account_is_disabled_deleted_or_reset_by_
     let root = Who::admin();
     let worker = Who::basic("worker.p1@a.example");
     let key = Who::Key(app.api_key(&worker).await);
-    assert_eq!(app.get("/api/v1/users/me", &key).await.status, 200);
+    assert_eq!(app.status("GET", "/api/v1/users/me", &key, None).await, 200);
     // Disabled and enabled again: the old key stays dead.
     let path = user_path(&w.at_p1);
     app.patch(&path, &root, json!({"status": "disabled"})).await;
     app.patch(&path, &root, json!({"status": "active"})).await;
-    assert_eq!(app.get("/api/v1/users/me", &key).await.status, 401);
+    assert_eq!(app.status("GET", "/api/v1/users/me", &key, None).await, 401);
 
     // A reset by an admin ends the keys too.
     let key = Who::Key(app.api_key(&worker).await);
@@ -269,7 +266,7 @@ async fn api_keys_end_for_good_when_the_account_is_disabled_deleted_or_reset_by_
         .post(&format!("{path}/reset-password"), &root, json!({}))
         .await;
     assert_eq!(reset.status, 200);
-    assert_eq!(app.get("/api/v1/users/me", &key).await.status, 401);
+    assert_eq!(app.status("GET", "/api/v1/users/me", &key, None).await, 401);
 
     // One's own password change keeps them.
     let other = Who::basic("worker.p2@a.example");
@@ -285,11 +282,15 @@ async fn api_keys_end_for_good_when_the_account_is_disabled_deleted_or_reset_by_
         )
         .await;
     assert_eq!(change.status, 204, "{}", change.text());
-    assert_eq!(app.get("/api/v1/users/me", &key).await.status, 200);
+    assert_eq!(app.status("GET", "/api/v1/users/me", &key, None).await, 200);
 
     // Deleting the account deletes its keys.
-    assert_eq!(app.delete(&user_path(&w.at_p2), &root).await.status, 204);
-    assert_eq!(app.get("/api/v1/users/me", &key).await.status, 401);
+    assert_eq!(
+        app.status("DELETE", &user_path(&w.at_p2), &root, None)
+            .await,
+        204
+    );
+    assert_eq!(app.status("GET", "/api/v1/users/me", &key, None).await, 401);
     assert_eq!(app.count("api_keys"), 0);
 }
 
@@ -317,7 +318,10 @@ async fn of_two_concurrent_refreshes_with_one_token_exactly_one_wins() {
         // The replay revoked the family: the winner's tokens end too.
         let winner = replies.iter().find(|r| r.status == 200).unwrap().json();
         let token = Who::Bearer(winner["access_token"].as_str().unwrap().to_string());
-        assert_eq!(app.get("/api/v1/users/me", &token).await.status, 401);
+        assert_eq!(
+            app.status("GET", "/api/v1/users/me", &token, None).await,
+            401
+        );
     }
 }
 
@@ -340,7 +344,11 @@ async fn a_parallel_burst_of_wrong_passwords_checks_no_more_than_the_lockout_all
     assert_eq!(reasons.len(), 40);
     assert_eq!(audited(&app, "account.lock").len(), 1);
     // Locked: the right password is refused now.
-    assert_eq!(app.get("/api/v1/users/me", &Who::admin()).await.status, 401);
+    assert_eq!(
+        app.status("GET", "/api/v1/users/me", &Who::admin(), None)
+            .await,
+        401
+    );
 }
 
 #[actix_web::test]

@@ -1,10 +1,9 @@
 //! Across the dialects: one user seen alike through every API, and the authorization matrix
 //! run through each dialect so that none reveals or changes anything outside the caller's scope.
 
-mod common;
-
+use crate::common::matrix::{expect, MATRIX, TARGETS};
+use crate::common::*;
 use actix_web::test::TestRequest;
-use common::*;
 use serde_json::{json, Value};
 
 fn with_key(req: TestRequest, key: &str) -> TestRequest {
@@ -165,50 +164,26 @@ async fn a_user_created_through_any_api_is_seen_alike_through_the_others() {
     }
 }
 
-/// Per caller, which of the targets at P1, P2, P3 and Q1 they see and may change (the same
-/// matrix as tests/authorization.rs).
-const MATRIX: [(&str, &str, &str); 6] = [
-    ("superadmin", "YYYY", "YYYY"),
-    (ORG_ADMIN, "YYYN", "YYYN"),
-    (SITE_ADMIN, "YYNN", "YYNN"),
-    (PLANT_ADMIN, "YNNN", "YNNN"),
-    (SUPPORT, "YYNN", "NNNN"),
-    (MEMBER, "NNNN", "NNNN"),
-];
-
-fn expect(sees: bool, may: bool, ok: u16) -> u16 {
-    match (sees, may) {
-        (true, true) => ok,
-        (true, false) => 403,
-        (false, _) => 404,
-    }
+/// The shared matrix as (caller, sees user, manages user) per target.
+fn matrix() -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {
+    MATRIX
+        .into_iter()
+        .map(|row| (row.caller, row.sees_user, row.manages_user))
 }
-
-const TARGETS: [&str; 4] = [
-    "worker.p1@a.example",
-    "worker.p2@a.example",
-    "worker.p3@a.example",
-    "worker.q1@b.example",
-];
 
 #[actix_web::test]
 async fn the_matrix_through_fourpointx() {
-    for (caller, sees, manages) in MATRIX {
+    for (caller, sees, manages) in matrix() {
         let app = start().await;
         let w = app.world().await;
-        let who = if caller == "superadmin" {
-            Who::admin()
-        } else {
-            Who::basic(caller)
-        };
+        let who = Who::named(caller);
         let plants = [&w.p1, &w.p2, &w.p3, &w.q1];
         for (i, email) in TARGETS.iter().enumerate() {
             let (s, m) = (sees.as_bytes()[i] == b'Y', manages.as_bytes()[i] == b'Y');
             let ctx = format!("{caller} on {email}");
             assert_eq!(
-                app.get(&format!("/_config/users/{email}"), &who)
-                    .await
-                    .status,
+                app.status("GET", &format!("/_config/users/{email}"), &who, None)
+                    .await,
                 expect(s, true, 200),
                 "GET {ctx}"
             );
@@ -239,9 +214,8 @@ async fn the_matrix_through_fourpointx() {
         for (i, email) in TARGETS.iter().enumerate() {
             let (s, m) = (sees.as_bytes()[i] == b'Y', manages.as_bytes()[i] == b'Y');
             assert_eq!(
-                app.delete(&format!("/_config/users/{email}"), &who)
-                    .await
-                    .status,
+                app.status("DELETE", &format!("/_config/users/{email}"), &who, None)
+                    .await,
                 expect(s, m, 200),
                 "DELETE {caller} on {email}"
             );
@@ -251,14 +225,10 @@ async fn the_matrix_through_fourpointx() {
 
 #[actix_web::test]
 async fn the_matrix_through_busroot() {
-    for (caller, sees, _) in MATRIX {
+    for (caller, sees, _) in matrix() {
         let app = start().await;
         let w = app.world().await;
-        let who = if caller == "superadmin" {
-            Who::admin()
-        } else {
-            Who::basic(caller)
-        };
+        let who = Who::named(caller);
         let key = app.api_key(&who).await;
         let listed = app
             .send(with_key(
@@ -307,14 +277,10 @@ async fn the_matrix_through_busroot() {
 
 #[actix_web::test]
 async fn the_matrix_through_hoxton() {
-    for (caller, sees, manages) in MATRIX {
+    for (caller, sees, manages) in matrix() {
         let app = start().await;
         let w = app.world().await;
-        let who = if caller == "superadmin" {
-            Who::admin()
-        } else {
-            Who::basic(caller)
-        };
+        let who = Who::named(caller);
         let key = app.api_key(&who).await;
         let ids = [&w.at_p1, &w.at_p2, &w.at_p3, &w.at_q1];
         let listed = app

@@ -2,10 +2,9 @@
 //! they were done, and the rules that close them (accounts owned by a scope, joining that adds
 //! a membership and nothing else, credentials that a token cannot mint, races that cannot be won).
 
-mod common;
-
+use crate::common::matrix::expect;
+use crate::common::*;
 use actix_web::test::TestRequest;
-use common::*;
 use serde_json::{json, Value};
 
 const SERVICE: &str = "svc@plant.example";
@@ -94,7 +93,10 @@ async fn an_organisation_admin_who_joins_a_service_account_through_busroot_canno
         .patch(&user_path(&svc), &admin, json!({"status": "disabled"}))
         .await;
     assert_eq!(disabled.status, 403);
-    assert_eq!(app.delete(&user_path(&svc), &admin).await.status, 403);
+    assert_eq!(
+        app.status("DELETE", &user_path(&svc), &admin, None).await,
+        403
+    );
     let fourpointx = json!({"site_id": "*", "plant_id": "*", "username": SERVICE, "mobile_number": "1234567890",
         "country_code": "+44", "user_type": "general-user", "password": "a new pass phrase of mine"});
     let put = app
@@ -104,9 +106,8 @@ async fn an_organisation_admin_who_joins_a_service_account_through_busroot_canno
     // Nothing of the account changed, and it still signs in with its own password.
     assert_eq!(stored_account(&app, &svc), before);
     assert_eq!(
-        app.get("/api/v1/users/me", &Who::basic(SERVICE))
-            .await
-            .status,
+        app.status("GET", "/api/v1/users/me", &Who::basic(SERVICE), None)
+            .await,
         200
     );
     // The caller did not gain the right to introspect.
@@ -170,18 +171,10 @@ async fn a_site_admin_who_joins_a_user_through_hoxton_cannot_take_them_over() {
     assert_eq!(renamed.status, 403);
     assert_eq!(stored_account(&app, &loner), before);
     assert_eq!(
-        app.get("/api/v1/users/me", &Who::basic(LONER)).await.status,
+        app.status("GET", "/api/v1/users/me", &Who::basic(LONER), None)
+            .await,
         200
     );
-}
-
-/// What a caller gets for an account action on the joined user.
-fn on_account(sees: bool, manages: bool, ok: u16) -> u16 {
-    match (sees, manages) {
-        (true, true) => ok,
-        (true, false) => 403,
-        (false, _) => 404,
-    }
 }
 
 #[actix_web::test]
@@ -212,18 +205,14 @@ async fn a_user_of_another_organisation_joined_here_is_managed_by_nobody_but_a_s
             .await;
         assert_eq!(grant.status, 201);
         let at_p1 = grant.json()["id"].as_str().unwrap().to_string();
-        let who = if caller == "superadmin" {
-            root.clone()
-        } else {
-            Who::basic(caller)
-        };
+        let who = Who::named(caller);
         let manages = caller == "superadmin";
         let ctx = format!("{caller} on a user of B joined to A");
         let path = user_path(&joined);
 
         assert_eq!(
-            app.get(&path, &who).await.status,
-            on_account(sees, true, 200),
+            app.status("GET", &path, &who, None).await,
+            expect(sees, true, 200),
             "GET: {ctx}"
         );
         let listed = app.get("/api/v1/users?limit=500", &who).await.text();
@@ -244,42 +233,26 @@ async fn a_user_of_another_organisation_joined_here_is_managed_by_nobody_but_a_s
             );
         }
         let patched = app.patch(&path, &who, json!({"firstName": "Taken"})).await;
-        assert_eq!(
-            patched.status,
-            on_account(sees, manages, 200),
-            "PATCH: {ctx}"
-        );
+        assert_eq!(patched.status, expect(sees, manages, 200), "PATCH: {ctx}");
         let reset = app
             .post(&format!("{path}/reset-password"), &who, json!({}))
             .await;
-        assert_eq!(reset.status, on_account(sees, manages, 200), "reset: {ctx}");
+        assert_eq!(reset.status, expect(sees, manages, 200), "reset: {ctx}");
         let unlock = app.post(&format!("{path}/unlock"), &who, json!({})).await;
-        assert_eq!(
-            unlock.status,
-            on_account(sees, manages, 200),
-            "unlock: {ctx}"
-        );
+        assert_eq!(unlock.status, expect(sees, manages, 200), "unlock: {ctx}");
 
         // 4PointX reads by username and writes the account.
         let read = app.get(&format!("/_config/users/{email}"), &who).await;
-        assert_eq!(
-            read.status,
-            on_account(sees, true, 200),
-            "4PointX GET: {ctx}"
-        );
+        assert_eq!(read.status, expect(sees, true, 200), "4PointX GET: {ctx}");
         let body = json!({"plant_id": w.p1, "site_id": w.s1, "username": email, "mobile_number": "1234567890",
             "country_code": "+44", "user_type": "general-user"});
         let put = app.call("PUT", "/_config/users/", &who, Some(body)).await;
-        assert_eq!(
-            put.status,
-            on_account(sees, manages, 200),
-            "4PointX PUT: {ctx}"
-        );
+        assert_eq!(put.status, expect(sees, manages, 200), "4PointX PUT: {ctx}");
         // Busroot reads by email.
         let busroot = app.get(&format!("/api/admin/user/{email}"), &who).await;
         assert_eq!(
             busroot.status,
-            on_account(sees, true, 200),
+            expect(sees, true, 200),
             "Busroot GET: {ctx}"
         );
         // Hoxton's upsert of a changed name is an account change.
@@ -291,16 +264,12 @@ async fn a_user_of_another_organisation_joined_here_is_managed_by_nobody_but_a_s
 
         // The membership in A is A's to remove; the account is not A's to delete.
         let deleted = app.delete(&path, &who).await;
-        assert_eq!(
-            deleted.status,
-            on_account(sees, manages, 204),
-            "DELETE: {ctx}"
-        );
+        assert_eq!(deleted.status, expect(sees, manages, 204), "DELETE: {ctx}");
         if !manages {
             let removed = app
                 .delete(&format!("{path}/memberships/{at_p1}"), &who)
                 .await;
-            let wanted = on_account(sees, administers_p1, 204);
+            let wanted = expect(sees, administers_p1, 204);
             assert_eq!(removed.status, wanted, "remove membership: {ctx}");
         }
     }
@@ -343,9 +312,16 @@ async fn an_organisation_admin_never_reads_what_a_joined_user_did_elsewhere() {
         .await;
     let as_joined = Who::basic("joined@b.example");
     // Signs in and fails once while only in B, then is joined to A and signs in again.
-    assert_eq!(app.get("/api/v1/users/me", &as_joined).await.status, 200);
+    assert_eq!(
+        app.status("GET", "/api/v1/users/me", &as_joined, None)
+            .await,
+        200
+    );
     let wrong = Who::Basic("joined@b.example".into(), "not the password at all".into());
-    assert_eq!(app.get("/api/v1/users/me", &wrong).await.status, 401);
+    assert_eq!(
+        app.status("GET", "/api/v1/users/me", &wrong, None).await,
+        401
+    );
     let grant = app
         .post(
             &format!("{}/memberships", user_path(&joined)),
@@ -354,7 +330,11 @@ async fn an_organisation_admin_never_reads_what_a_joined_user_did_elsewhere() {
         )
         .await;
     assert_eq!(grant.status, 201, "{}", grant.text());
-    assert_eq!(app.get("/api/v1/users/me", &as_joined).await.status, 200);
+    assert_eq!(
+        app.status("GET", "/api/v1/users/me", &as_joined, None)
+            .await,
+        200
+    );
 
     let a_sees = events_about(&app, &Who::basic(ORG_ADMIN), &joined).await;
     let actions: Vec<&str> = a_sees

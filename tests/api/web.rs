@@ -1,9 +1,7 @@
 //! Serving the embedded admin page: content types, ETags, caching and the security policy.
 
-mod common;
-
+use crate::common::*;
 use actix_web::test::TestRequest;
-use common::*;
 
 #[actix_web::test]
 async fn the_page_is_served_with_a_strict_policy_and_revalidated() {

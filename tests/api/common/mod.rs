@@ -1,6 +1,6 @@
 //! Starts Gatehouse in-process on a fresh temporary database and speaks HTTP to it.
-#![allow(dead_code)]
 
+pub mod matrix;
 pub mod process;
 
 use actix_web::body::MessageBody;
@@ -28,6 +28,11 @@ pub enum Who {
     Basic(String, String),
     Key(String),
     Bearer(String),
+    /// A browser session: the cookie (`name=value`) and its CSRF token.
+    Session {
+        cookie: String,
+        csrf: String,
+    },
 }
 
 impl Who {
@@ -38,6 +43,15 @@ impl Who {
     pub fn admin() -> Who {
         Who::Basic(ADMIN_EMAIL.to_string(), ADMIN_PASSWORD.to_string())
     }
+
+    /// A caller of the matrix by name: the superadmin, or one of the world's users.
+    pub fn named(caller: &str) -> Who {
+        if caller == matrix::ROOT {
+            Who::admin()
+        } else {
+            Who::basic(caller)
+        }
+    }
 }
 
 pub struct Reply {
@@ -47,8 +61,15 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// The body as JSON; a body that is not JSON fails the test, naming what it was.
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "the body is not JSON ({e}), status {}: {}",
+                self.status,
+                self.text()
+            )
+        })
     }
 
     pub fn text(&self) -> String {
@@ -76,7 +97,8 @@ pub struct TestApp<S> {
     pub service: S,
     pub state: AppState,
     pub clock: Clock,
-    pub dir: TempDir,
+    /// Holds the database's directory until the app is dropped.
+    _dir: TempDir,
 }
 
 /// A fresh app with the bootstrap superadmin `ADMIN_EMAIL`.
@@ -111,9 +133,57 @@ pub async fn start_with(
         service,
         state,
         clock,
-        dir,
+        _dir: dir,
     }
 }
+
+pub fn authorize(req: TestRequest, who: &Who) -> TestRequest {
+    match who {
+        Who::Nobody => req,
+        Who::Basic(email, password) => {
+            let token =
+                base64::engine::general_purpose::STANDARD.encode(format!("{email}:{password}"));
+            req.insert_header(("Authorization", format!("Basic {token}")))
+        }
+        Who::Key(secret) => req.insert_header(("X-API-KEY", secret.clone())),
+        Who::Bearer(token) => req.insert_header(("Authorization", format!("Bearer {token}"))),
+        Who::Session { cookie, csrf } => req
+            .insert_header(("Cookie", cookie.clone()))
+            .insert_header(("X-CSRF-Token", csrf.clone()))
+            .insert_header(("X-Requested-With", "gatehouse")),
+    }
+}
+
+/// A small world: organisation A with sites S1 (plants P1, P2) and S2 (plant P3); organisation B
+/// with site T1 (plant Q1); an admin at each level, a support user and a member, and a plain
+/// user at P1, P2, S2's P3 and Q1 to act upon.
+pub struct World {
+    pub org_a: String,
+    pub org_b: String,
+    pub s1: String,
+    pub s2: String,
+    pub t1: String,
+    pub p1: String,
+    pub p2: String,
+    pub p3: String,
+    pub q1: String,
+    /// Users to act upon, by where they hold their one membership.
+    pub at_p1: String,
+    pub at_p2: String,
+    pub at_p3: String,
+    pub at_q1: String,
+}
+
+pub const ORG_ADMIN: &str = "org.admin@a.example";
+pub const SITE_ADMIN: &str = "site.admin@a.example";
+pub const PLANT_ADMIN: &str = "plant.admin@a.example";
+pub const SUPPORT: &str = "support@a.example";
+pub const MEMBER: &str = "member@a.example";
+
+/// The ids the seed documents use in their samples.
+pub const DOC_ORGANISATION: &str = "c9b3f279-e3b5-4204-ad99-646257417f98";
+pub const DOC_SITE: &str = "b92f2836-288b-4b3e-b396-4f86d6f14274";
+pub const DOC_PLANT: &str = "df42ab44-476b-4937-9c8e-6f4787cbf507";
 
 impl<S, B> TestApp<S>
 where
@@ -147,6 +217,28 @@ where
             req = req.set_json(body);
         }
         self.send(req).await
+    }
+
+    /// The status of one request: for the many checks that need nothing else.
+    pub async fn status(&self, method: &str, path: &str, who: &Who, body: Option<Value>) -> u16 {
+        self.call(method, path, who, body).await.status
+    }
+
+    /// Signs in through the login endpoint and returns the session as a caller.
+    pub async fn session(&self, email: &str, password: &str) -> Who {
+        let login = TestRequest::post()
+            .uri("/api/v1/auth/login")
+            .set_json(serde_json::json!({"email": email, "password": password}));
+        let reply = self.send(login).await;
+        assert_eq!(reply.status, 200, "login: {}", reply.text());
+        let set = reply.header("set-cookie").expect("a session cookie");
+        Who::Session {
+            cookie: set.split(';').next().unwrap_or_default().to_string(),
+            csrf: reply.json()["csrfToken"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        }
     }
 
     pub async fn get(&self, path: &str, who: &Who) -> Reply {
@@ -183,52 +275,7 @@ where
         conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
             .expect("count")
     }
-}
 
-pub fn authorize(req: TestRequest, who: &Who) -> TestRequest {
-    match who {
-        Who::Nobody => req,
-        Who::Basic(email, password) => {
-            let token =
-                base64::engine::general_purpose::STANDARD.encode(format!("{email}:{password}"));
-            req.insert_header(("Authorization", format!("Basic {token}")))
-        }
-        Who::Key(secret) => req.insert_header(("X-API-KEY", secret.clone())),
-        Who::Bearer(token) => req.insert_header(("Authorization", format!("Bearer {token}"))),
-    }
-}
-
-/// A small world: organisation A with sites S1 (plants P1, P2) and S2 (plant P3); organisation B
-/// with site T1 (plant Q1); an admin at each level, a support user and a member, and a plain
-/// user at P1, P2, S2's P3 and Q1 to act upon.
-pub struct World {
-    pub org_a: String,
-    pub org_b: String,
-    pub s1: String,
-    pub s2: String,
-    pub t1: String,
-    pub p1: String,
-    pub p2: String,
-    pub p3: String,
-    pub q1: String,
-    /// Users to act upon, by where they hold their one membership.
-    pub at_p1: String,
-    pub at_p2: String,
-    pub at_p3: String,
-    pub at_q1: String,
-}
-
-pub const ORG_ADMIN: &str = "org.admin@a.example";
-pub const SITE_ADMIN: &str = "site.admin@a.example";
-pub const PLANT_ADMIN: &str = "plant.admin@a.example";
-pub const SUPPORT: &str = "support@a.example";
-pub const MEMBER: &str = "member@a.example";
-
-impl<S, B> TestApp<S>
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = Error>,
-    B: MessageBody,
-{
     pub async fn world(&self) -> World {
         let root = Who::admin();
         let org_a = self
@@ -348,18 +395,7 @@ where
             at_q1,
         }
     }
-}
 
-/// The ids the seed documents use in their samples.
-pub const DOC_ORGANISATION: &str = "c9b3f279-e3b5-4204-ad99-646257417f98";
-pub const DOC_SITE: &str = "b92f2836-288b-4b3e-b396-4f86d6f14274";
-pub const DOC_PLANT: &str = "df42ab44-476b-4937-9c8e-6f4787cbf507";
-
-impl<S, B> TestApp<S>
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = Error>,
-    B: MessageBody,
-{
     /// The organisation, site and plant of the seed documents' samples, kept under their ids.
     pub async fn doc_structure(&self) {
         let root = Who::admin();
@@ -382,13 +418,7 @@ where
         )
         .await;
     }
-}
 
-impl<S, B> TestApp<S>
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = Error>,
-    B: MessageBody,
-{
     /// A new API key of `who`; returns the secret.
     pub async fn api_key(&self, who: &Who) -> String {
         let reply = self

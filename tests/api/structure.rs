@@ -1,8 +1,6 @@
 //! Organisations, sites and plants through /api/v1.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 #[actix_web::test]
@@ -108,15 +106,18 @@ async fn deleting_something_with_things_below_it_is_a_conflict_that_says_what_is
         )
         .await;
     assert_eq!(
-        app.delete(&format!("/api/v1/plants/{empty_plant}"), &root)
-            .await
-            .status,
+        app.status(
+            "DELETE",
+            &format!("/api/v1/plants/{empty_plant}"),
+            &root,
+            None
+        )
+        .await,
         204
     );
     assert_eq!(
-        app.get(&format!("/api/v1/plants/{empty_plant}"), &root)
-            .await
-            .status,
+        app.status("GET", &format!("/api/v1/plants/{empty_plant}"), &root, None)
+            .await,
         404
     );
 }
@@ -132,9 +133,13 @@ async fn duplicate_names_conflict_within_their_parent_only() {
         .create("/api/v1/organisations", &root, json!({"name": "Bolt"}))
         .await;
     assert_eq!(
-        app.post("/api/v1/organisations", &root, json!({"name": "acme"}))
-            .await
-            .status,
+        app.status(
+            "POST",
+            "/api/v1/organisations",
+            &root,
+            Some(json!({"name": "acme"}))
+        )
+        .await,
         409
     );
     app.create(
@@ -225,55 +230,58 @@ async fn a_site_admin_manages_plants_of_their_site_but_not_the_site_itself() {
         )
         .await;
     assert_eq!(
-        app.patch(
+        app.status(
+            "PATCH",
             &format!("/api/v1/plants/{plant}"),
             &admin,
-            json!({"name": "Welding"})
+            Some(json!({"name": "Welding"}))
         )
-        .await
-        .status,
+        .await,
         200
     );
     assert_eq!(
-        app.patch(
+        app.status(
+            "PATCH",
             &format!("/api/v1/sites/{}", w.s1),
             &admin,
-            json!({"name": "Mine"})
+            Some(json!({"name": "Mine"}))
         )
-        .await
-        .status,
+        .await,
         403
     );
     assert_eq!(
-        app.post(
+        app.status(
+            "POST",
             "/api/v1/plants",
             &admin,
-            json!({"siteId": w.s2, "name": "X"})
+            Some(json!({"siteId": w.s2, "name": "X"}))
         )
-        .await
-        .status,
+        .await,
         400
     );
     assert_eq!(
-        app.post(
+        app.status(
+            "POST",
             "/api/v1/sites",
             &admin,
-            json!({"organisationId": w.org_a, "name": "X"})
+            Some(json!({"organisationId": w.org_a, "name": "X"}))
         )
-        .await
-        .status,
+        .await,
         403
     );
     assert_eq!(
-        app.post("/api/v1/organisations", &admin, json!({"name": "Mine"}))
-            .await
-            .status,
+        app.status(
+            "POST",
+            "/api/v1/organisations",
+            &admin,
+            Some(json!({"name": "Mine"}))
+        )
+        .await,
         403
     );
     assert_eq!(
-        app.delete(&format!("/api/v1/plants/{plant}"), &admin)
-            .await
-            .status,
+        app.status("DELETE", &format!("/api/v1/plants/{plant}"), &admin, None)
+            .await,
         204
     );
 }
@@ -296,15 +304,18 @@ async fn everyone_reads_only_the_structure_they_hold_a_role_in_and_the_names_abo
     let orgs = app.get("/api/v1/organisations", &member).await.json();
     assert_eq!(orgs["items"].as_array().unwrap().len(), 1);
     assert_eq!(
-        app.get(&format!("/api/v1/plants/{}", w.p2), &member)
-            .await
-            .status,
+        app.status("GET", &format!("/api/v1/plants/{}", w.p2), &member, None)
+            .await,
         404
     );
     assert_eq!(
-        app.get(&format!("/api/v1/organisations/{}", w.org_b), &member)
-            .await
-            .status,
+        app.status(
+            "GET",
+            &format!("/api/v1/organisations/{}", w.org_b),
+            &member,
+            None
+        )
+        .await,
         404
     );
 

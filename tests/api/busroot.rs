@@ -1,10 +1,8 @@
 //! The Busroot dialect, replaying busroot-user-api.txt's samples with only the address and the
 //! API key changed.
 
-mod common;
-
+use crate::common::*;
 use actix_web::test::TestRequest;
-use common::*;
 use serde_json::{json, Value};
 
 fn key_request(method: &str, path: &str, key: &str) -> TestRequest {
@@ -199,7 +197,7 @@ async fn posting_an_existing_user_adds_them_to_the_account_once() {
 }
 
 #[actix_web::test]
-async fn every_documented_error() {
+async fn every_error_the_document_names_answers_with_its_status_and_shape() {
     let app = start().await;
     let key = app.api_key(&app.doc_admin().await).await;
     let reply = app

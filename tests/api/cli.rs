@@ -1,9 +1,7 @@
 //! The real binary: subcommands, configuration errors, and surviving a SIGKILL.
 
-mod common;
-
-use common::process::{http, run, write_config, Server};
-use common::{ADMIN_EMAIL, ADMIN_PASSWORD};
+use crate::common::process::{http, run, write_config, Server};
+use crate::common::{ADMIN_EMAIL, ADMIN_PASSWORD};
 
 fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

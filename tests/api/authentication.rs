@@ -1,8 +1,6 @@
 //! HTTP Basic and API keys.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 #[actix_web::test]
@@ -68,9 +66,13 @@ async fn an_api_key_is_shown_once_stored_as_a_hash_and_acts_as_its_owner() {
     );
     // Never more than the owner: a member cannot create organisations or see other users.
     assert_eq!(
-        app.post("/api/v1/organisations", &by_key, json!({"name": "X"}))
-            .await
-            .status,
+        app.status(
+            "POST",
+            "/api/v1/organisations",
+            &by_key,
+            Some(json!({"name": "X"}))
+        )
+        .await,
         403
     );
     assert_eq!(
@@ -119,11 +121,17 @@ async fn a_revoked_key_stops_at_once() {
         .await
         .json();
     let by_key = Who::Key(created["secret"].as_str().unwrap().into());
-    assert_eq!(app.get("/api/v1/users/me", &by_key).await.status, 200);
+    assert_eq!(
+        app.status("GET", "/api/v1/users/me", &by_key, None).await,
+        200
+    );
     let path = format!("/api/v1/api-keys/{}", created["id"].as_str().unwrap());
-    assert_eq!(app.delete(&path, &root).await.status, 204);
-    assert_eq!(app.get("/api/v1/users/me", &by_key).await.status, 401);
-    assert_eq!(app.delete(&path, &root).await.status, 404);
+    assert_eq!(app.status("DELETE", &path, &root, None).await, 204);
+    assert_eq!(
+        app.status("GET", "/api/v1/users/me", &by_key, None).await,
+        401
+    );
+    assert_eq!(app.status("DELETE", &path, &root, None).await, 404);
 }
 
 #[actix_web::test]
@@ -139,7 +147,7 @@ async fn nobody_revokes_or_lists_someone_elses_key() {
         .await
         .json();
     let path = format!("/api/v1/api-keys/{}", created["id"].as_str().unwrap());
-    assert_eq!(app.delete(&path, &Who::admin()).await.status, 404);
+    assert_eq!(app.status("DELETE", &path, &Who::admin(), None).await, 404);
     assert!(
         app.get("/api/v1/api-keys", &Who::admin()).await.json()["items"]
             .as_array()
@@ -162,9 +170,15 @@ async fn an_expired_key_is_refused() {
         .await
         .json();
     let by_key = Who::Key(created["secret"].as_str().unwrap().into());
-    assert_eq!(app.get("/api/v1/users/me", &by_key).await.status, 200);
+    assert_eq!(
+        app.status("GET", "/api/v1/users/me", &by_key, None).await,
+        200
+    );
     app.clock.advance(2 * 3600);
-    assert_eq!(app.get("/api/v1/users/me", &by_key).await.status, 401);
+    assert_eq!(
+        app.status("GET", "/api/v1/users/me", &by_key, None).await,
+        401
+    );
     let past = app
         .post(
             "/api/v1/api-keys",
@@ -174,13 +188,13 @@ async fn an_expired_key_is_refused() {
         .await;
     assert_eq!(past.status, 400);
     assert_eq!(
-        app.post(
+        app.status(
+            "POST",
             "/api/v1/api-keys",
             &root,
-            json!({"name": "x", "expiresAt": "tomorrow"})
+            Some(json!({"name": "x", "expiresAt": "tomorrow"}))
         )
-        .await
-        .status,
+        .await,
         400
     );
 }
@@ -196,25 +210,48 @@ async fn disabling_a_user_stops_their_keys_and_their_remembered_password_at_once
         .json();
     let by_key = Who::Key(key["secret"].as_str().unwrap().into());
     // Both work, and the password check is now cached.
-    assert_eq!(app.get("/api/v1/users/me", &worker).await.status, 200);
-    assert_eq!(app.get("/api/v1/users/me", &by_key).await.status, 200);
+    assert_eq!(
+        app.status("GET", "/api/v1/users/me", &worker, None).await,
+        200
+    );
+    assert_eq!(
+        app.status("GET", "/api/v1/users/me", &by_key, None).await,
+        200
+    );
     let path = format!("/api/v1/users/{}", w.at_p1);
     assert_eq!(
-        app.patch(&path, &Who::admin(), json!({"status": "disabled"}))
-            .await
-            .status,
+        app.status(
+            "PATCH",
+            &path,
+            &Who::admin(),
+            Some(json!({"status": "disabled"}))
+        )
+        .await,
         200
     );
-    assert_eq!(app.get("/api/v1/users/me", &worker).await.status, 401);
-    assert_eq!(app.get("/api/v1/users/me", &by_key).await.status, 401);
+    assert_eq!(
+        app.status("GET", "/api/v1/users/me", &worker, None).await,
+        401
+    );
+    assert_eq!(
+        app.status("GET", "/api/v1/users/me", &by_key, None).await,
+        401
+    );
     // Enabling again restores the password (the key too: it was never revoked).
     assert_eq!(
-        app.patch(&path, &Who::admin(), json!({"status": "active"}))
-            .await
-            .status,
+        app.status(
+            "PATCH",
+            &path,
+            &Who::admin(),
+            Some(json!({"status": "active"}))
+        )
+        .await,
         200
     );
-    assert_eq!(app.get("/api/v1/users/me", &worker).await.status, 200);
+    assert_eq!(
+        app.status("GET", "/api/v1/users/me", &worker, None).await,
+        200
+    );
 }
 
 #[actix_web::test]
@@ -226,13 +263,20 @@ async fn deleting_a_user_removes_their_keys() {
         .await;
     assert_eq!(app.count("api_keys"), 1);
     assert_eq!(
-        app.delete(&format!("/api/v1/users/{}", w.at_p1), &Who::admin())
-            .await
-            .status,
+        app.status(
+            "DELETE",
+            &format!("/api/v1/users/{}", w.at_p1),
+            &Who::admin(),
+            None
+        )
+        .await,
         204
     );
     assert_eq!(app.count("api_keys"), 0);
-    assert_eq!(app.get("/api/v1/users/me", &worker).await.status, 401);
+    assert_eq!(
+        app.status("GET", "/api/v1/users/me", &worker, None).await,
+        401
+    );
 }
 
 #[actix_web::test]
@@ -240,7 +284,7 @@ async fn a_changed_password_ends_the_remembered_old_one() {
     let app = start().await;
     app.world().await;
     let old = Who::basic(MEMBER);
-    assert_eq!(app.get("/api/v1/users/me", &old).await.status, 200);
+    assert_eq!(app.status("GET", "/api/v1/users/me", &old, None).await, 200);
     let change = json!({"currentPassword": PASSWORD, "newPassword": "another long pass phrase"});
     assert_eq!(
         app.call("PUT", "/api/v1/users/me/password", &old, Some(change))
@@ -248,7 +292,7 @@ async fn a_changed_password_ends_the_remembered_old_one() {
             .status,
         204
     );
-    assert_eq!(app.get("/api/v1/users/me", &old).await.status, 401);
+    assert_eq!(app.status("GET", "/api/v1/users/me", &old, None).await, 401);
     let wrong = json!({"currentPassword": "not it at all, sorry", "newPassword": "yet another pass phrase"});
     let new = Who::Basic(MEMBER.into(), "another long pass phrase".into());
     let reply = app

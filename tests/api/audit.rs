@@ -1,10 +1,8 @@
 //! The audit trail: what is recorded, who reads it, and that it cannot be edited unseen.
 
-mod common;
-
+use crate::common::process::{run, write_config};
+use crate::common::*;
 use actix_web::test::TestRequest;
-use common::process::{run, write_config};
-use common::*;
 use serde_json::{json, Value};
 
 fn actions(page: &Value) -> Vec<String> {
@@ -170,7 +168,7 @@ async fn lockout_and_unlock_are_recorded() {
 }
 
 #[actix_web::test]
-async fn filters_and_cursor_pages() {
+async fn the_trail_filters_by_actor_target_action_and_time_and_pages_by_cursor() {
     let app = start().await;
     let w = app.world().await;
     let root = Who::admin();
@@ -205,7 +203,8 @@ async fn filters_and_cursor_pages() {
         .json();
     assert!(past["items"].as_array().unwrap().is_empty());
     assert_eq!(
-        app.get("/api/v1/audit?since=yesterday", &root).await.status,
+        app.status("GET", "/api/v1/audit?since=yesterday", &root, None)
+            .await,
         400
     );
 
@@ -245,7 +244,8 @@ async fn an_organisation_admin_reads_their_organisations_events_only() {
     assert!(!items.iter().any(|r| r["targetId"] == json!(w.at_q1)));
     for caller in [SITE_ADMIN, PLANT_ADMIN, SUPPORT, MEMBER] {
         assert_eq!(
-            app.get("/api/v1/audit", &Who::basic(caller)).await.status,
+            app.status("GET", "/api/v1/audit", &Who::basic(caller), None)
+                .await,
             403,
             "{caller}"
         );

@@ -1,0 +1,23 @@
+//! Gatehouse's integration tests, one binary: each module is a capability, `common` starts
+//! the app (in-process, or the real binary) and speaks HTTP to it.
+
+mod common;
+
+mod audit;
+mod authentication;
+mod authorization;
+mod busroot;
+mod cli;
+mod cross_site;
+mod dialects;
+mod e2e;
+mod escape;
+mod fourpointx;
+mod hardening;
+mod hoxton;
+mod layers;
+mod sessions;
+mod structure;
+mod tokens;
+mod users;
+mod web;

@@ -30,19 +30,19 @@ fn key(row: &Row) -> rusqlite::Result<ApiKey> {
 }
 
 pub fn insert_key(conn: &Connection, k: &ApiKey, secret_hash: &[u8]) -> Result<(), Error> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO api_keys (id, user_id, name, prefix, secret_hash, created_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            k.id,
-            k.user_id,
-            k.name,
-            k.prefix,
-            secret_hash,
-            k.created_at,
-            k.expires_at
-        ],
-    )?;
+    )?
+    .execute(params![
+        k.id,
+        k.user_id,
+        k.name,
+        k.prefix,
+        secret_hash,
+        k.created_at,
+        k.expires_at
+    ])?;
     Ok(())
 }
 

@@ -29,10 +29,7 @@ pub fn find_organisation(conn: &Connection, id: &str) -> Result<Option<Organisat
 }
 
 pub fn insert_organisation(conn: &Connection, o: &Organisation) -> Result<(), Error> {
-    conn.execute(
-        "INSERT INTO organisations (id, name, domain, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![o.id, o.name, o.domain, o.created_at, o.updated_at],
-    )
+    conn.prepare_cached("INSERT INTO organisations (id, name, domain, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![o.id, o.name, o.domain, o.created_at, o.updated_at])
     .map_err(|e| crate::db::unique_or(e, "an organisation with this name already exists"))?;
     Ok(())
 }
@@ -81,10 +78,7 @@ pub fn find_site(conn: &Connection, id: &str) -> Result<Option<Site>, Error> {
 }
 
 pub fn insert_site(conn: &Connection, s: &Site) -> Result<(), Error> {
-    conn.execute(
-        "INSERT INTO sites (id, organisation_id, name, timezone, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![s.id, s.organisation_id, s.name, s.timezone, s.created_at, s.updated_at],
-    )
+    conn.prepare_cached("INSERT INTO sites (id, organisation_id, name, timezone, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(params![s.id, s.organisation_id, s.name, s.timezone, s.created_at, s.updated_at])
     .map_err(|e| crate::db::unique_or(e, "this organisation already has a site with this name"))?;
     Ok(())
 }
@@ -133,10 +127,7 @@ pub fn find_plant(conn: &Connection, id: &str) -> Result<Option<Plant>, Error> {
 }
 
 pub fn insert_plant(conn: &Connection, p: &Plant) -> Result<(), Error> {
-    conn.execute(
-        "INSERT INTO plants (id, site_id, name, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![p.id, p.site_id, p.name, p.created_at, p.updated_at],
-    )
+    conn.prepare_cached("INSERT INTO plants (id, site_id, name, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![p.id, p.site_id, p.name, p.created_at, p.updated_at])
     .map_err(|e| crate::db::unique_or(e, "this site already has a plant with this name"))?;
     Ok(())
 }

@@ -65,15 +65,12 @@ fn token(r: &Row) -> rusqlite::Result<Token> {
 }
 
 pub fn insert_token(conn: &Connection, t: &Token, secret_hash: &[u8]) -> Result<(), Error> {
-    conn.execute(
-        "INSERT INTO tokens (id, kind, user_id, secret_hash, family_id, api_key_id, audience, epoch,
+    conn.prepare_cached("INSERT INTO tokens (id, kind, user_id, secret_hash, family_id, api_key_id, audience, epoch,
             csrf_token, created_at, expires_at, last_used_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?10)",
-        params![
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?10)")?.execute(params![
             t.id, t.kind.as_str(), t.user_id, secret_hash, t.family_id, t.api_key_id, t.audience, t.epoch,
             t.csrf_token, t.created_at, t.expires_at
-        ],
-    )?;
+        ])?;
     Ok(())
 }
 

@@ -115,20 +115,17 @@ pub fn insert_user(
     email_key: &str,
     password_hash: &str,
 ) -> Result<i64, Error> {
-    conn.execute(
-        "INSERT INTO users (id, email, email_key, first_name, last_name, display_name, mobile_number,
+    conn.prepare_cached("INSERT INTO users (id, email, email_key, first_name, last_name, display_name, mobile_number,
             country_code, status, superadmin, can_introspect, must_change_password, password_hash,
             created_at, updated_at, owner_organisation_id, owner_site_id, owner_plant_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
-        params![
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)")?.execute(params![
             w.user_id(), u.email, email_key, u.first_name, u.last_name, u.display_name, u.mobile_number,
             u.country_code, u.status.as_str(), u.superadmin, u.can_introspect, u.must_change_password,
             password_hash, u.created_at, u.updated_at,
             u.owner.as_ref().map(|o| &o.organisation_id),
             u.owner.as_ref().and_then(|o| o.site_id.as_ref()),
             u.owner.as_ref().and_then(|o| o.plant_id.as_ref())
-        ],
-    )
+        ])
     .map_err(|e| crate::db::unique_or(e, "a user with this email already exists"))?;
     Ok(conn.last_insert_rowid())
 }
@@ -316,14 +313,11 @@ pub fn find_membership(conn: &Connection, id: &str) -> Result<Option<Membership>
 
 pub fn insert_membership(conn: &Connection, w: &MembershipWrite, now: &str) -> Result<(), Error> {
     let m = w.membership();
-    conn.execute(
-        "INSERT INTO memberships (id, user_id, scope_type, organisation_id, site_id, plant_id, scope_id, role, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![
+    conn.prepare_cached("INSERT INTO memberships (id, user_id, scope_type, organisation_id, site_id, plant_id, scope_id, role, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?.execute(params![
             m.id, m.user_id, m.scope.kind().as_str(), m.scope.organisation_id, m.scope.site_id,
             m.scope.plant_id, m.scope.id(), m.role.as_str(), now
-        ],
-    )
+        ])
     .map_err(|e| crate::db::unique_or(e, "the user already holds this role at this scope"))?;
     Ok(())
 }

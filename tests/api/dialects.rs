@@ -3,12 +3,13 @@
 
 use crate::common::matrix::{expect, MATRIX, TARGETS};
 use crate::common::*;
+
+/// A request with the caller's API key.
+fn authorize_key(req: TestRequest, key: &str) -> TestRequest {
+    authorize(req, &Who::Key(key.to_string()))
+}
 use actix_web::test::TestRequest;
 use serde_json::{json, Value};
-
-fn with_key(req: TestRequest, key: &str) -> TestRequest {
-    req.insert_header(("X-API-KEY", key.to_string()))
-}
 
 /// (scope type, scope id, role) of every membership, sorted, as /api/v1 shows them.
 fn held(user: &Value) -> Vec<(String, String, String)> {
@@ -46,14 +47,14 @@ async fn a_user_created_through_any_api_is_seen_alike_through_the_others() {
         201
     );
     // Through Busroot: a member of the account.
-    let busroot = with_key(
+    let busroot = authorize_key(
         TestRequest::post().uri(&format!("/api/admin/user?accountId={DOC_ORGANISATION}")),
         &key,
     )
     .set_json(json!({"email": "busroot@plant.example", "role": "member"}));
     assert_eq!(app.send(busroot).await.status, 200);
     // Through Hoxton: a member of one site.
-    let hoxton = with_key(TestRequest::put().uri("/users"), &key).set_json(json!({"email": "hoxton@plant.example",
+    let hoxton = authorize_key(TestRequest::put().uri("/users"), &key).set_json(json!({"email": "hoxton@plant.example",
         "firstName": "Hox", "lastName": "Ton", "organisationId": DOC_ORGANISATION, "roles": ["member"], "siteIds": [DOC_SITE]}));
     assert_eq!(app.send(hoxton).await.status, 201);
 
@@ -113,7 +114,7 @@ async fn a_user_created_through_any_api_is_seen_alike_through_the_others() {
         ("hoxton@plant.example", "member"),
     ] {
         let got = app
-            .send(with_key(
+            .send(authorize_key(
                 TestRequest::get().uri(&format!("/api/admin/user/{email}")),
                 &key,
             ))
@@ -152,7 +153,7 @@ async fn a_user_created_through_any_api_is_seen_alike_through_the_others() {
         (&c, json!(["member"]), json!([DOC_SITE])),
     ] {
         let got = app
-            .send(with_key(
+            .send(authorize_key(
                 TestRequest::get().uri(&format!("/users/{}", user["id"].as_str().unwrap())),
                 &key,
             ))
@@ -231,7 +232,7 @@ async fn the_matrix_through_busroot() {
         let who = Who::named(caller);
         let key = app.api_key(&who).await;
         let listed = app
-            .send(with_key(
+            .send(authorize_key(
                 TestRequest::get().uri(&format!("/api/admin/user?accountId={}", w.org_a)),
                 &key,
             ))
@@ -241,7 +242,7 @@ async fn the_matrix_through_busroot() {
             let s = sees.as_bytes()[i] == b'Y';
             let ctx = format!("{caller} on {email}");
             let got = app
-                .send(with_key(
+                .send(authorize_key(
                     TestRequest::get().uri(&format!("/api/admin/user/{email}")),
                     &key,
                 ))
@@ -253,7 +254,7 @@ async fn the_matrix_through_busroot() {
             assert_eq!(in_list, s && i < 3, "list {ctx}");
         }
         // Adding to an account is an admin's act at the organisation.
-        let post = with_key(
+        let post = authorize_key(
             TestRequest::post().uri(&format!("/api/admin/user?accountId={}", w.org_a)),
             &key,
         )
@@ -261,7 +262,7 @@ async fn the_matrix_through_busroot() {
         let status = app.send(post).await.status;
         let org_admin = caller == "superadmin" || caller == ORG_ADMIN;
         assert_eq!(status, if org_admin { 200 } else { 403 }, "POST {caller}");
-        let other = with_key(
+        let other = authorize_key(
             TestRequest::post().uri(&format!("/api/admin/user?accountId={}", w.org_b)),
             &key,
         )
@@ -284,14 +285,14 @@ async fn the_matrix_through_hoxton() {
         let key = app.api_key(&who).await;
         let ids = [&w.at_p1, &w.at_p2, &w.at_p3, &w.at_q1];
         let listed = app
-            .send(with_key(TestRequest::get().uri("/users"), &key))
+            .send(authorize_key(TestRequest::get().uri("/users"), &key))
             .await
             .json();
         for (i, id) in ids.iter().enumerate() {
             let s = sees.as_bytes()[i] == b'Y';
             let ctx = format!("{caller} on {}", TARGETS[i]);
             let got = app
-                .send(with_key(
+                .send(authorize_key(
                     TestRequest::get().uri(&format!("/users/{id}")),
                     &key,
                 ))
@@ -307,7 +308,7 @@ async fn the_matrix_through_hoxton() {
             } else {
                 (json!([]), json!([]))
             };
-            let rename = with_key(TestRequest::put().uri("/users"), &key).set_json(json!({"id": id, "email": TARGETS[i],
+            let rename = authorize_key(TestRequest::put().uri("/users"), &key).set_json(json!({"id": id, "email": TARGETS[i],
                 "firstName": "Renamed", "lastName": "Person", "organisationId": org, "roles": roles, "siteIds": sites}));
             let status = app.send(rename).await.status;
             let m = manages.as_bytes()[i] == b'Y';
@@ -324,7 +325,7 @@ async fn the_matrix_through_hoxton() {
         for (i, id) in ids.iter().enumerate() {
             let (s, m) = (sees.as_bytes()[i] == b'Y', manages.as_bytes()[i] == b'Y');
             let reply = app
-                .send(with_key(
+                .send(authorize_key(
                     TestRequest::delete().uri(&format!("/users/{id}")),
                     &key,
                 ))

@@ -404,3 +404,34 @@ async fn a_caller_who_may_not_create_is_refused_before_any_password_work_whateve
         "the refusal tells nothing of which emails exist"
     );
 }
+
+#[actix_web::test]
+async fn a_read_with_a_key_or_a_session_takes_no_write_lock_once_its_use_is_recorded() {
+    let app = start_with(|c| {
+        c.database.busy_timeout = gatehouse::config::Span(std::time::Duration::from_millis(300))
+    })
+    .await;
+    let key = Who::Key(app.api_key(&Who::admin()).await);
+    let session = app.session(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    // The first use records itself; the next ones within the minute only read.
+    assert_eq!(app.status("GET", "/api/v1/users/me", &key, None).await, 200);
+    assert_eq!(
+        app.status("GET", "/api/v1/users/me", &session, None).await,
+        200
+    );
+    let blocker = rusqlite::Connection::open(&app.state.env.config.database.path).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    for _ in 0..3 {
+        assert_eq!(
+            app.status("GET", "/api/v1/users/me", &key, None).await,
+            200,
+            "the key's read waited for the write lock"
+        );
+        assert_eq!(
+            app.status("GET", "/api/v1/users/me", &session, None).await,
+            200,
+            "the session's read waited for the write lock"
+        );
+    }
+    blocker.execute_batch("ROLLBACK").unwrap();
+}

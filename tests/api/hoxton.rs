@@ -42,16 +42,6 @@ where
     reply.json()["access_token"].as_str().unwrap().to_string()
 }
 
-fn bearer(method: &str, path: &str, token: &str) -> TestRequest {
-    let req = match method {
-        "PUT" => TestRequest::put(),
-        "DELETE" => TestRequest::delete(),
-        _ => TestRequest::get(),
-    };
-    req.uri(path)
-        .insert_header(("Authorization", format!("Bearer {token}")))
-}
-
 fn is_error(body: &Value, code: u16) -> bool {
     body["code"] == code && body["message"].is_string()
 }
@@ -62,7 +52,13 @@ async fn every_sample_request_of_the_document_replays() {
     let token = admin_token(&app).await;
 
     let created = app
-        .send(bearer("PUT", "/users", &token).set_json(sample_user()))
+        .send(
+            authorize(
+                TestRequest::put().uri("/users"),
+                &Who::Bearer(token.clone()),
+            )
+            .set_json(sample_user()),
+        )
         .await;
     assert_eq!(created.status, 201, "{}", created.text());
     let user = created.json();
@@ -83,12 +79,21 @@ async fn every_sample_request_of_the_document_replays() {
     update["roles"] = json!(["member"]);
     update["siteIds"] = json!([DOC_SITE]);
     let updated = app
-        .send(bearer("PUT", "/users", &token).set_json(update))
+        .send(
+            authorize(
+                TestRequest::put().uri("/users"),
+                &Who::Bearer(token.clone()),
+            )
+            .set_json(update),
+        )
         .await;
     assert_eq!(updated.status, 204, "{}", updated.text());
 
     let got = app
-        .send(bearer("GET", &format!("/users/{id}"), &token))
+        .send(authorize(
+            TestRequest::get().uri(&format!("/users/{id}")),
+            &Who::Bearer(token.clone()),
+        ))
         .await;
     assert_eq!(got.status, 200);
     let got = got.json();
@@ -96,33 +101,46 @@ async fn every_sample_request_of_the_document_replays() {
     assert_eq!(got["roles"], json!(["member"]));
     assert_eq!(got["siteIds"], json!([DOC_SITE]));
 
-    let me = app.send(bearer("GET", "/users/me", &token)).await;
+    let me = app
+        .send(authorize(
+            TestRequest::get().uri("/users/me"),
+            &Who::Bearer(token.clone()),
+        ))
+        .await;
     assert_eq!(me.status, 200);
     assert_eq!(me.json()["email"], "owner@demo.example");
     assert_eq!(me.json()["roles"], json!(["admin"]));
 
     let list = app
-        .send(bearer(
-            "GET",
-            &format!("/users?organisationId={DOC_ORGANISATION}"),
-            &token,
+        .send(authorize(
+            TestRequest::get().uri(&format!("/users?organisationId={DOC_ORGANISATION}")),
+            &Who::Bearer(token.clone()),
         ))
         .await;
     assert_eq!(list.status, 200);
     assert_eq!(list.json().as_array().unwrap().len(), 2);
     let at_site = app
-        .send(bearer("GET", &format!("/users?siteId={DOC_SITE}"), &token))
+        .send(authorize(
+            TestRequest::get().uri(&format!("/users?siteId={DOC_SITE}")),
+            &Who::Bearer(token.clone()),
+        ))
         .await
         .json();
     assert_eq!(at_site.as_array().unwrap().len(), 1);
     assert_eq!(at_site[0]["id"], id);
 
     let deleted = app
-        .send(bearer("DELETE", &format!("/users/{id}"), &token))
+        .send(authorize(
+            TestRequest::delete().uri(&format!("/users/{id}")),
+            &Who::Bearer(token.clone()),
+        ))
         .await;
     assert_eq!(deleted.status, 204);
     let gone = app
-        .send(bearer("GET", &format!("/users/{id}"), &token))
+        .send(authorize(
+            TestRequest::get().uri(&format!("/users/{id}")),
+            &Who::Bearer(token.clone()),
+        ))
         .await;
     assert_eq!(gone.status, 404);
     assert!(is_error(&gone.json(), 404));
@@ -143,7 +161,13 @@ async fn roles_are_held_at_the_organisation_and_members_at_their_sites() {
     body["roles"] = json!(["admin", "member"]);
     body["siteIds"] = json!([DOC_SITE, second_site]);
     let created = app
-        .send(bearer("PUT", "/users", &token).set_json(body))
+        .send(
+            authorize(
+                TestRequest::put().uri("/users"),
+                &Who::Bearer(token.clone()),
+            )
+            .set_json(body),
+        )
         .await
         .json();
     let v1 = app
@@ -181,9 +205,15 @@ async fn roles_are_held_at_the_organisation_and_members_at_their_sites() {
     again["id"] = Value::Null;
     again["roles"] = json!(["support"]);
     assert_eq!(
-        app.send(bearer("PUT", "/users", &token).set_json(again))
-            .await
-            .status,
+        app.send(
+            authorize(
+                TestRequest::put().uri("/users"),
+                &Who::Bearer(token.clone())
+            )
+            .set_json(again)
+        )
+        .await
+        .status,
         204
     );
     let v1 = app
@@ -202,28 +232,46 @@ async fn every_error_the_document_names_answers_with_its_status_and_shape() {
     let app = start().await;
     let token = admin_token(&app).await;
     let reply = app
-        .send(bearer("GET", "/users/me", "gha_not_a_token"))
+        .send(authorize(
+            TestRequest::get().uri("/users/me"),
+            &Who::Bearer("gha_not_a_token".into()),
+        ))
         .await;
     assert_eq!(reply.status, 401);
     assert!(is_error(&reply.json(), 401));
 
-    let not_json = bearer("PUT", "/users", &token)
-        .insert_header(("Content-Type", "application/json"))
-        .set_payload("{email:");
+    let not_json = authorize(
+        TestRequest::put().uri("/users"),
+        &Who::Bearer(token.clone()),
+    )
+    .insert_header(("Content-Type", "application/json"))
+    .set_payload("{email:");
     let reply = app.send(not_json).await;
     assert_eq!(reply.status, 400);
     assert!(is_error(&reply.json(), 400));
     let mut missing = sample_user();
     missing.as_object_mut().unwrap().remove("organisationId");
     let reply = app
-        .send(bearer("PUT", "/users", &token).set_json(missing))
+        .send(
+            authorize(
+                TestRequest::put().uri("/users"),
+                &Who::Bearer(token.clone()),
+            )
+            .set_json(missing),
+        )
         .await;
     assert_eq!(reply.status, 400);
 
     let mut unknown_role = sample_user();
     unknown_role["roles"] = json!(["overlord"]);
     let reply = app
-        .send(bearer("PUT", "/users", &token).set_json(unknown_role))
+        .send(
+            authorize(
+                TestRequest::put().uri("/users"),
+                &Who::Bearer(token.clone()),
+            )
+            .set_json(unknown_role),
+        )
         .await;
     assert_eq!(reply.status, 422);
     assert!(is_error(&reply.json(), 422));
@@ -245,15 +293,27 @@ async fn every_error_the_document_names_answers_with_its_status_and_shape() {
     outside["roles"] = json!(["member"]);
     outside["siteIds"] = json!([foreign_site]);
     let reply = app
-        .send(bearer("PUT", "/users", &token).set_json(outside))
+        .send(
+            authorize(
+                TestRequest::put().uri("/users"),
+                &Who::Bearer(token.clone()),
+            )
+            .set_json(outside),
+        )
         .await;
     assert_eq!(reply.status, 422, "{}", reply.text());
     let mut bad_email = sample_user();
     bad_email["email"] = json!("not an email");
     assert_eq!(
-        app.send(bearer("PUT", "/users", &token).set_json(bad_email))
-            .await
-            .status,
+        app.send(
+            authorize(
+                TestRequest::put().uri("/users"),
+                &Who::Bearer(token.clone())
+            )
+            .set_json(bad_email)
+        )
+        .await
+        .status,
         422
     );
     assert_eq!(app.count("users"), 2, "nothing was written");
@@ -299,10 +359,9 @@ async fn every_error_the_document_names_answers_with_its_status_and_shape() {
         .await;
     assert_eq!(reply.status, 404, "members see only themselves");
     let reply = app
-        .send(bearer(
-            "DELETE",
-            "/users/00000000-0000-0000-0000-000000000000",
-            &token,
+        .send(authorize(
+            TestRequest::delete().uri("/users/00000000-0000-0000-0000-000000000000"),
+            &Who::Bearer(token.clone()),
         ))
         .await;
     assert_eq!(reply.status, 404);
@@ -329,7 +388,10 @@ async fn writing_back_what_was_read_never_widens_a_plant_role() {
         )
         .await;
     let read = app
-        .send(bearer("GET", &format!("/users/{id}"), &token))
+        .send(authorize(
+            TestRequest::get().uri(&format!("/users/{id}")),
+            &Who::Bearer(token.clone()),
+        ))
         .await
         .json();
     assert_eq!(read["roles"], json!(["member"]));
@@ -338,9 +400,15 @@ async fn writing_back_what_was_read_never_widens_a_plant_role() {
     back["firstName"] = json!("Pat");
     back["lastName"] = json!("Lee");
     assert_eq!(
-        app.send(bearer("PUT", "/users", &token).set_json(back))
-            .await
-            .status,
+        app.send(
+            authorize(
+                TestRequest::put().uri("/users"),
+                &Who::Bearer(token.clone())
+            )
+            .set_json(back)
+        )
+        .await
+        .status,
         204
     );
     let v1 = app

@@ -11,12 +11,6 @@ fn form(path: &str, body: &str) -> TestRequest {
         .set_payload(body.to_string())
 }
 
-fn bearer(token: &str) -> TestRequest {
-    TestRequest::get()
-        .uri("/api/v1/users/me")
-        .insert_header(("Authorization", format!("Bearer {token}")))
-}
-
 fn password_grant(email: &str, password: &str) -> TestRequest {
     form(
         "/oauth/token",
@@ -39,7 +33,12 @@ async fn the_password_grant_answers_rfc_6749_and_the_token_works_as_bearer() {
     assert_eq!(body["expires_in"], 3600);
     let access = body["access_token"].as_str().unwrap();
     assert!(body["refresh_token"].is_string());
-    let me = app.send(bearer(access)).await;
+    let me = app
+        .send(authorize(
+            TestRequest::get().uri("/api/v1/users/me"),
+            &Who::Bearer(access.to_string()),
+        ))
+        .await;
     assert_eq!(me.status, 200);
     assert_eq!(me.json()["email"], ADMIN_EMAIL);
     // Only the SHA-256 is stored.
@@ -126,7 +125,13 @@ async fn client_credentials_take_an_api_key_and_act_as_its_owner_with_the_audien
     let body = reply.json();
     assert!(body.get("refresh_token").is_none());
     let access = body["access_token"].as_str().unwrap().to_string();
-    let me = app.send(bearer(&access)).await.json();
+    let me = app
+        .send(authorize(
+            TestRequest::get().uri("/api/v1/users/me"),
+            &Who::Bearer(access.to_string()),
+        ))
+        .await
+        .json();
     assert_eq!(me["email"], SITE_ADMIN);
     let org = TestRequest::post()
         .uri("/api/v1/organisations")
@@ -145,7 +150,15 @@ async fn client_credentials_take_an_api_key_and_act_as_its_owner_with_the_audien
         &Who::basic(SITE_ADMIN),
     )
     .await;
-    assert_eq!(app.send(bearer(&access)).await.status, 401);
+    assert_eq!(
+        app.send(authorize(
+            TestRequest::get().uri("/api/v1/users/me"),
+            &Who::Bearer(access.to_string())
+        ))
+        .await
+        .status,
+        401
+    );
 
     let wrong = TestRequest::post().uri("/oauth/token").set_json(json!({
         "grant_type": "client_credentials", "client_id": key["id"], "client_secret": "ghk_wrong"}));
@@ -186,7 +199,15 @@ async fn a_refresh_rotates_and_a_replayed_refresh_token_revokes_the_family() {
     let new_access = second["access_token"].as_str().unwrap().to_string();
     let new_refresh = second["refresh_token"].as_str().unwrap().to_string();
     assert_ne!(new_refresh, old_refresh);
-    assert_eq!(app.send(bearer(&new_access)).await.status, 200);
+    assert_eq!(
+        app.send(authorize(
+            TestRequest::get().uri("/api/v1/users/me"),
+            &Who::Bearer(new_access.to_string())
+        ))
+        .await
+        .status,
+        200
+    );
 
     // The old refresh token is used up; presenting it again revokes everything of the family.
     let replay = app
@@ -197,7 +218,15 @@ async fn a_refresh_rotates_and_a_replayed_refresh_token_revokes_the_family() {
         .await;
     assert_eq!(replay.status, 400);
     assert_eq!(replay.json()["error"], "invalid_grant");
-    assert_eq!(app.send(bearer(&new_access)).await.status, 401);
+    assert_eq!(
+        app.send(authorize(
+            TestRequest::get().uri("/api/v1/users/me"),
+            &Who::Bearer(new_access.to_string())
+        ))
+        .await
+        .status,
+        401
+    );
     let after = app
         .send(form(
             "/oauth/token",
@@ -207,9 +236,12 @@ async fn a_refresh_rotates_and_a_replayed_refresh_token_revokes_the_family() {
     assert_eq!(after.json()["error"], "invalid_grant");
     // The first access token belongs to the family too.
     assert_eq!(
-        app.send(bearer(first["access_token"].as_str().unwrap()))
-            .await
-            .status,
+        app.send(authorize(
+            TestRequest::get().uri("/api/v1/users/me"),
+            &Who::Bearer(first["access_token"].as_str().unwrap().to_string())
+        ))
+        .await
+        .status,
         401
     );
 }
@@ -224,14 +256,30 @@ async fn a_token_does_not_outlive_its_users_disable_or_delete() {
         .json();
     let access = token["access_token"].as_str().unwrap().to_string();
     let refresh = token["refresh_token"].as_str().unwrap().to_string();
-    assert_eq!(app.send(bearer(&access)).await.status, 200);
+    assert_eq!(
+        app.send(authorize(
+            TestRequest::get().uri("/api/v1/users/me"),
+            &Who::Bearer(access.to_string())
+        ))
+        .await
+        .status,
+        200
+    );
     app.patch(
         &format!("/api/v1/users/{}", w.at_p1),
         &Who::admin(),
         json!({"status": "disabled"}),
     )
     .await;
-    assert_eq!(app.send(bearer(&access)).await.status, 401);
+    assert_eq!(
+        app.send(authorize(
+            TestRequest::get().uri("/api/v1/users/me"),
+            &Who::Bearer(access.to_string())
+        ))
+        .await
+        .status,
+        401
+    );
     let refreshed = app
         .send(form(
             "/oauth/token",
@@ -246,7 +294,15 @@ async fn a_token_does_not_outlive_its_users_disable_or_delete() {
         json!({"status": "active"}),
     )
     .await;
-    assert_eq!(app.send(bearer(&access)).await.status, 401);
+    assert_eq!(
+        app.send(authorize(
+            TestRequest::get().uri("/api/v1/users/me"),
+            &Who::Bearer(access.to_string())
+        ))
+        .await
+        .status,
+        401
+    );
 
     let token = app
         .send(password_grant("worker.p2@a.example", PASSWORD))
@@ -255,7 +311,15 @@ async fn a_token_does_not_outlive_its_users_disable_or_delete() {
     let access = token["access_token"].as_str().unwrap().to_string();
     app.delete(&format!("/api/v1/users/{}", w.at_p2), &Who::admin())
         .await;
-    assert_eq!(app.send(bearer(&access)).await.status, 401);
+    assert_eq!(
+        app.send(authorize(
+            TestRequest::get().uri("/api/v1/users/me"),
+            &Who::Bearer(access.to_string())
+        ))
+        .await
+        .status,
+        401
+    );
 }
 
 #[actix_web::test]
@@ -267,7 +331,15 @@ async fn tokens_expire() {
         .json();
     let access = token["access_token"].as_str().unwrap().to_string();
     app.clock.advance(3601);
-    assert_eq!(app.send(bearer(&access)).await.status, 401);
+    assert_eq!(
+        app.send(authorize(
+            TestRequest::get().uri("/api/v1/users/me"),
+            &Who::Bearer(access.to_string())
+        ))
+        .await
+        .status,
+        401
+    );
     let refresh = token["refresh_token"].as_str().unwrap();
     assert_eq!(
         app.send(form(
@@ -302,7 +374,15 @@ async fn revocation_ends_a_token_and_unknown_tokens_are_not_an_error() {
         .send(form("/oauth/revoke", &format!("token={access}")))
         .await;
     assert_eq!(reply.status, 200);
-    assert_eq!(app.send(bearer(&access)).await.status, 401);
+    assert_eq!(
+        app.send(authorize(
+            TestRequest::get().uri("/api/v1/users/me"),
+            &Who::Bearer(access.to_string())
+        ))
+        .await
+        .status,
+        401
+    );
     assert_eq!(
         app.send(form("/oauth/revoke", "token=gha_unknown"))
             .await
@@ -322,9 +402,12 @@ async fn revocation_ends_a_token_and_unknown_tokens_are_not_an_error() {
     )
     .await;
     assert_eq!(
-        app.send(bearer(token["access_token"].as_str().unwrap()))
-            .await
-            .status,
+        app.send(authorize(
+            TestRequest::get().uri("/api/v1/users/me"),
+            &Who::Bearer(token["access_token"].as_str().unwrap().to_string())
+        ))
+        .await
+        .status,
         401
     );
 }
@@ -414,8 +497,24 @@ async fn a_password_change_ends_other_tokens_but_not_the_one_used() {
         .insert_header(("Authorization", format!("Bearer {one}")))
         .set_json(json!({"currentPassword": PASSWORD, "newPassword": "a different pass phrase"}));
     assert_eq!(app.send(change).await.status, 204);
-    assert_eq!(app.send(bearer(&one)).await.status, 200);
-    assert_eq!(app.send(bearer(&two)).await.status, 401);
+    assert_eq!(
+        app.send(authorize(
+            TestRequest::get().uri("/api/v1/users/me"),
+            &Who::Bearer(one.to_string())
+        ))
+        .await
+        .status,
+        200
+    );
+    assert_eq!(
+        app.send(authorize(
+            TestRequest::get().uri("/api/v1/users/me"),
+            &Who::Bearer(two.to_string())
+        ))
+        .await
+        .status,
+        401
+    );
     assert_eq!(
         app.status("GET", "/api/v1/users/me", &Who::basic(MEMBER), None)
             .await,

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Lists Rust functions in src/ longer than a limit, from the `fn` line to its closing brace
-(unit-test modules, which hold tables, are not counted).
+(unit-test modules, which hold tables, and the benchmark tool under src/bin are not counted).
 
 A function over 40 lines needs a comment saying why (a line containing "long:" in the comment
 block just above it); none may be over 60. Exits 1 when a function breaks either rule.
@@ -27,7 +27,8 @@ def functions(path):
             continue
         start, depth, opened, j = i, 0, False, i
         while j < len(lines):
-            code = re.sub(r'"(\\.|[^"\\])*"', '""', lines[j].split("//")[0])
+            code = re.sub(r"'(\\.|[^'\\])'", "''", lines[j])
+            code = re.sub(r'"(\\.|[^"\\])*"', '""', code).split("//")[0]
             depth += code.count("{") - code.count("}")
             opened = opened or "{" in code
             if ";" in code and not opened:
@@ -43,7 +44,10 @@ def functions(path):
 
 def main():
     bad = []
+    # The benchmark (src/bin/gatehouse-bench) is a measuring tool whose case tables are data.
     for path in sorted(pathlib.Path("src").rglob("*.rs")):
+        if "src/bin/" in str(path):
+            continue
         for name, line, length, explained in functions(path):
             if length > 60 or (length > 40 and not explained):
                 bad.append(f"{path}:{line} {name} is {length} lines")

@@ -34,6 +34,14 @@ pub enum Command {
     Check,
     /// Copy the database to PATH with SQLite's online backup (safe while serving).
     Backup { path: PathBuf },
+    /// Create or update users from FILE: JSON lines, or CSV with the export's columns plus
+    /// passwordHash. One transaction per batch of 1,000 lines; a bad line stops the import.
+    Import {
+        path: PathBuf,
+        /// Check every line and report what would change, writing nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Work with the audit trail.
     Audit {
         #[command(subcommand)]
@@ -63,6 +71,7 @@ pub fn main() -> Result<(), String> {
         Command::Init => init(config).map(|_| ()),
         Command::Check => check(&config.database.path),
         Command::Backup { path } => backup(&config.database.path, &path),
+        Command::Import { path, dry_run } => import(config, &path, dry_run),
         Command::Audit {
             command: AuditCommand::Verify,
         } => verify_audit(&config.database.path),
@@ -163,5 +172,78 @@ fn prune_audit(config: Config) -> Result<(), String> {
     let removed =
         crate::ops::audit::prune(&mut conn, &state.env).map_err(|e| format!("audit prune: {e}"))?;
     println!("{path}: {removed} audit rows removed");
+    Ok(())
+}
+
+/// Reports an import's progress: a bar with rows/s and time left on a terminal, a line every
+/// five seconds otherwise.
+struct Progress {
+    total: usize,
+    started: std::time::Instant,
+    last_line: std::time::Instant,
+    terminal: bool,
+}
+
+impl Progress {
+    fn show(&mut self, done: usize) {
+        use std::io::Write;
+        let seconds = self.started.elapsed().as_secs_f64().max(0.001);
+        let rate = done as f64 / seconds;
+        let left = (self.total - done) as f64 / rate.max(1.0);
+        if self.terminal {
+            let width = 30;
+            let filled = width * done / self.total.max(1);
+            eprint!(
+                "\r[{}{}] {done}/{} rows, {rate:.0} rows/s, {left:.0} s left ",
+                "#".repeat(filled),
+                " ".repeat(width - filled),
+                self.total
+            );
+            let _ = std::io::stderr().flush();
+        } else if self.last_line.elapsed().as_secs() >= 5 || done == self.total {
+            eprintln!(
+                "import: {done}/{} rows, {rate:.0} rows/s, {left:.0} s left",
+                self.total
+            );
+            self.last_line = std::time::Instant::now();
+        }
+    }
+}
+
+fn import(config: Config, path: &Path, dry_run: bool) -> Result<(), String> {
+    use std::io::IsTerminal;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let lines = crate::api::import::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let state = init(config)?;
+    let mut conn = state.pool.get().map_err(|e| e.to_string())?;
+    let mut progress = Progress {
+        total: lines.len(),
+        started: std::time::Instant::now(),
+        last_line: std::time::Instant::now(),
+        terminal: std::io::stderr().is_terminal(),
+    };
+    let operator = crate::domain::access::Principal::operator();
+    let counts = crate::ops::import::import(
+        &mut conn,
+        &state.env,
+        &operator,
+        &lines,
+        dry_run,
+        &mut |done| progress.show(done),
+    )
+    .map_err(|e| format!("{}: {e}", path.display()))?;
+    if progress.terminal {
+        eprintln!();
+    }
+    let verb = if dry_run { "would create" } else { "created" };
+    println!(
+        "{}: {verb} {} and {} {} users in {:.1} s",
+        path.display(),
+        counts.created,
+        if dry_run { "update" } else { "updated" },
+        counts.updated,
+        progress.started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

@@ -6,6 +6,7 @@ pub mod csv;
 pub mod extract;
 pub mod fourpointx;
 pub mod hoxton;
+pub mod import;
 pub mod oauth;
 pub mod refusal;
 pub mod v1;

@@ -9,6 +9,8 @@ pub enum Credential {
     ApiKey(String),
     Bearer(String),
     Session(String),
+    /// The operator at the command line, who holds the database file.
+    Operator,
 }
 
 impl Credential {
@@ -18,13 +20,14 @@ impl Credential {
             Credential::ApiKey(_) => "api_key",
             Credential::Bearer(_) => "bearer",
             Credential::Session(_) => "session",
+            Credential::Operator => "cli",
         }
     }
 
     /// The public id of the credential (never a secret).
     pub fn id(&self) -> Option<&str> {
         match self {
-            Credential::Basic => None,
+            Credential::Basic | Credential::Operator => None,
             Credential::ApiKey(id) | Credential::Bearer(id) | Credential::Session(id) => Some(id),
         }
     }
@@ -142,6 +145,21 @@ pub fn account_owner(user: &User) -> Option<&Scope> {
 }
 
 impl Principal {
+    /// The operator at the command line (`gatehouse import`): every right, as the holder of
+    /// the database file has anyway. The audit trail records them as `cli`.
+    pub fn operator() -> Principal {
+        Principal {
+            user_id: String::new(),
+            email: "operator".into(),
+            superadmin: true,
+            must_change_password: false,
+            can_introspect: false,
+            memberships: Vec::new(),
+            credential: Credential::Operator,
+            source: "command line".into(),
+        }
+    }
+
     fn holds_any(&self, roles: &[Role], scope: &Scope) -> bool {
         self.memberships
             .iter()

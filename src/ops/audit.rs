@@ -45,7 +45,7 @@ impl Actor {
 
     pub fn of(p: &Principal) -> Actor {
         Actor {
-            id: Some(p.user_id.clone()),
+            id: (!p.user_id.is_empty()).then(|| p.user_id.clone()),
             email: Some(p.email.clone()),
             credential_kind: Some(p.credential.kind().to_string()),
             credential_id: p.credential.id().map(str::to_string),

@@ -5,6 +5,8 @@ pub mod accounts;
 pub mod audit;
 pub mod bootstrap;
 pub mod cache;
+pub mod health;
+pub mod import;
 pub mod joining;
 pub mod keys;
 pub mod listing;
@@ -28,6 +30,8 @@ pub struct Env {
     pub clock: Clock,
     pub cache: CredentialCache,
     pub throttle: signin::Throttle,
+    /// The last probe of the database, for `/health`.
+    pub health: health::Health,
     /// A bcrypt hash of a random password at the configured cost, checked against when the
     /// email is unknown so that a miss takes as long as a wrong password.
     pub dummy_hash: String,
@@ -42,6 +46,7 @@ impl Env {
             clock,
             cache,
             throttle: signin::Throttle::new(),
+            health: health::Health::new(),
             dummy_hash,
         })
     }

@@ -15,6 +15,7 @@ mod escape;
 mod fourpointx;
 mod hardening;
 mod hoxton;
+mod import;
 mod layers;
 mod sessions;
 mod structure;

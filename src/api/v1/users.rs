@@ -321,11 +321,13 @@ fn csv_row(r: &UserRecord) -> String {
         .memberships
         .iter()
         .map(|m| {
+            // The id in brackets lets `gatehouse import` read the file back.
             format!(
-                "{} at {} {}",
+                "{} at {} {} ({})",
                 m.role.as_str(),
                 m.scope.kind().as_str(),
-                m.scope_name
+                m.scope_name,
+                m.scope.id()
             )
         })
         .collect::<Vec<_>>()

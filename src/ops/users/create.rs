@@ -134,7 +134,7 @@ pub fn insert(
 }
 
 /// The profile fields of a new user, parsed; the user has a fresh id and no owner yet.
-fn parse_profile(input: &NewUser) -> Result<User, Error> {
+pub(crate) fn parse_profile(input: &NewUser) -> Result<User, Error> {
     let email = Email::parse("email", &input.email)?;
     let name = |field: &'static str, value: &Option<String>| {
         optional_field(field, value.clone(), |v| fields::name(field, v))

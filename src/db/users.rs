@@ -393,12 +393,33 @@ fn json_list(list: &[String]) -> String {
     serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
 }
 
+/// How a condition on memberships is put to SQLite. A wide one (an organisation, a site, a
+/// role: a tenth, a hundredth of everyone or more) is checked user by user while walking the
+/// email index, so that a page stops after its rows at any depth instead of sorting the whole
+/// set; a narrow one (plants only) starts from its few memberships and sorts them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Drive {
+    Walk,
+    Gather,
+}
+
+fn memberships_where(drive: Drive, alias: &str, conditions: &str) -> String {
+    match drive {
+        Drive::Walk => format!(
+            "EXISTS (SELECT 1 FROM memberships {alias} WHERE {alias}.user_id = u.id AND {conditions})"
+        ),
+        Drive::Gather => {
+            format!("u.id IN (SELECT {alias}.user_id FROM memberships {alias} WHERE {conditions})")
+        }
+    }
+}
+
 /// Only the caller and users with a membership in the caller's visible scopes.
 fn visible_clause(sql: &mut Sql, me: &str, set: &ScopeSet) {
-    sql.push(&format!(
-        " AND (u.id = :me OR u.id IN (SELECT v.user_id FROM memberships v WHERE {}))",
-        in_visible("v")
-    ));
+    let wide = !set.organisations.is_empty() || !set.sites.is_empty();
+    let drive = if wide { Drive::Walk } else { Drive::Gather };
+    let test = memberships_where(drive, "v", &in_visible("v"));
+    sql.push(&format!(" AND (u.id = :me OR {test})"));
     sql.arg(":me", me.to_string());
     sql.arg(":orgs", json_list(&set.organisations));
     sql.arg(":sites", json_list(&set.sites));
@@ -408,24 +429,31 @@ fn visible_clause(sql: &mut Sql, me: &str, set: &ScopeSet) {
 /// Users with a membership at the scope and of the role asked for, among the memberships the
 /// caller can see.
 fn membership_clause(sql: &mut Sql, q: &UserQuery) {
-    let mut filter = String::from("SELECT f.user_id FROM memberships f WHERE 1 = 1");
+    let mut conditions = String::from("1 = 1");
+    let mut drive = Drive::Walk;
     if let Some((kind, id)) = &q.scope {
         let column = match kind {
             ScopeType::Organisation => "organisation_id",
             ScopeType::Site => "site_id",
             ScopeType::Plant => "plant_id",
         };
-        filter.push_str(&format!(" AND f.{column} = :scope"));
+        if *kind == ScopeType::Plant {
+            drive = Drive::Gather;
+        }
+        conditions.push_str(&format!(" AND f.{column} = :scope"));
         sql.arg(":scope", id.clone());
     }
     if let Some(role) = q.role {
-        filter.push_str(" AND f.role = :role");
+        conditions.push_str(" AND f.role = :role");
         sql.arg(":role", role.as_str());
     }
     if q.visible.is_some() {
-        filter.push_str(&format!(" AND {}", in_visible("f")));
+        conditions.push_str(&format!(" AND {}", in_visible("f")));
     }
-    sql.push(&format!(" AND u.id IN ({filter})"));
+    sql.push(&format!(
+        " AND {}",
+        memberships_where(drive, "f", &conditions)
+    ));
 }
 
 /// Users whose email or names contain `text`, case-insensitively.
@@ -442,9 +470,29 @@ fn text_clause(sql: &mut Sql, text: &str) {
     sql.arg(":text", format!("%{escaped}%"));
 }
 
-/// A page of users. The SQL holds only the clauses the query needs, so that SQLite can start
-/// from the memberships of a narrow filter instead of walking every user in email order.
+/// A page of users in email order. The SQL holds only the clauses the query needs, each put
+/// the way that lets SQLite stop after the page (see `Drive`).
 pub fn search_users(conn: &Connection, q: &UserQuery) -> Result<Vec<User>, Error> {
+    let sql = search_sql(q);
+    let mut stmt = conn.prepare_cached(&sql.text)?;
+    let bound: Vec<(&str, &dyn rusqlite::ToSql)> =
+        sql.args.iter().map(|(k, v)| (*k, v.as_ref())).collect();
+    let rows = stmt.query_map(bound.as_slice(), user)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// SQLite's plan for a page query, one line per step: for checking that a page walks an index
+/// in the order it returns instead of sorting everything it matched.
+pub fn explain_search(conn: &Connection, q: &UserQuery) -> Result<Vec<String>, Error> {
+    let sql = search_sql(q);
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {}", sql.text))?;
+    let bound: Vec<(&str, &dyn rusqlite::ToSql)> =
+        sql.args.iter().map(|(k, v)| (*k, v.as_ref())).collect();
+    let rows = stmt.query_map(bound.as_slice(), |r| r.get::<_, String>(3))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn search_sql(q: &UserQuery) -> Sql {
     let mut sql = Sql {
         text: format!("{USER} WHERE 1 = 1"),
         args: Vec::new(),
@@ -464,9 +512,5 @@ pub fn search_users(conn: &Connection, q: &UserQuery) -> Result<Vec<User>, Error
     }
     sql.push(" ORDER BY u.email_key LIMIT :limit");
     sql.arg(":limit", q.limit as i64);
-    let mut stmt = conn.prepare_cached(&sql.text)?;
-    let bound: Vec<(&str, &dyn rusqlite::ToSql)> =
-        sql.args.iter().map(|(k, v)| (*k, v.as_ref())).collect();
-    let rows = stmt.query_map(bound.as_slice(), user)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    sql
 }

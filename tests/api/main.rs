@@ -17,6 +17,7 @@ mod hardening;
 mod hoxton;
 mod import;
 mod layers;
+mod plans;
 mod sessions;
 mod structure;
 mod tokens;

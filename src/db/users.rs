@@ -396,7 +396,9 @@ fn json_list(list: &[String]) -> String {
 /// How a condition on memberships is put to SQLite. A wide one (an organisation, a site, a
 /// role: a tenth, a hundredth of everyone or more) is checked user by user while walking the
 /// email index, so that a page stops after its rows at any depth instead of sorting the whole
-/// set; a narrow one (plants only) starts from its few memberships and sorts them.
+/// set; a narrow one (plants only) starts from its few memberships and sorts them. With a text
+/// search, whose matches are few and anywhere, only an organisation is still walked: a site's
+/// or a plant's users are gathered and searched.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Drive {
     Walk,
@@ -415,8 +417,8 @@ fn memberships_where(drive: Drive, alias: &str, conditions: &str) -> String {
 }
 
 /// Only the caller and users with a membership in the caller's visible scopes.
-fn visible_clause(sql: &mut Sql, me: &str, set: &ScopeSet) {
-    let wide = !set.organisations.is_empty() || !set.sites.is_empty();
+fn visible_clause(sql: &mut Sql, me: &str, set: &ScopeSet, searching: bool) {
+    let wide = !set.organisations.is_empty() || (!set.sites.is_empty() && !searching);
     let drive = if wide { Drive::Walk } else { Drive::Gather };
     let test = memberships_where(drive, "v", &in_visible("v"));
     sql.push(&format!(" AND (u.id = :me OR {test})"));
@@ -437,7 +439,12 @@ fn membership_clause(sql: &mut Sql, q: &UserQuery) {
             ScopeType::Site => "site_id",
             ScopeType::Plant => "plant_id",
         };
-        if *kind == ScopeType::Plant {
+        let narrow = match kind {
+            ScopeType::Organisation => false,
+            ScopeType::Site => q.text.is_some(),
+            ScopeType::Plant => true,
+        };
+        if narrow {
             drive = Drive::Gather;
         }
         conditions.push_str(&format!(" AND f.{column} = :scope"));
@@ -498,7 +505,7 @@ fn search_sql(q: &UserQuery) -> Sql {
         args: Vec::new(),
     };
     if let Some(set) = &q.visible {
-        visible_clause(&mut sql, &q.me, set);
+        visible_clause(&mut sql, &q.me, set, q.text.is_some());
     }
     if q.scope.is_some() || q.role.is_some() {
         membership_clause(&mut sql, q);

@@ -360,16 +360,26 @@ end) .. '0000'):gsub('%d%d?%d?%d?%d?%d?', function(x)\n    if #x < 6 then return
 for i = 1, 6 do c = c + (x:sub(i, i) == '1' and 2 ^ (6 - i) or 0) end\n    return chars:sub(c + 1, c + 1)\n  \
 end) .. ({ '', '==', '=' })[#data % 3 + 1])\nend\n";
 
-pub fn run_gatehouse(driver: &Driver, seeded: &Seeded, dir: &Path) -> Vec<(Measured, Reference)> {
+pub fn run_gatehouse(
+    driver: &Driver,
+    seeded: &Seeded,
+    dir: &Path,
+    only: Option<&str>,
+) -> Vec<(Measured, Reference)> {
     let token = bearer(&driver.address, seeded);
+    let probe = [("X-API-KEY", seeded.superadmin.key.as_str())];
+    let all = reads(seeded, dir, &token)
+        .into_iter()
+        .map(|(script, reference)| (script, reference, None))
+        .chain(writes(seeded, dir, &token));
     let mut out = Vec::new();
-    for (script, reference) in reads(seeded, dir, &token) {
-        eprintln!("case: {}", script.name);
-        out.push((driver.run(&script, None), reference));
-    }
-    for (script, reference, connections) in writes(seeded, dir, &token) {
+    for (script, reference, connections) in all {
+        if only.is_some_and(|o| !script.name.contains(o)) {
+            continue;
+        }
         eprintln!("case: {}", script.name);
         out.push((driver.run(&script, connections), reference));
+        driver.settle(&probe);
     }
     out
 }

@@ -38,6 +38,9 @@ struct Args {
     /// bcrypt cost of the seeded passwords and the server (the configured default is 12).
     #[arg(long, default_value_t = 12)]
     bcrypt_cost: u32,
+    /// Run only the cases whose name contains this.
+    #[arg(long)]
+    only: Option<String>,
 }
 
 /// A running server: its process and address.
@@ -169,7 +172,7 @@ fn main() {
         connections: args.connections,
         dir: dir.clone(),
     };
-    let ours = cases::run_gatehouse(&driver, &seeded, &dir);
+    let ours = cases::run_gatehouse(&driver, &seeded, &dir, args.only.as_deref());
     let report = Report {
         users: args.users,
         seconds_per_case: args.seconds,

@@ -217,6 +217,10 @@ fn import(config: Config, path: &Path, dry_run: bool) -> Result<(), String> {
     let lines = crate::api::import::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     let state = init(config)?;
     let mut conn = state.pool.get().map_err(|e| e.to_string())?;
+    // A bulk load touches every index page of the users; give this one connection room for
+    // them (64 MiB; the server's connections keep SQLite's default).
+    conn.execute_batch("PRAGMA cache_size = -65536")
+        .map_err(|e| format!("database: {e}"))?;
     let mut progress = Progress {
         total: lines.len(),
         started: std::time::Instant::now(),

@@ -108,9 +108,7 @@ fn anchor(conn: &Connection) -> Result<Option<(i64, String)>, Error> {
 pub fn append(conn: &Connection, event: &AuditRow) -> Result<(), Error> {
     let prev_hash = last_hash(conn)?;
     let hash = event.chain_hash(&prev_hash);
-    conn.execute(
-        &format!("INSERT INTO audit ({COLUMNS}) VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"),
-        params![
+    conn.prepare_cached(&format!("INSERT INTO audit ({COLUMNS}) VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"))?.execute(params![
             event.at,
             event.actor_id,
             event.actor_email,
@@ -125,8 +123,7 @@ pub fn append(conn: &Connection, event: &AuditRow) -> Result<(), Error> {
             event.summary.to_string(),
             prev_hash,
             hash
-        ],
-    )?;
+        ])?;
     Ok(())
 }
 
@@ -161,7 +158,7 @@ pub fn list(conn: &Connection, q: &AuditQuery) -> Result<Vec<AuditRow>, Error> {
         .organisations
         .as_ref()
         .map(|o| serde_json::to_string(o).unwrap_or_default());
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(
         params![
             organisations,
@@ -224,13 +221,17 @@ pub fn prune(conn: &Connection, before: &str) -> Result<(i64, Option<i64>), Erro
     let Some((seq, hash)) = cut else {
         return Ok((0, None));
     };
-    conn.execute("UPDATE audit_guard SET pruning = 1 WHERE id = 1", [])?;
-    let removed = conn.execute("DELETE FROM audit WHERE seq <= ?1", [seq])?;
-    conn.execute("UPDATE audit_guard SET pruning = 0 WHERE id = 1", [])?;
-    conn.execute(
+    conn.prepare_cached("UPDATE audit_guard SET pruning = 1 WHERE id = 1")?
+        .execute([])?;
+    let removed = conn
+        .prepare_cached("DELETE FROM audit WHERE seq <= ?1")?
+        .execute([seq])?;
+    conn.prepare_cached("UPDATE audit_guard SET pruning = 0 WHERE id = 1")?
+        .execute([])?;
+    conn.prepare_cached(
         "INSERT INTO audit_anchor (id, after_seq, hash) VALUES (1, ?1, ?2)
          ON CONFLICT (id) DO UPDATE SET after_seq = excluded.after_seq, hash = excluded.hash",
-        params![seq, hash],
-    )?;
+    )?
+    .execute(params![seq, hash])?;
     Ok((removed as i64, Some(seq)))
 }

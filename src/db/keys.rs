@@ -47,7 +47,8 @@ pub fn insert_key(conn: &Connection, k: &ApiKey, secret_hash: &[u8]) -> Result<(
 }
 
 pub fn list_keys(conn: &Connection, user_id: &str) -> Result<Vec<ApiKey>, Error> {
-    let mut stmt = conn.prepare(&format!("{KEY} WHERE user_id = ?1 ORDER BY created_at, id"))?;
+    let mut stmt =
+        conn.prepare_cached(&format!("{KEY} WHERE user_id = ?1 ORDER BY created_at, id"))?;
     let rows = stmt.query_map([user_id], key)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
@@ -74,16 +75,14 @@ pub fn find_key_by_hash(
 }
 
 pub fn delete_key(conn: &Connection, id: &str) -> Result<(), Error> {
-    conn.execute("DELETE FROM api_keys WHERE id = ?1", [id])?;
+    conn.prepare_cached("DELETE FROM api_keys WHERE id = ?1")?
+        .execute([id])?;
     Ok(())
 }
 
 /// Records use, at most once a minute per key so that reads do not become writes.
 pub fn touch_key(conn: &Connection, id: &str, now: &str, a_minute_ago: &str) -> Result<(), Error> {
-    conn.execute(
-        "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at < ?3)",
-        params![id, now, a_minute_ago],
-    )?;
+    conn.prepare_cached("UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at < ?3)")?.execute(params![id, now, a_minute_ago])?;
     Ok(())
 }
 
@@ -93,5 +92,7 @@ pub fn delete_keys_of(
     conn: &Connection,
     w: &crate::domain::access::AccountWrite,
 ) -> Result<usize, Error> {
-    Ok(conn.execute("DELETE FROM api_keys WHERE user_id = ?1", [w.user_id()])?)
+    Ok(conn
+        .prepare_cached("DELETE FROM api_keys WHERE user_id = ?1")?
+        .execute([w.user_id()])?)
 }

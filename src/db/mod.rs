@@ -21,6 +21,8 @@ const SCHEMA: &str = include_str!("../../schema.sql");
 /// foreign keys enforced, and a wait instead of an error while another writer holds the lock.
 fn prepare(conn: &mut Connection, busy_timeout: Duration) -> rusqlite::Result<()> {
     conn.busy_timeout(busy_timeout)?;
+    // Every statement Gatehouse runs is prepared once per connection and kept.
+    conn.set_prepared_statement_cache_capacity(128);
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
     )
@@ -66,7 +68,9 @@ pub fn latest_version() -> u32 {
 }
 
 pub fn schema_version(conn: &Connection) -> Result<u32, Error> {
-    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    Ok(conn
+        .prepare_cached("PRAGMA user_version")?
+        .query_row([], |r| r.get(0))?)
 }
 
 /// Applies the migrations the database lacks, each in its own transaction.
@@ -92,7 +96,7 @@ pub fn migrate(conn: &mut Connection) -> Result<u32, Error> {
 /// Problems found by SQLite's integrity and foreign-key checks and the schema version.
 pub fn check(conn: &Connection) -> Result<Vec<String>, Error> {
     let mut problems = Vec::new();
-    let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+    let mut stmt = conn.prepare_cached("PRAGMA integrity_check")?;
     let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
     for row in rows {
         let row = row?;
@@ -100,7 +104,7 @@ pub fn check(conn: &Connection) -> Result<Vec<String>, Error> {
             problems.push(format!("integrity: {row}"));
         }
     }
-    let mut stmt = conn.prepare("PRAGMA foreign_key_check")?;
+    let mut stmt = conn.prepare_cached("PRAGMA foreign_key_check")?;
     let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
     for table in rows {
         problems.push(format!(

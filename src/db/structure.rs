@@ -18,14 +18,18 @@ fn organisation(row: &Row) -> rusqlite::Result<Organisation> {
 const ORGANISATION: &str = "SELECT id, name, domain, created_at, updated_at FROM organisations";
 
 pub fn list_organisations(conn: &Connection) -> Result<Vec<Organisation>, Error> {
-    let mut stmt = conn.prepare(&format!("{ORGANISATION} ORDER BY name COLLATE NOCASE, id"))?;
+    let mut stmt =
+        conn.prepare_cached(&format!("{ORGANISATION} ORDER BY name COLLATE NOCASE, id"))?;
     let rows = stmt.query_map([], organisation)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub fn find_organisation(conn: &Connection, id: &str) -> Result<Option<Organisation>, Error> {
     let sql = format!("{ORGANISATION} WHERE id = ?1");
-    Ok(conn.query_row(&sql, [id], organisation).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], organisation)
+        .optional()?)
 }
 
 pub fn insert_organisation(conn: &Connection, o: &Organisation) -> Result<(), Error> {
@@ -35,16 +39,17 @@ pub fn insert_organisation(conn: &Connection, o: &Organisation) -> Result<(), Er
 }
 
 pub fn update_organisation(conn: &Connection, o: &Organisation) -> Result<(), Error> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE organisations SET name = ?2, domain = ?3, updated_at = ?4 WHERE id = ?1",
-        params![o.id, o.name, o.domain, o.updated_at],
-    )
+    )?
+    .execute(params![o.id, o.name, o.domain, o.updated_at])
     .map_err(|e| crate::db::unique_or(e, "an organisation with this name already exists"))?;
     Ok(())
 }
 
 pub fn delete_organisation(conn: &Connection, id: &str) -> Result<(), Error> {
-    conn.execute("DELETE FROM organisations WHERE id = ?1", [id])?;
+    conn.prepare_cached("DELETE FROM organisations WHERE id = ?1")?
+        .execute([id])?;
     Ok(())
 }
 
@@ -67,14 +72,17 @@ const SITE: &str =
 
 pub fn list_sites(conn: &Connection, organisation_id: Option<&str>) -> Result<Vec<Site>, Error> {
     let sql = format!("{SITE} WHERE ?1 IS NULL OR s.organisation_id = ?1 ORDER BY o.name COLLATE NOCASE, s.name COLLATE NOCASE, s.id");
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([organisation_id], site)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub fn find_site(conn: &Connection, id: &str) -> Result<Option<Site>, Error> {
     let sql = format!("{SITE} WHERE s.id = ?1");
-    Ok(conn.query_row(&sql, [id], site).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], site)
+        .optional()?)
 }
 
 pub fn insert_site(conn: &Connection, s: &Site) -> Result<(), Error> {
@@ -84,16 +92,17 @@ pub fn insert_site(conn: &Connection, s: &Site) -> Result<(), Error> {
 }
 
 pub fn update_site(conn: &Connection, s: &Site) -> Result<(), Error> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE sites SET name = ?2, timezone = ?3, updated_at = ?4 WHERE id = ?1",
-        params![s.id, s.name, s.timezone, s.updated_at],
-    )
+    )?
+    .execute(params![s.id, s.name, s.timezone, s.updated_at])
     .map_err(|e| crate::db::unique_or(e, "this organisation already has a site with this name"))?;
     Ok(())
 }
 
 pub fn delete_site(conn: &Connection, id: &str) -> Result<(), Error> {
-    conn.execute("DELETE FROM sites WHERE id = ?1", [id])?;
+    conn.prepare_cached("DELETE FROM sites WHERE id = ?1")?
+        .execute([id])?;
     Ok(())
 }
 
@@ -116,14 +125,17 @@ const PLANT: &str = "SELECT p.id, p.site_id, s.name, s.organisation_id, o.name, 
 
 pub fn list_plants(conn: &Connection, site_id: Option<&str>) -> Result<Vec<Plant>, Error> {
     let sql = format!("{PLANT} WHERE ?1 IS NULL OR p.site_id = ?1 ORDER BY o.name COLLATE NOCASE, s.name COLLATE NOCASE, p.name COLLATE NOCASE, p.id");
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([site_id], plant)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub fn find_plant(conn: &Connection, id: &str) -> Result<Option<Plant>, Error> {
     let sql = format!("{PLANT} WHERE p.id = ?1");
-    Ok(conn.query_row(&sql, [id], plant).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], plant)
+        .optional()?)
 }
 
 pub fn insert_plant(conn: &Connection, p: &Plant) -> Result<(), Error> {
@@ -133,16 +145,15 @@ pub fn insert_plant(conn: &Connection, p: &Plant) -> Result<(), Error> {
 }
 
 pub fn update_plant(conn: &Connection, p: &Plant) -> Result<(), Error> {
-    conn.execute(
-        "UPDATE plants SET name = ?2, updated_at = ?3 WHERE id = ?1",
-        params![p.id, p.name, p.updated_at],
-    )
-    .map_err(|e| crate::db::unique_or(e, "this site already has a plant with this name"))?;
+    conn.prepare_cached("UPDATE plants SET name = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![p.id, p.name, p.updated_at])
+        .map_err(|e| crate::db::unique_or(e, "this site already has a plant with this name"))?;
     Ok(())
 }
 
 pub fn delete_plant(conn: &Connection, id: &str) -> Result<(), Error> {
-    conn.execute("DELETE FROM plants WHERE id = ?1", [id])?;
+    conn.prepare_cached("DELETE FROM plants WHERE id = ?1")?
+        .execute([id])?;
     Ok(())
 }
 
@@ -150,14 +161,11 @@ pub fn delete_plant(conn: &Connection, id: &str) -> Result<(), Error> {
 pub fn count_below(conn: &Connection, kind: ScopeType, id: &str) -> Result<(i64, i64, i64), Error> {
     let (sites, plants) = match kind {
         ScopeType::Organisation => (
-            conn.query_row("SELECT count(*) FROM sites WHERE organisation_id = ?1", [id], |r| r.get(0))?,
-            conn.query_row(
-                "SELECT count(*) FROM plants p JOIN sites s ON s.id = p.site_id WHERE s.organisation_id = ?1",
-                [id],
-                |r| r.get(0),
-            )?,
+            conn.prepare_cached("SELECT count(*) FROM sites WHERE organisation_id = ?1")?.query_row([id], |r| r.get(0))?,
+            conn.prepare_cached("SELECT count(*) FROM plants p JOIN sites s ON s.id = p.site_id WHERE s.organisation_id = ?1")?.query_row([id],
+                |r| r.get(0))?,
         ),
-        ScopeType::Site => (0, conn.query_row("SELECT count(*) FROM plants WHERE site_id = ?1", [id], |r| r.get(0))?),
+        ScopeType::Site => (0, conn.prepare_cached("SELECT count(*) FROM plants WHERE site_id = ?1")?.query_row([id], |r| r.get(0))?),
         ScopeType::Plant => (0, 0),
     };
     let memberships_sql = match kind {
@@ -165,6 +173,8 @@ pub fn count_below(conn: &Connection, kind: ScopeType, id: &str) -> Result<(i64,
         ScopeType::Site => "SELECT count(*) FROM memberships WHERE site_id = ?1",
         ScopeType::Plant => "SELECT count(*) FROM memberships WHERE plant_id = ?1",
     };
-    let memberships = conn.query_row(memberships_sql, [id], |r| r.get(0))?;
+    let memberships = conn
+        .prepare_cached(memberships_sql)?
+        .query_row([id], |r| r.get(0))?;
     Ok((sites, plants, memberships))
 }

@@ -90,28 +90,26 @@ pub fn find_token_by_hash(
 
 /// Revokes one token; returns whether it was live until now (false: already revoked).
 pub fn revoke_token(conn: &Connection, id: &str, now: &str) -> Result<bool, Error> {
-    let changed = conn.execute(
-        "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
-        params![id, now],
-    )?;
+    let changed = conn
+        .prepare_cached("UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL")?
+        .execute(params![id, now])?;
     Ok(changed == 1)
 }
 
 /// Revokes every token of a family (a replayed refresh token).
 pub fn revoke_family(conn: &Connection, family_id: &str, now: &str) -> Result<usize, Error> {
-    let n = conn.execute(
-        "UPDATE tokens SET revoked_at = ?2 WHERE family_id = ?1 AND revoked_at IS NULL",
-        params![family_id, now],
-    )?;
+    let n = conn
+        .prepare_cached(
+            "UPDATE tokens SET revoked_at = ?2 WHERE family_id = ?1 AND revoked_at IS NULL",
+        )?
+        .execute(params![family_id, now])?;
     Ok(n)
 }
 
 /// Moves a token to the user's current epoch, so it survives the change it was used for.
 pub fn set_token_epoch(conn: &Connection, id: &str, epoch: i64) -> Result<(), Error> {
-    conn.execute(
-        "UPDATE tokens SET epoch = ?2 WHERE id = ?1",
-        params![id, epoch],
-    )?;
+    conn.prepare_cached("UPDATE tokens SET epoch = ?2 WHERE id = ?1")?
+        .execute(params![id, epoch])?;
     Ok(())
 }
 
@@ -122,19 +120,21 @@ pub fn touch_token(
     now: &str,
     interval_start: &str,
 ) -> Result<(), Error> {
-    conn.execute(
-        "UPDATE tokens SET last_used_at = ?2 WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at < ?3)",
-        params![id, now, interval_start],
-    )?;
+    conn.prepare_cached("UPDATE tokens SET last_used_at = ?2 WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at < ?3)")?.execute(params![id, now, interval_start])?;
     Ok(())
 }
 
 /// Drops tokens that expired before `now`; they can never be used again.
 pub fn delete_expired_tokens(conn: &Connection, now: &str) -> Result<usize, Error> {
-    Ok(conn.execute("DELETE FROM tokens WHERE expires_at < ?1", [now])?)
+    Ok(conn
+        .prepare_cached("DELETE FROM tokens WHERE expires_at < ?1")?
+        .execute([now])?)
 }
 
 pub fn find_token_by_id(conn: &Connection, id: &str) -> Result<Option<Token>, Error> {
     let sql = format!("SELECT {COLUMNS} FROM tokens WHERE id = ?1");
-    Ok(conn.query_row(&sql, [id], token).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], token)
+        .optional()?)
 }

@@ -105,7 +105,10 @@ pub fn find_credentials(
 
 pub fn credential_epoch(conn: &Connection, user_id: &str) -> Result<Option<i64>, Error> {
     let sql = "SELECT credential_epoch FROM users WHERE id = ?1";
-    Ok(conn.query_row(sql, [user_id], |r| r.get(0)).optional()?)
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row([user_id], |r| r.get(0))
+        .optional()?)
 }
 
 pub fn insert_user(
@@ -137,21 +140,18 @@ pub fn update_user(
     u: &User,
     email_key: &str,
 ) -> Result<(), Error> {
-    conn.execute(
-        "UPDATE users SET email = ?2, email_key = ?3, first_name = ?4, last_name = ?5, display_name = ?6,
+    conn.prepare_cached("UPDATE users SET email = ?2, email_key = ?3, first_name = ?4, last_name = ?5, display_name = ?6,
             mobile_number = ?7, country_code = ?8, status = ?9, superadmin = ?10, can_introspect = ?11,
             must_change_password = ?12, updated_at = ?13, owner_organisation_id = ?14,
             owner_site_id = ?15, owner_plant_id = ?16
-         WHERE id = ?1",
-        params![
+         WHERE id = ?1")?.execute(params![
             w.user_id(), u.email, email_key, u.first_name, u.last_name, u.display_name, u.mobile_number,
             u.country_code, u.status.as_str(), u.superadmin, u.can_introspect, u.must_change_password,
             u.updated_at,
             u.owner.as_ref().map(|o| &o.organisation_id),
             u.owner.as_ref().and_then(|o| o.site_id.as_ref()),
             u.owner.as_ref().and_then(|o| o.plant_id.as_ref())
-        ],
-    )
+        ])
     .map_err(|e| crate::db::unique_or(e, "a user with this email already exists"))?;
     Ok(())
 }
@@ -164,26 +164,25 @@ pub fn set_password(
     must_change: bool,
     now: &str,
 ) -> Result<(), Error> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE users SET password_hash = ?2, must_change_password = ?3, updated_at = ?4,
             credential_epoch = credential_epoch + 1
          WHERE id = ?1",
-        params![w.user_id(), hash, must_change, now],
-    )?;
+    )?
+    .execute(params![w.user_id(), hash, must_change, now])?;
     Ok(())
 }
 
 /// Ends every credential of the user issued before now (used on disable).
 pub fn bump_credential_epoch(conn: &Connection, w: &AccountWrite) -> Result<(), Error> {
-    conn.execute(
-        "UPDATE users SET credential_epoch = credential_epoch + 1 WHERE id = ?1",
-        [w.user_id()],
-    )?;
+    conn.prepare_cached("UPDATE users SET credential_epoch = credential_epoch + 1 WHERE id = ?1")?
+        .execute([w.user_id()])?;
     Ok(())
 }
 
 pub fn delete_user(conn: &Connection, w: &AccountWrite) -> Result<(), Error> {
-    conn.execute("DELETE FROM users WHERE id = ?1", [w.user_id()])?;
+    conn.prepare_cached("DELETE FROM users WHERE id = ?1")?
+        .execute([w.user_id()])?;
     Ok(())
 }
 
@@ -203,22 +202,19 @@ pub fn rehome_owned_users(
         "UPDATE users SET owner_organisation_id = ?2, owner_site_id = ?3, owner_plant_id = ?4
          WHERE {column} = ?1"
     );
-    Ok(conn.execute(
-        &sql,
-        params![
-            scope.id(),
-            parent.map(|p| &p.organisation_id),
-            parent.and_then(|p| p.site_id.as_ref()),
-            parent.and_then(|p| p.plant_id.as_ref())
-        ],
-    )?)
+    Ok(conn.prepare_cached(&sql)?.execute(params![
+        scope.id(),
+        parent.map(|p| &p.organisation_id),
+        parent.and_then(|p| p.site_id.as_ref()),
+        parent.and_then(|p| p.plant_id.as_ref())
+    ])?)
 }
 
 pub fn record_login(conn: &Connection, id: &str, now: &str) -> Result<(), Error> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE users SET last_login_at = ?2, failed_logins = 0, locked_until = NULL WHERE id = ?1",
-        params![id, now],
-    )?;
+    )?
+    .execute(params![id, now])?;
     Ok(())
 }
 
@@ -226,7 +222,7 @@ pub fn record_login(conn: &Connection, id: &str, now: &str) -> Result<(), Error>
 pub fn add_failed_login(conn: &Connection, id: &str) -> Result<i64, Error> {
     let sql =
         "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ?1 RETURNING failed_logins";
-    Ok(conn.query_row(sql, [id], |r| r.get(0))?)
+    Ok(conn.prepare_cached(sql)?.query_row([id], |r| r.get(0))?)
 }
 
 /// The consecutive failures and the lock of an account, read under the caller's transaction.
@@ -239,34 +235,32 @@ pub fn failed_logins(conn: &Connection, id: &str) -> Result<Option<(i64, Option<
 
 /// Locks the account until `until` and starts the count afresh for after the lock.
 pub fn lock_user(conn: &Connection, id: &str, until: &str) -> Result<(), Error> {
-    conn.execute(
-        "UPDATE users SET locked_until = ?2, failed_logins = 0 WHERE id = ?1",
-        params![id, until],
-    )?;
+    conn.prepare_cached("UPDATE users SET locked_until = ?2, failed_logins = 0 WHERE id = ?1")?
+        .execute(params![id, until])?;
     Ok(())
 }
 
 pub fn unlock_user(conn: &Connection, w: &AccountWrite) -> Result<(), Error> {
-    conn.execute(
-        "UPDATE users SET locked_until = NULL, failed_logins = 0 WHERE id = ?1",
-        [w.user_id()],
-    )?;
+    conn.prepare_cached("UPDATE users SET locked_until = NULL, failed_logins = 0 WHERE id = ?1")?
+        .execute([w.user_id()])?;
     Ok(())
 }
 
 /// Whether there is any user at all; reads one row.
 pub fn any_user(conn: &Connection) -> Result<bool, Error> {
     let sql = "SELECT EXISTS (SELECT 1 FROM users)";
-    Ok(conn.query_row(sql, [], |r| r.get(0))?)
+    Ok(conn.prepare_cached(sql)?.query_row([], |r| r.get(0))?)
 }
 
 pub fn count_users(conn: &Connection) -> Result<i64, Error> {
-    Ok(conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?)
+    Ok(conn
+        .prepare_cached("SELECT count(*) FROM users")?
+        .query_row([], |r| r.get(0))?)
 }
 
 pub fn count_active_superadmins(conn: &Connection) -> Result<i64, Error> {
     let sql = "SELECT count(*) FROM users WHERE superadmin = 1 AND status = 'active'";
-    Ok(conn.query_row(sql, [], |r| r.get(0))?)
+    Ok(conn.prepare_cached(sql)?.query_row([], |r| r.get(0))?)
 }
 
 const MEMBERSHIP: &str = "SELECT m.id, m.user_id, m.organisation_id, m.site_id, m.plant_id, m.role,
@@ -300,7 +294,7 @@ pub fn list_memberships(conn: &Connection, user_ids: &[&str]) -> Result<Vec<Memb
         "{MEMBERSHIP} WHERE m.user_id IN (SELECT value FROM json_each(?1))
          ORDER BY m.user_id, m.created_at, m.id"
     );
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([ids], membership)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
@@ -323,10 +317,8 @@ pub fn insert_membership(conn: &Connection, w: &MembershipWrite, now: &str) -> R
 }
 
 pub fn delete_membership(conn: &Connection, w: &MembershipWrite) -> Result<(), Error> {
-    conn.execute(
-        "DELETE FROM memberships WHERE id = ?1",
-        [&w.membership().id],
-    )?;
+    conn.prepare_cached("DELETE FROM memberships WHERE id = ?1")?
+        .execute([&w.membership().id])?;
     Ok(())
 }
 
@@ -342,9 +334,10 @@ pub fn list_modules(conn: &Connection, user_ids: &[&str]) -> Result<Vec<(String,
 
 pub fn set_modules(conn: &Connection, w: &AccountWrite, modules: &[String]) -> Result<(), Error> {
     let user_id = w.user_id();
-    conn.execute("DELETE FROM user_modules WHERE user_id = ?1", [user_id])?;
-    let mut stmt =
-        conn.prepare("INSERT OR IGNORE INTO user_modules (user_id, module) VALUES (?1, ?2)")?;
+    conn.prepare_cached("DELETE FROM user_modules WHERE user_id = ?1")?
+        .execute([user_id])?;
+    let mut stmt = conn
+        .prepare_cached("INSERT OR IGNORE INTO user_modules (user_id, module) VALUES (?1, ?2)")?;
     for module in modules {
         stmt.execute(params![user_id, module])?;
     }
@@ -492,7 +485,7 @@ pub fn search_users(conn: &Connection, q: &UserQuery) -> Result<Vec<User>, Error
 /// in the order it returns instead of sorting everything it matched.
 pub fn explain_search(conn: &Connection, q: &UserQuery) -> Result<Vec<String>, Error> {
     let sql = search_sql(q);
-    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {}", sql.text))?;
+    let mut stmt = conn.prepare_cached(&format!("EXPLAIN QUERY PLAN {}", sql.text))?;
     let bound: Vec<(&str, &dyn rusqlite::ToSql)> =
         sql.args.iter().map(|(k, v)| (*k, v.as_ref())).collect();
     let rows = stmt.query_map(bound.as_slice(), |r| r.get::<_, String>(3))?;

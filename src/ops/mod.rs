@@ -30,6 +30,8 @@ pub struct Env {
     pub clock: Clock,
     pub cache: CredentialCache,
     pub throttle: signin::Throttle,
+    /// One password check per account at a time.
+    pub signin_turns: signin::Turns,
     /// The last probe of the database, for `/health`.
     pub health: health::Health,
     /// A bcrypt hash of a random password at the configured cost, checked against when the
@@ -46,6 +48,7 @@ impl Env {
             clock,
             cache,
             throttle: signin::Throttle::new(),
+            signin_turns: signin::Turns::default(),
             health: health::Health::new(),
             dummy_hash,
         })

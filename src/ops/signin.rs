@@ -128,6 +128,42 @@ impl Default for Throttle {
     }
 }
 
+/// Turns at checking one account's password: a name can be held by one check at a time.
+#[derive(Default)]
+pub struct Turns {
+    held: Mutex<std::collections::HashSet<String>>,
+    freed: std::sync::Condvar,
+}
+
+/// A held turn; dropping it lets the next waiting check of the same account go.
+pub struct Turn<'a> {
+    turns: &'a Turns,
+    key: String,
+}
+
+impl Turns {
+    /// Waits until no other check of `key` is under way, then holds the turn.
+    pub fn take(&self, key: &str) -> Turn<'_> {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        while held.contains(key) {
+            held = self.freed.wait(held).unwrap_or_else(|e| e.into_inner());
+        }
+        held.insert(key.to_string());
+        Turn {
+            turns: self,
+            key: key.to_string(),
+        }
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        let mut held = self.turns.held.lock().unwrap_or_else(|e| e.into_inner());
+        held.remove(&self.key);
+        self.turns.freed.notify_all();
+    }
+}
+
 /// How the password was presented, for the audit trail.
 #[derive(Debug, Clone, Copy)]
 pub enum Via {
@@ -160,15 +196,21 @@ pub fn password(
     source: &str,
     via: Via,
 ) -> Result<String, Error> {
-    let ticket = env
-        .throttle
-        .reserve(env, source)
-        .map_err(Error::TooManyRequests)?;
+    if let Some(wait) = env.throttle.blocked(env, source) {
+        return Err(Error::TooManyRequests(wait));
+    }
     let email_key = crate::domain::fields::Email::key_of(email);
+    // One check of an account at a time: parallel sign-ins of one account wait, and once the
+    // first has succeeded the others are answered by the cache, not refused as a burst.
+    let _turn = env.signin_turns.take(&email_key);
     let stored = store::find_credentials(conn, &email_key)?;
     if let Some(user_id) = remembered(conn, env, stored.as_ref(), &email_key, password)? {
         return Ok(user_id);
     }
+    let ticket = env
+        .throttle
+        .reserve(env, source)
+        .map_err(Error::TooManyRequests)?;
     let attempt = match &stored {
         Some(s) if s.active => reserve_attempt(conn, env, &s.user_id)?,
         _ => Attempt::Hopeless,

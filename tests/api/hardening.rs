@@ -435,3 +435,14 @@ async fn a_read_with_a_key_or_a_session_takes_no_write_lock_once_its_use_is_reco
     }
     blocker.execute_batch("ROLLBACK").unwrap();
 }
+
+#[actix_web::test]
+async fn parallel_sign_ins_of_one_account_with_the_right_password_all_succeed() {
+    let app = start_with(|c| c.lockout.max_failures = 5).await;
+    let root = Who::admin();
+    let replies = join_all((0..32).map(|_| app.get("/api/v1/users/me", &root))).await;
+    let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    // One bcrypt check; the others were answered by the cache it filled.
+    assert_eq!(audited(&app, "signin").len(), 1);
+}

@@ -240,14 +240,19 @@ fn import(config: Config, path: &Path, dry_run: bool) -> Result<(), String> {
     if progress.terminal {
         eprintln!();
     }
-    let verb = if dry_run { "would create" } else { "created" };
-    println!(
-        "{}: {verb} {} and {} {} users in {:.1} s",
-        path.display(),
-        counts.created,
-        if dry_run { "update" } else { "updated" },
-        counts.updated,
-        progress.started.elapsed().as_secs_f64()
-    );
+    let seconds = progress.started.elapsed().as_secs_f64();
+    println!("{}: {}", path.display(), summary(counts, dry_run, seconds));
     Ok(())
+}
+
+/// What an import did, in one line: "created 3 and updated 2 users in 0.1 s".
+fn summary(counts: crate::ops::import::Counts, dry_run: bool, seconds: f64) -> String {
+    let (create, update) = match dry_run {
+        true => ("would create", "update"),
+        false => ("created", "updated"),
+    };
+    format!(
+        "{create} {} and {update} {} users in {seconds:.1} s",
+        counts.created, counts.updated
+    )
 }

@@ -3,20 +3,12 @@
 //! our own export (`/api/v1/users/export.csv`) plus `passwordHash` (or `password`).
 
 use super::extract::parse_json;
+use super::v1::users::MembershipIn;
 use crate::domain::model::Role;
 use crate::error::Error;
 use crate::ops::import::{ImportUser, Line, LineError};
 use crate::ops::users::{NewMembership, ScopeRef};
 use serde::Deserialize;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct MembershipIn {
-    organisation_id: Option<String>,
-    site_id: Option<String>,
-    plant_id: Option<String>,
-    role: String,
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -32,24 +24,6 @@ struct UserIn {
     modules: Option<Vec<String>>,
     password: Option<String>,
     password_hash: Option<String>,
-}
-
-fn membership(m: MembershipIn) -> Result<NewMembership, Error> {
-    let scope = match (m.organisation_id, m.site_id, m.plant_id) {
-        (Some(o), None, None) => ScopeRef::Organisation(o),
-        (None, Some(s), None) => ScopeRef::Site(s),
-        (None, None, Some(p)) => ScopeRef::Plant(p),
-        _ => {
-            return Err(Error::invalid(
-                "memberships",
-                "give exactly one of organisationId, siteId, plantId",
-            ))
-        }
-    };
-    Ok(NewMembership {
-        scope,
-        role: Role::parse(&m.role)?,
-    })
 }
 
 /// Reads a file: CSV when its first line is a header naming `email`, JSON lines otherwise.
@@ -73,7 +47,7 @@ pub fn json_lines(text: &str) -> Result<Vec<Line>, LineError> {
             .memberships
             .map(|ms| {
                 ms.into_iter()
-                    .map(membership)
+                    .map(|m| m.into_request("memberships"))
                     .collect::<Result<Vec<_>, _>>()
             })
             .transpose()

@@ -4,7 +4,7 @@ mod audit;
 pub mod auth;
 mod keys;
 mod structure;
-mod users;
+pub(crate) mod users;
 pub mod wire;
 
 use super::ApiError;

@@ -39,10 +39,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 type Reply = Result<HttpResponse, ApiError>;
 
-/// A role at exactly one of an organisation, a site or a plant.
+/// A role at exactly one of an organisation, a site or a plant (also a line of
+/// `gatehouse import`, which takes the fields of `POST /api/v1/users`).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct MembershipIn {
+pub(crate) struct MembershipIn {
     organisation_id: Option<String>,
     site_id: Option<String>,
     plant_id: Option<String>,
@@ -68,7 +69,7 @@ fn one_scope(
 }
 
 impl MembershipIn {
-    fn into_request(self, field: &str) -> Result<NewMembership, Error> {
+    pub(crate) fn into_request(self, field: &str) -> Result<NewMembership, Error> {
         let scope = one_scope(field, self.organisation_id, self.site_id, self.plant_id)?
             .ok_or_else(|| Error::invalid(field, "give one of organisationId, siteId, plantId"))?;
         Ok(NewMembership {

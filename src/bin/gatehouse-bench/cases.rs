@@ -387,6 +387,9 @@ pub fn run_gatehouse(
 /// The bare program's cases, when it is built: its own database of a million users (seeded at
 /// its first start), its own wrk scripts.
 pub fn run_bare(args: &crate::Args, dir: &Path) -> Result<Vec<Measured>, String> {
+    if args.no_bare {
+        return Err("skipped (--no-bare)".into());
+    }
     let tmp = std::env::var("TMPDIR").unwrap_or_else(|_| "/tmp".into());
     let binary = args
         .bare

@@ -38,6 +38,9 @@ struct Args {
     /// bcrypt cost of the seeded passwords and the server (the configured default is 12).
     #[arg(long, default_value_t = 12)]
     bcrypt_cost: u32,
+    /// Skip the bare program even when it is built (the CI smoke run).
+    #[arg(long)]
+    no_bare: bool,
     /// Run only the cases whose name contains this.
     #[arg(long)]
     only: Option<String>,

@@ -31,8 +31,10 @@ fn prepare(conn: &mut Connection, busy_timeout: Duration) -> rusqlite::Result<()
 /// Opens the pool on `path`, creating the file when absent.
 pub fn open(path: &Path, size: u32, busy_timeout: Duration) -> Result<Pool, Error> {
     let manager = SqliteConnectionManager::file(path).with_init(move |c| prepare(c, busy_timeout));
+    // Connections open as they are needed: a start opens one, not the whole pool.
     r2d2::Pool::builder()
         .max_size(size)
+        .min_idle(Some(1))
         .build(manager)
         .map_err(|e| Error::Internal(format!("cannot open database {}: {e}", path.display())))
 }

@@ -33,7 +33,7 @@ pub fn bootstrap(
     email: &str,
     password: Option<String>,
 ) -> Result<Bootstrap, Error> {
-    if store::count_users(conn)? > 0 {
+    if store::any_user(conn)? {
         return Ok(Bootstrap::NotNeeded);
     }
     let email = Email::parse("GATEHOUSE_ADMIN_EMAIL", email)?;
@@ -54,7 +54,7 @@ pub fn bootstrap(
     let user = first_superadmin(&email, generated, env.clock.now_text());
     let tx = db::write(conn)?;
     // Checked again under the write lock: two processes starting at once create one admin.
-    if store::count_users(&tx)? > 0 {
+    if store::any_user(&tx)? {
         return Ok(Bootstrap::NotNeeded);
     }
     let write = AccountWrite::by_the_operator(&user.id);

@@ -36,13 +36,43 @@ pub struct Env {
     pub health: health::Health,
     /// A bcrypt hash of a random password at the configured cost, checked against when the
     /// email is unknown so that a miss takes as long as a wrong password.
-    pub dummy_hash: String,
+    pub dummy_hash: DummyHash,
+}
+
+/// The dummy hash, made on a thread of its own at start so that the server is ready before
+/// the bcrypt (a third of a second at cost 12) is done; the first check that needs it waits.
+pub struct DummyHash {
+    cell: std::sync::Arc<std::sync::OnceLock<String>>,
+    cost: u32,
+}
+
+impl DummyHash {
+    fn start(cost: u32) -> DummyHash {
+        let cell = std::sync::Arc::new(std::sync::OnceLock::new());
+        let made = cell.clone();
+        std::thread::spawn(move || {
+            made.get_or_init(|| DummyHash::make(cost));
+        });
+        DummyHash { cell, cost }
+    }
+
+    fn make(cost: u32) -> String {
+        let password = crate::secrets::token("", 16).unwrap_or_else(|_| "gatehouse".into());
+        bcrypt::hash(password, cost).unwrap_or_else(|e| {
+            log::error!("cannot make the dummy password hash: {e}");
+            String::new()
+        })
+    }
+
+    pub fn get(&self) -> &str {
+        self.cell.get_or_init(|| DummyHash::make(self.cost))
+    }
 }
 
 impl Env {
     pub fn new(config: Config, clock: Clock) -> Result<Env, Error> {
         let cache = CredentialCache::new(config.security.credential_cache_ttl.0);
-        let dummy_hash = hash_password(&config, &crate::secrets::token("", 16)?)?;
+        let dummy_hash = DummyHash::start(config.security.bcrypt_cost);
         Ok(Env {
             config,
             clock,

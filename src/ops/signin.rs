@@ -219,7 +219,7 @@ pub fn password(
     // other; only a reserved attempt is checked against the account's own hash.
     let hash = match (&stored, attempt) {
         (Some(s), Attempt::Reserved | Attempt::Hopeless) => s.password_hash.as_str(),
-        _ => env.dummy_hash.as_str(),
+        _ => env.dummy_hash.get(),
     };
     let matches = bcrypt_verify(password, hash);
     let signin = SignIn {

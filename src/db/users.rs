@@ -307,8 +307,9 @@ pub fn find_membership(conn: &Connection, id: &str) -> Result<Option<Membership>
 
 pub fn insert_membership(conn: &Connection, w: &MembershipWrite, now: &str) -> Result<(), Error> {
     let m = w.membership();
-    conn.prepare_cached("INSERT INTO memberships (id, user_id, scope_type, organisation_id, site_id, plant_id, scope_id, role, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?.execute(params![
+    // The email key is copied from the user (see migration 4); NOT NULL refuses a missing user.
+    conn.prepare_cached("INSERT INTO memberships (id, user_id, scope_type, organisation_id, site_id, plant_id, scope_id, role, created_at, email_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, (SELECT email_key FROM users WHERE id = ?2))")?.execute(params![
             m.id, m.user_id, m.scope.kind().as_str(), m.scope.organisation_id, m.scope.site_id,
             m.scope.plant_id, m.scope.id(), m.role.as_str(), now
         ])

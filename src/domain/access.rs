@@ -48,25 +48,15 @@ pub struct Principal {
     pub source: String,
 }
 
-/// The scopes at which a caller holds some roles, split by level for SQL filters.
-#[derive(Debug, Default, Clone)]
-pub struct ScopeSet {
-    pub organisations: Vec<String>,
-    pub sites: Vec<String>,
-    pub plants: Vec<String>,
-}
-
-impl ScopeSet {
-    fn add(&mut self, scope: &Scope) {
-        let (list, id) = match (&scope.plant_id, &scope.site_id) {
-            (Some(p), _) => (&mut self.plants, p),
-            (None, Some(s)) => (&mut self.sites, s),
-            (None, None) => (&mut self.organisations, &scope.organisation_id),
-        };
-        if !list.contains(id) {
-            list.push(id.clone());
-        }
-    }
+/// Whose users a list may show: what `Principal::listing_reach` decides and the page query
+/// walks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListingReach {
+    /// Every user (a superadmin with no scope filter).
+    Everyone,
+    /// Users holding a membership at or below one of these scopes (none of which lies within
+    /// another), and the caller when `me`.
+    Members { scopes: Vec<Scope>, me: bool },
 }
 
 /// Proof that the caller may change one account (its profile, email, password, status,
@@ -325,25 +315,52 @@ impl Principal {
         self.superadmin
     }
 
-    /// Scopes where the caller reads users, for list queries. Empty for a superadmin.
-    pub fn user_reading_scopes(&self) -> ScopeSet {
-        let mut set = ScopeSet::default();
-        for m in &self.memberships {
-            if matches!(m.role, Role::Admin | Role::Support) {
-                set.add(&m.scope);
-            }
+    /// Whose users the caller may list, narrowed to `within` (the list's scope filter). A
+    /// filtered list (by scope or by role) shows only users with a matching membership the
+    /// caller reads; an unfiltered one shows the caller too.
+    pub fn listing_reach(&self, within: Option<&Scope>, role_filter: bool) -> ListingReach {
+        if self.superadmin {
+            return match within {
+                None => ListingReach::Everyone,
+                Some(f) => ListingReach::Members {
+                    scopes: vec![f.clone()],
+                    me: false,
+                },
+            };
         }
-        set
+        let reading = outermost(
+            self.memberships
+                .iter()
+                .filter(|m| matches!(m.role, Role::Admin | Role::Support))
+                .map(|m| &m.scope),
+        );
+        match within {
+            None => ListingReach::Members {
+                scopes: reading,
+                me: !role_filter,
+            },
+            Some(f) if reading.iter().any(|v| v.covers(f)) => ListingReach::Members {
+                scopes: vec![f.clone()],
+                me: false,
+            },
+            Some(f) => ListingReach::Members {
+                scopes: reading.into_iter().filter(|v| f.covers(v)).collect(),
+                me: false,
+            },
+        }
     }
+}
 
-    /// Every scope the caller holds any role at, for structure queries.
-    pub fn held_scopes(&self) -> ScopeSet {
-        let mut set = ScopeSet::default();
-        for m in &self.memberships {
-            set.add(&m.scope);
+/// The scopes that do not lie within another of them, each once.
+fn outermost<'a>(scopes: impl Iterator<Item = &'a Scope> + Clone) -> Vec<Scope> {
+    let mut out: Vec<Scope> = Vec::new();
+    for s in scopes.clone() {
+        let inside_another = scopes.clone().any(|o| o.is_ancestor_of(s));
+        if !inside_another && !out.contains(s) {
+            out.push(s.clone());
         }
-        set
     }
+    out
 }
 
 #[cfg(test)]

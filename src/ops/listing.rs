@@ -1,10 +1,11 @@
 //! Listing users: the filters, keyset pages in email order, and whole lists for exports.
 
 use super::users::{as_seen_by, load_records, ScopeRef};
+use crate::db::structure;
 use crate::db::users as store;
 use crate::domain::access::Principal;
 use crate::domain::fields::Email;
-use crate::domain::model::{Role, ScopeType, UserRecord};
+use crate::domain::model::{Role, Scope, UserRecord};
 use crate::error::Error;
 use rusqlite::Connection;
 
@@ -23,6 +24,26 @@ pub struct Page {
     pub next_cursor: Option<String>,
 }
 
+impl Page {
+    fn empty() -> Page {
+        Page {
+            items: Vec::new(),
+            next_cursor: None,
+        }
+    }
+}
+
+/// The named scope with its ancestors, or None when there is no such scope.
+fn resolve(conn: &Connection, named: &ScopeRef) -> Result<Option<Scope>, Error> {
+    Ok(match named {
+        ScopeRef::Organisation(id) => {
+            structure::find_organisation(conn, id)?.map(|o| Scope::organisation(&o.id))
+        }
+        ScopeRef::Site(id) => structure::find_site(conn, id)?.map(|s| s.scope()),
+        ScopeRef::Plant(id) => structure::find_plant(conn, id)?.map(|p| p.scope()),
+    })
+}
+
 pub const DEFAULT_LIMIT: usize = 50;
 
 pub const MAX_LIMIT: usize = 500;
@@ -36,15 +57,19 @@ pub fn list_users(conn: &Connection, actor: &Principal, filter: UserFilter) -> R
         ));
     }
     let after = filter.cursor.as_deref().map(decode_cursor).transpose()?;
+    let role = filter.role.as_deref().map(Role::parse).transpose()?;
+    let within = match filter.scope {
+        None => None,
+        // A scope that does not exist has no users to show.
+        Some(named) => match resolve(conn, &named)? {
+            Some(scope) => Some(scope),
+            None => return Ok(Page::empty()),
+        },
+    };
     let query = store::UserQuery {
-        visible: (!actor.superadmin).then(|| actor.user_reading_scopes()),
-        me: actor.user_id.clone(),
-        scope: filter.scope.map(|s| match s {
-            ScopeRef::Organisation(id) => (ScopeType::Organisation, id),
-            ScopeRef::Site(id) => (ScopeType::Site, id),
-            ScopeRef::Plant(id) => (ScopeType::Plant, id),
-        }),
-        role: filter.role.as_deref().map(Role::parse).transpose()?,
+        reach: actor.listing_reach(within.as_ref(), role.is_some()),
+        me: Email::key_of(&actor.email),
+        role,
         text: filter
             .text
             .filter(|t| !t.trim().is_empty())

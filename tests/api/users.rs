@@ -296,6 +296,71 @@ async fn lists_page_through_a_stable_order_and_filter_by_scope_role_and_text() {
     );
 }
 
+fn emails_of(page: serde_json::Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["email"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[actix_web::test]
+async fn scope_lists_show_what_the_caller_reads_there_in_email_order_after_a_rename() {
+    let app = start().await;
+    let w = app.world().await;
+    let list = |who: Who, query: String| {
+        let app = &app;
+        async move {
+            emails_of(
+                app.get(&format!("/api/v1/users?{query}"), &who)
+                    .await
+                    .json(),
+            )
+        }
+    };
+    // A plant admin filtering by the site above sees the users of their own plant only.
+    let plant_admin_at_s1 = list(Who::basic(PLANT_ADMIN), format!("siteId={}", w.s1)).await;
+    assert_eq!(
+        plant_admin_at_s1,
+        [MEMBER, PLANT_ADMIN, "worker.p1@a.example"]
+    );
+    // A site admin's unfiltered list is their site's users and themselves, once each.
+    let site_admin_all = list(Who::basic(SITE_ADMIN), String::new()).await;
+    let site_admin_at_s1 = list(Who::basic(SITE_ADMIN), format!("siteId={}", w.s1)).await;
+    assert_eq!(site_admin_all, site_admin_at_s1);
+    assert!(!site_admin_all.iter().any(|e| e == "worker.p3@a.example"));
+    // Another site, and a site that does not exist: nobody.
+    assert!(list(Who::basic(SITE_ADMIN), format!("siteId={}", w.s2))
+        .await
+        .is_empty());
+    assert!(list(Who::admin(), "siteId=no-such-site".into())
+        .await
+        .is_empty());
+    // A new email moves the user to its place in every list of the scope.
+    let renamed = app
+        .patch(
+            &format!("/api/v1/users/{}", w.at_p1),
+            &Who::admin(),
+            json!({"email": "aaa.first@a.example"}),
+        )
+        .await;
+    assert_eq!(renamed.status, 200, "{:?}", renamed.json());
+    for query in [
+        format!("siteId={}", w.s1),
+        format!("plantId={}", w.p1),
+        format!("organisationId={}&role=viewer", w.org_a),
+    ] {
+        let found = list(Who::admin(), format!("{query}&limit=1")).await;
+        assert_eq!(found, ["aaa.first@a.example"], "{query}");
+        let rest = list(Who::admin(), query.clone()).await;
+        assert!(
+            !rest.iter().any(|e| e == "worker.p1@a.example"),
+            "{query}: {rest:?}"
+        );
+    }
+}
+
 #[actix_web::test]
 async fn memberships_are_added_and_removed_within_the_admins_scope() {
     let app = start().await;

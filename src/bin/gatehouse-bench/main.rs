@@ -44,6 +44,9 @@ struct Args {
     /// Run only the cases whose name contains this.
     #[arg(long)]
     only: Option<String>,
+    /// Keep the work directory (the database, the config, wrk's scripts) for a closer look.
+    #[arg(long)]
+    keep: bool,
 }
 
 /// A running server: its process and address.
@@ -203,7 +206,11 @@ fn main() {
     )
     .expect("write the JSON report");
     eprintln!("JSON: {}", args.json.display());
-    std::fs::remove_dir_all(&dir).ok();
+    if args.keep {
+        eprintln!("kept: {}", dir.display());
+    } else {
+        std::fs::remove_dir_all(&dir).ok();
+    }
     // Every request of every case must have been answered with success: a case that errs
     // measures nothing.
     let failed: Vec<&str> = report

@@ -1,179 +1,224 @@
-//! Pages of users as one caller may see them, built from the clauses a query needs and put
-//! to SQLite the way that lets it stop after the page.
+//! Pages of users as one caller may see them, put to SQLite so that a page walks an index in
+//! the order it returns and stops after its rows, at any depth and at any size of the set.
+//!
+//! Every membership carries its user's email key, and each scope column has an index
+//! `(scope, email_key, role)`. A page of the members of a few scopes is then one ordered walk
+//! per scope, merged (SQLite's `MERGE (UNION)`), and a page of everyone is a walk of the
+//! users' email index.
 
 use super::{user, USER};
-use crate::domain::access::ScopeSet;
-use crate::domain::model::{Role, ScopeType, User};
+use crate::domain::access::ListingReach;
+use crate::domain::model::{Role, Scope, ScopeType, User};
 use crate::error::Error;
 use rusqlite::Connection;
 
 /// A page of users, in email order, as one caller may see them.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct UserQuery {
-    /// None: every user (a superadmin). Some: users with a membership in these scopes, and `me`.
-    pub visible: Option<ScopeSet>,
+    pub reach: ListingReach,
+    /// The caller's email key (shown to themselves when the reach says `me`).
     pub me: String,
-    pub scope: Option<(ScopeType, String)>,
+    /// Only users with a membership of this role (within the reach).
     pub role: Option<Role>,
+    /// Only users whose email or names contain this, case-insensitively.
     pub text: Option<String>,
+    /// Only users whose email key sorts after this (the page's cursor).
     pub after: Option<String>,
     pub limit: usize,
 }
 
-/// Whether membership `alias` lies in the caller's visible scopes.
-fn in_visible(alias: &str) -> String {
-    format!(
-        "({alias}.organisation_id IN (SELECT value FROM json_each(:orgs))
-          OR {alias}.site_id IN (SELECT value FROM json_each(:sites))
-          OR {alias}.plant_id IN (SELECT value FROM json_each(:plants)))"
-    )
-}
+/// Above this many scopes, a page merges one walk per kind of scope (each sorting its
+/// scopes' members) instead of one walk per scope: a statement stays small.
+const MERGED_WALKS: usize = 16;
 
 /// A statement built from the clauses a query needs, with its named arguments.
 struct Sql {
     text: String,
-    args: Vec<(&'static str, Box<dyn rusqlite::ToSql>)>,
+    args: Vec<(String, Box<dyn rusqlite::ToSql>)>,
 }
 
 impl Sql {
-    fn push(&mut self, clause: &str) {
-        self.text.push_str(clause);
-    }
-
-    fn arg(&mut self, name: &'static str, value: impl rusqlite::ToSql + 'static) {
-        self.args.push((name, Box::new(value)));
-    }
-}
-
-fn json_list(list: &[String]) -> String {
-    serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
-}
-
-/// How a condition on memberships is put to SQLite. A wide one (an organisation, a site, a
-/// role: a tenth, a hundredth of everyone or more) is checked user by user while walking the
-/// email index, so that a page stops after its rows at any depth instead of sorting the whole
-/// set; a narrow one (plants only) starts from its few memberships and sorts them. With a text
-/// search, whose matches are few and anywhere, only an organisation is still walked: a site's
-/// or a plant's users are gathered and searched.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Drive {
-    Walk,
-    Gather,
-}
-
-fn memberships_where(drive: Drive, alias: &str, conditions: &str) -> String {
-    match drive {
-        Drive::Walk => format!(
-            "EXISTS (SELECT 1 FROM memberships {alias} WHERE {alias}.user_id = u.id AND {conditions})"
-        ),
-        Drive::Gather => {
-            format!("u.id IN (SELECT {alias}.user_id FROM memberships {alias} WHERE {conditions})")
+    fn new() -> Sql {
+        Sql {
+            text: String::new(),
+            args: Vec::new(),
         }
     }
+
+    /// Binds `value` to a new parameter and returns its name.
+    fn arg(&mut self, value: impl rusqlite::ToSql + 'static) -> String {
+        let name = format!(":a{}", self.args.len());
+        self.args.push((name.clone(), Box::new(value)));
+        name
+    }
 }
 
-/// Only the caller and users with a membership in the caller's visible scopes.
-fn visible_clause(sql: &mut Sql, me: &str, set: &ScopeSet, searching: bool) {
-    let wide = !set.organisations.is_empty() || (!set.sites.is_empty() && !searching);
-    let drive = if wide { Drive::Walk } else { Drive::Gather };
-    let test = memberships_where(drive, "v", &in_visible("v"));
-    sql.push(&format!(" AND (u.id = :me OR {test})"));
-    sql.arg(":me", me.to_string());
-    sql.arg(":orgs", json_list(&set.organisations));
-    sql.arg(":sites", json_list(&set.sites));
-    sql.arg(":plants", json_list(&set.plants));
+fn column(kind: ScopeType) -> &'static str {
+    match kind {
+        ScopeType::Organisation => "organisation_id",
+        ScopeType::Site => "site_id",
+        ScopeType::Plant => "plant_id",
+    }
 }
 
-/// Users with a membership at the scope and of the role asked for, among the memberships the
-/// caller can see.
-fn membership_clause(sql: &mut Sql, q: &UserQuery) {
-    let mut conditions = String::from("1 = 1");
-    let mut drive = Drive::Walk;
-    if let Some((kind, id)) = &q.scope {
-        let column = match kind {
-            ScopeType::Organisation => "organisation_id",
-            ScopeType::Site => "site_id",
-            ScopeType::Plant => "plant_id",
-        };
-        let narrow = match kind {
-            ScopeType::Organisation => false,
-            ScopeType::Site => q.text.is_some(),
-            ScopeType::Plant => true,
-        };
-        if narrow {
-            drive = Drive::Gather;
-        }
-        conditions.push_str(&format!(" AND f.{column} = :scope"));
-        sql.arg(":scope", id.clone());
-    }
-    if let Some(role) = q.role {
-        conditions.push_str(" AND f.role = :role");
-        sql.arg(":role", role.as_str());
-    }
-    if q.visible.is_some() {
-        conditions.push_str(&format!(" AND {}", in_visible("f")));
-    }
-    sql.push(&format!(
-        " AND {}",
-        memberships_where(drive, "f", &conditions)
-    ));
-}
-
-/// Users whose email or names contain `text`, case-insensitively.
-fn text_clause(sql: &mut Sql, text: &str) {
+/// The LIKE pattern for "contains `text`", with LIKE's own characters escaped.
+fn contains_pattern(text: &str) -> String {
     let escaped = text
         .to_lowercase()
         .replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_");
-    sql.push(
-        " AND (u.email_key LIKE :text ESCAPE '\\' OR u.first_name LIKE :text ESCAPE '\\'
-           OR u.last_name LIKE :text ESCAPE '\\' OR u.display_name LIKE :text ESCAPE '\\')",
-    );
-    sql.arg(":text", format!("%{escaped}%"));
+    format!("%{escaped}%")
 }
 
-/// A page of users in email order. The SQL holds only the clauses the query needs, each put
-/// the way that lets SQLite stop after the page (see `Drive`).
+/// " AND the user `alias` contains the query's text", or nothing.
+fn text_condition(sql: &mut Sql, q: &UserQuery, alias: &str) -> String {
+    let Some(text) = &q.text else {
+        return String::new();
+    };
+    let t = sql.arg(contains_pattern(text));
+    format!(
+        " AND ({alias}.email_key LIKE {t} ESCAPE '\\' OR {alias}.first_name LIKE {t} ESCAPE '\\'
+           OR {alias}.last_name LIKE {t} ESCAPE '\\' OR {alias}.display_name LIKE {t} ESCAPE '\\')"
+    )
+}
+
+/// " AND `alias`'s email key sorts after the cursor", or nothing.
+fn after_condition(sql: &mut Sql, q: &UserQuery, alias: &str) -> String {
+    match &q.after {
+        Some(after) => format!(" AND {alias}.email_key > {}", sql.arg(after.clone())),
+        None => String::new(),
+    }
+}
+
+/// One ordered walk: the members of the scopes `ids` of one kind (one id: an index range in
+/// email order; several: gathered and sorted), with the role and the page's conditions.
+fn walk(sql: &mut Sql, q: &UserQuery, kind: ScopeType, ids: &[&str]) -> String {
+    let column = column(kind);
+    let scope = match ids {
+        [one] => format!("m.{column} = {}", sql.arg(one.to_string())),
+        many => {
+            let list = serde_json::to_string(many).unwrap_or_else(|_| "[]".into());
+            format!(
+                "m.{column} IN (SELECT value FROM json_each({}))",
+                sql.arg(list)
+            )
+        }
+    };
+    let role = match q.role {
+        Some(role) => format!(" AND m.role = {}", sql.arg(role.as_str())),
+        None => String::new(),
+    };
+    // The text is on the user's row; the cursor is on the membership's copy of the email key,
+    // which is in the index being walked.
+    let join = if q.text.is_some() {
+        " JOIN users t ON t.email_key = m.email_key"
+    } else {
+        ""
+    };
+    let text = text_condition(sql, q, "t");
+    let after = after_condition(sql, q, "m");
+    format!("SELECT m.email_key AS k FROM memberships m{join} WHERE {scope}{role}{text}{after}")
+}
+
+/// The walks of a page of members: one per scope, or one per kind of scope when there are many.
+fn walks(sql: &mut Sql, q: &UserQuery, scopes: &[Scope]) -> Vec<String> {
+    let kinds = [ScopeType::Organisation, ScopeType::Site, ScopeType::Plant];
+    let mut out = Vec::new();
+    for kind in kinds {
+        let ids: Vec<&str> = scopes
+            .iter()
+            .filter(|s| s.kind() == kind)
+            .map(|s| s.id())
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        if scopes.len() > MERGED_WALKS {
+            out.push(walk(sql, q, kind, &ids));
+        } else {
+            out.extend(ids.iter().map(|id| walk(sql, q, kind, &[id])));
+        }
+    }
+    out
+}
+
+/// Users with a membership at or below the reach's scopes (and the caller when asked), merged
+/// in email order; None when the reach holds nobody.
+fn members_sql(q: &UserQuery, scopes: &[Scope], me: bool) -> Option<Sql> {
+    let mut sql = Sql::new();
+    let mut arms = walks(&mut sql, q, scopes);
+    if me {
+        let key = sql.arg(q.me.clone());
+        let text = text_condition(&mut sql, q, "t");
+        let after = after_condition(&mut sql, q, "t");
+        arms.push(format!(
+            "SELECT t.email_key AS k FROM users t WHERE t.email_key = {key}{text}{after}"
+        ));
+    }
+    if arms.is_empty() {
+        return None;
+    }
+    let limit = sql.arg(q.limit as i64);
+    // DISTINCT for one walk, UNION for several: a user with two memberships shows once.
+    let keys = match arms.as_slice() {
+        [one] => one.replacen("SELECT ", "SELECT DISTINCT ", 1),
+        many => many.join(" UNION "),
+    };
+    sql.text = format!(
+        "{USER} JOIN ({keys} ORDER BY k LIMIT {limit}) p ON u.email_key = p.k ORDER BY p.k"
+    );
+    Some(sql)
+}
+
+/// Every user, walking the email index; with a role filter, those holding that role anywhere.
+fn everyone_sql(q: &UserQuery) -> Sql {
+    let mut sql = Sql::new();
+    let text = text_condition(&mut sql, q, "u");
+    let after = after_condition(&mut sql, q, "u");
+    let role = match q.role {
+        Some(role) => format!(
+            " AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.role = {})",
+            sql.arg(role.as_str())
+        ),
+        None => String::new(),
+    };
+    let limit = sql.arg(q.limit as i64);
+    sql.text = format!("{USER} WHERE 1 = 1{role}{text}{after} ORDER BY u.email_key LIMIT {limit}");
+    sql
+}
+
+fn search_sql(q: &UserQuery) -> Option<Sql> {
+    match &q.reach {
+        ListingReach::Everyone => Some(everyone_sql(q)),
+        ListingReach::Members { scopes, me } => members_sql(q, scopes, *me),
+    }
+}
+
+fn bound(sql: &Sql) -> Vec<(&str, &dyn rusqlite::ToSql)> {
+    sql.args
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_ref()))
+        .collect()
+}
+
+/// A page of users in email order (see the module's comment for how it is walked).
 pub fn search_users(conn: &Connection, q: &UserQuery) -> Result<Vec<User>, Error> {
-    let sql = search_sql(q);
+    let Some(sql) = search_sql(q) else {
+        return Ok(Vec::new());
+    };
     let mut stmt = conn.prepare_cached(&sql.text)?;
-    let bound: Vec<(&str, &dyn rusqlite::ToSql)> =
-        sql.args.iter().map(|(k, v)| (*k, v.as_ref())).collect();
-    let rows = stmt.query_map(bound.as_slice(), user)?;
+    let rows = stmt.query_map(bound(&sql).as_slice(), user)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// SQLite's plan for a page query, one line per step: for checking that a page walks an index
 /// in the order it returns instead of sorting everything it matched.
 pub fn explain_search(conn: &Connection, q: &UserQuery) -> Result<Vec<String>, Error> {
-    let sql = search_sql(q);
-    let mut stmt = conn.prepare_cached(&format!("EXPLAIN QUERY PLAN {}", sql.text))?;
-    let bound: Vec<(&str, &dyn rusqlite::ToSql)> =
-        sql.args.iter().map(|(k, v)| (*k, v.as_ref())).collect();
-    let rows = stmt.query_map(bound.as_slice(), |r| r.get::<_, String>(3))?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
-fn search_sql(q: &UserQuery) -> Sql {
-    let mut sql = Sql {
-        text: format!("{USER} WHERE 1 = 1"),
-        args: Vec::new(),
+    let Some(sql) = search_sql(q) else {
+        return Ok(Vec::new());
     };
-    if let Some(set) = &q.visible {
-        visible_clause(&mut sql, &q.me, set, q.text.is_some());
-    }
-    if q.scope.is_some() || q.role.is_some() {
-        membership_clause(&mut sql, q);
-    }
-    if let Some(text) = &q.text {
-        text_clause(&mut sql, text);
-    }
-    if let Some(after) = &q.after {
-        sql.push(" AND u.email_key > :after");
-        sql.arg(":after", after.clone());
-    }
-    sql.push(" ORDER BY u.email_key LIMIT :limit");
-    sql.arg(":limit", q.limit as i64);
-    sql
+    let mut stmt = conn.prepare_cached(&format!("EXPLAIN QUERY PLAN {}", sql.text))?;
+    let rows = stmt.query_map(bound(&sql).as_slice(), |r| r.get::<_, String>(3))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -257,3 +257,125 @@ fn nobody_sets_their_own_password_through_an_admin_path() {
     assert!(!admin.may_set_password_of(&own));
     assert!(admin.may_set_password_of(&target(vec![Scope::site("o", "s")])));
 }
+
+#[test]
+fn a_list_reaches_the_scopes_the_caller_reads_narrowed_to_its_filter() {
+    let org = Scope::organisation("o");
+    let site = Scope::site("o", "s");
+    let other_site = Scope::site("o", "t");
+    let plant = Scope::plant("o", "s", "p");
+    let members = |scopes: &[&Scope], me: bool| ListingReach::Members {
+        scopes: scopes.iter().map(|s| (*s).clone()).collect(),
+        me,
+    };
+    let mut superadmin = principal(site.clone(), Role::Member);
+    superadmin.superadmin = true;
+    let mut plant_and_site = principal(plant.clone(), Role::Admin);
+    plant_and_site
+        .memberships
+        .push(membership("caller", site.clone(), Role::Support));
+    let mut two_plants = principal(plant.clone(), Role::Admin);
+    let far_plant = Scope::plant("o", "t", "q");
+    two_plants
+        .memberships
+        .push(membership("caller", far_plant.clone(), Role::Admin));
+    let site_admin = principal(site.clone(), Role::Admin);
+    let org_support = principal(org.clone(), Role::Support);
+    let site_member = principal(site.clone(), Role::Member);
+    let cases: Vec<(&str, &Principal, Option<&Scope>, bool, ListingReach)> = vec![
+        (
+            "superadmin, no filter",
+            &superadmin,
+            None,
+            false,
+            ListingReach::Everyone,
+        ),
+        (
+            "superadmin, a role",
+            &superadmin,
+            None,
+            true,
+            ListingReach::Everyone,
+        ),
+        (
+            "superadmin, a site",
+            &superadmin,
+            Some(&site),
+            false,
+            members(&[&site], false),
+        ),
+        (
+            "site admin, no filter",
+            &site_admin,
+            None,
+            false,
+            members(&[&site], true),
+        ),
+        (
+            "site admin, a role",
+            &site_admin,
+            None,
+            true,
+            members(&[&site], false),
+        ),
+        (
+            "site admin, a plant below",
+            &site_admin,
+            Some(&plant),
+            false,
+            members(&[&plant], false),
+        ),
+        (
+            "site admin, the organisation above",
+            &site_admin,
+            Some(&org),
+            false,
+            members(&[&site], false),
+        ),
+        (
+            "site admin, another site",
+            &site_admin,
+            Some(&other_site),
+            false,
+            members(&[], false),
+        ),
+        (
+            "org support, a site",
+            &org_support,
+            Some(&site),
+            false,
+            members(&[&site], false),
+        ),
+        (
+            "a member reads nobody",
+            &site_member,
+            None,
+            false,
+            members(&[], true),
+        ),
+        (
+            "a plant within a held site counts once",
+            &plant_and_site,
+            None,
+            false,
+            members(&[&site], true),
+        ),
+        (
+            "two plants, filtered by one's site",
+            &two_plants,
+            Some(&site),
+            false,
+            members(&[&plant], false),
+        ),
+        (
+            "two plants, the organisation",
+            &two_plants,
+            Some(&org),
+            false,
+            members(&[&plant, &far_plant], false),
+        ),
+    ];
+    for (what, caller, within, role, expected) in cases {
+        assert_eq!(caller.listing_reach(within, role), expected, "{what}");
+    }
+}

@@ -532,7 +532,7 @@ async fn the_server_says_what_the_page_may_offer_so_the_page_decides_nothing() {
 }
 
 #[test]
-fn the_migration_gives_existing_users_the_owner_their_first_membership_names() {
+fn the_migrations_give_existing_users_an_owner_and_their_memberships_the_email_key() {
     let dir = tempfile::tempdir().unwrap();
     let mut conn = rusqlite::Connection::open(dir.path().join("old.db")).unwrap();
     for (number, sql) in gatehouse::db::migrations()
@@ -573,6 +573,14 @@ fn the_migration_gives_existing_users_the_owner_their_first_membership_names() {
         "canIntrospect accounts are the system's"
     );
     assert_eq!(owner("loner"), (None, None), "no membership: the system's");
+    let keys: Vec<String> = conn
+        .prepare("SELECT email_key FROM memberships ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(keys, ["m@x.example", "m@x.example", "s@x.example"]);
     assert!(gatehouse::db::check(&conn).unwrap().is_empty());
 }
 

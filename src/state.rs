@@ -44,7 +44,13 @@ impl AppState {
         let env = self.env.clone();
         let result = web::block(move || {
             let mut conn = pool.get()?;
-            work(&mut conn, &env)
+            let changes = conn.total_changes();
+            let result = work(&mut conn, &env);
+            // Written (committed or not): callers known from before may have changed.
+            if conn.total_changes() != changes {
+                env.known.moved_on();
+            }
+            result
         })
         .await;
         result

@@ -13,6 +13,7 @@ use crate::db::tokens::TokenKind;
 use crate::domain::access::{Credential, Principal};
 use crate::domain::model::UserStatus;
 use crate::error::Error;
+use crate::ops::known::Recognition;
 use crate::ops::signin::{self, Via};
 use crate::ops::{self, lookup, Env};
 use crate::state::AppState;
@@ -22,6 +23,7 @@ use actix_web::HttpRequest;
 use base64::Engine;
 use rusqlite::Connection;
 use std::net::IpAddr;
+use time::OffsetDateTime;
 
 /// The credentials a request carries. `Debug` never shows a secret.
 pub enum Presented {
@@ -146,7 +148,13 @@ pub async fn authenticate(
             .map(str::to_string),
         origin_ok: origin::refuse_cross_site(req, config).is_ok(),
     };
-    let principal = state
+    let seen = recognise(&state.env, &presented);
+    let now = state.env.clock.now();
+    if let Some(known) = seen.and_then(|s| recall(&state.env, &s, &presented, &source, now)) {
+        return pending_rule(known, allow_pending_password_change);
+    }
+    let generation = state.env.known.generation();
+    let (principal, expires) = state
         .run(move |conn, env| check(conn, env, presented, source, csrf))
         .await
         .map_err(|e| match e {
@@ -155,10 +163,50 @@ pub async fn authenticate(
             }
             other => other,
         })?;
-    if principal.must_change_password && !allow_pending_password_change {
+    if let Some(seen) = seen {
+        let known = &state.env.known;
+        known.remember(seen, &principal, generation, now, expires);
+    }
+    pending_rule(principal, allow_pending_password_change)
+}
+
+fn pending_rule(principal: Principal, allow_pending: bool) -> Result<Principal, Error> {
+    if principal.must_change_password && !allow_pending {
         return Err(Error::PasswordChangeRequired);
     }
     Ok(principal)
+}
+
+/// The key under which a caller presenting this is known: API keys, Bearer tokens and
+/// passwords. Sessions are not (each state-changing request checks its CSRF token).
+fn recognise(env: &Env, presented: &Presented) -> Option<Recognition> {
+    let known = &env.known;
+    match presented {
+        Presented::ApiKey(secret) => Some(known.recognise("api key", &[secret])),
+        Presented::Bearer(secret) => Some(known.recognise("bearer", &[secret])),
+        Presented::Basic { email, password } => {
+            let email_key = crate::domain::fields::Email::key_of(email);
+            Some(known.recognise("basic", &[&email_key, password]))
+        }
+        Presented::Session(_) | Presented::Nothing => None,
+    }
+}
+
+/// A known caller, from this request's address; a password from an address the sign-in
+/// throttle holds back is checked the long way (and refused there).
+fn recall(
+    env: &Env,
+    seen: &Recognition,
+    presented: &Presented,
+    source: &str,
+    now: OffsetDateTime,
+) -> Option<Principal> {
+    if matches!(presented, Presented::Basic { .. }) && env.throttle.blocked(env, source).is_some() {
+        return None;
+    }
+    let mut principal = env.known.recall(seen, now)?;
+    principal.source = source.to_string();
+    Some(principal)
 }
 
 fn check(
@@ -167,15 +215,16 @@ fn check(
     presented: Presented,
     source: String,
     csrf: CsrfEvidence,
-) -> Result<Principal, Error> {
+) -> Result<(Principal, Option<OffsetDateTime>), Error> {
     match presented {
         Presented::ApiKey(secret) => check_api_key(conn, env, &secret, source),
         Presented::Basic { email, password } => {
             let user_id = signin::password(conn, env, &email, &password, &source, Via::Basic)?;
-            load_principal(conn, &user_id, Credential::Basic, source)
+            let principal = load_principal(conn, &user_id, Credential::Basic, source)?;
+            Ok((principal, None))
         }
         Presented::Bearer(secret) => check_bearer(conn, env, &secret, source),
-        Presented::Session(secret) => check_session(conn, env, &secret, source, csrf),
+        Presented::Session(secret) => Ok((check_session(conn, env, &secret, source, csrf)?, None)),
         Presented::Nothing => Err(Error::Unauthenticated),
     }
 }
@@ -185,10 +234,13 @@ fn check_bearer(
     env: &Env,
     secret: &str,
     source: String,
-) -> Result<Principal, Error> {
+) -> Result<(Principal, Option<OffsetDateTime>), Error> {
     let token = lookup::token(conn, secret, TokenKind::Access)?.ok_or(Error::Unauthenticated)?;
     let user_id = ops::tokens::live_user(conn, env, &token)?.ok_or(Error::Unauthenticated)?;
-    load_principal(conn, &user_id, Credential::Bearer(token.id), source)
+    // Text that does not parse has already been refused as expired by `live_user`.
+    let expires = clock::parse(&token.expires_at);
+    let principal = load_principal(conn, &user_id, Credential::Bearer(token.id), source)?;
+    Ok((principal, expires))
 }
 
 fn check_session(
@@ -224,9 +276,10 @@ fn check_api_key(
     env: &Env,
     secret: &str,
     source: String,
-) -> Result<Principal, Error> {
+) -> Result<(Principal, Option<OffsetDateTime>), Error> {
     let now = env.clock.now();
     let key = lookup::api_key(conn, secret, now)?.ok_or(Error::Unauthenticated)?;
+    let expires = key.expires_at.as_deref().and_then(clock::parse);
     let principal = load_principal(
         conn,
         &key.user_id,
@@ -241,7 +294,7 @@ fn check_api_key(
         let since = clock::format(a_minute_ago);
         db::keys::touch_key(conn, &key.id, &clock::format(now), &since)?;
     }
-    Ok(principal)
+    Ok((principal, expires))
 }
 
 /// Loads an active user and their memberships as a principal.

@@ -328,7 +328,7 @@ pub fn list_modules(conn: &Connection, user_ids: &[&str]) -> Result<Vec<(String,
     let ids = serde_json::to_string(user_ids).map_err(|e| Error::Internal(e.to_string()))?;
     let sql = "SELECT user_id, module FROM user_modules WHERE user_id IN (SELECT value FROM json_each(?1))
         ORDER BY user_id, module";
-    let mut stmt = conn.prepare(sql)?;
+    let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map([ids], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -9,6 +9,7 @@ pub mod health;
 pub mod import;
 pub mod joining;
 pub mod keys;
+pub mod known;
 pub mod listing;
 pub mod lookup;
 pub mod memberships;
@@ -29,6 +30,8 @@ pub struct Env {
     pub config: Config,
     pub clock: Clock,
     pub cache: CredentialCache,
+    /// Callers known from a recent request, so that a repeat needs no database work.
+    pub known: known::KnownCallers,
     pub throttle: signin::Throttle,
     /// One password check per account at a time.
     pub signin_turns: signin::Turns,
@@ -72,11 +75,13 @@ impl DummyHash {
 impl Env {
     pub fn new(config: Config, clock: Clock) -> Result<Env, Error> {
         let cache = CredentialCache::new(config.security.credential_cache_ttl.0);
+        let known = known::KnownCallers::new(config.security.credential_cache_ttl.0);
         let dummy_hash = DummyHash::start(config.security.bcrypt_cost);
         Ok(Env {
             config,
             clock,
             cache,
+            known,
             throttle: signin::Throttle::new(),
             signin_turns: signin::Turns::default(),
             health: health::Health::new(),

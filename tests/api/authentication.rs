@@ -304,3 +304,51 @@ async fn a_changed_password_ends_the_remembered_old_one() {
         .unwrap()
         .contains("currentPassword"));
 }
+
+#[actix_web::test]
+async fn a_known_caller_loses_a_removed_role_at_once_and_a_change_by_another_process_in_seconds() {
+    let app = start().await;
+    let w = app.world().await;
+    let admin = Who::basic(SITE_ADMIN);
+    let key = app
+        .post("/api/v1/api-keys", &admin, json!({"name": "x"}))
+        .await
+        .json();
+    let by_key = Who::Key(key["secret"].as_str().unwrap().into());
+    let worker = format!("/api/v1/users/{}", w.at_p1);
+    for who in [&admin, &by_key, &admin, &by_key] {
+        assert_eq!(app.status("GET", &worker, who, None).await, 200);
+    }
+    // Through the server: the next request already knows.
+    let me = app.get("/api/v1/users/me", &admin).await.json();
+    let membership = me["memberships"][0]["id"].as_str().unwrap().to_string();
+    let path = format!(
+        "/api/v1/users/{}/memberships/{membership}",
+        me["id"].as_str().unwrap()
+    );
+    assert_eq!(app.status("DELETE", &path, &Who::admin(), None).await, 204);
+    for who in [&admin, &by_key] {
+        assert_eq!(app.status("GET", &worker, who, None).await, 404);
+    }
+    // Written beside the server (as `gatehouse import` would): seen within KNOWN_FOR.
+    let readd = app
+        .post(
+            &format!("/api/v1/users/{}/memberships", me["id"].as_str().unwrap()),
+            &Who::admin(),
+            json!({"siteId": w.s1, "role": "admin"}),
+        )
+        .await;
+    assert_eq!(readd.status, 201, "{}", readd.text());
+    assert_eq!(app.status("GET", &worker, &by_key, None).await, 200);
+    let conn = app.state.pool.get().unwrap();
+    conn.execute(
+        "DELETE FROM memberships WHERE user_id = ?1",
+        [me["id"].as_str().unwrap()],
+    )
+    .unwrap();
+    app.clock
+        .advance(gatehouse::ops::known::KNOWN_FOR.as_secs() as i64);
+    for who in [&admin, &by_key] {
+        assert_eq!(app.status("GET", &worker, who, None).await, 404);
+    }
+}

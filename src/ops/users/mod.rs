@@ -10,10 +10,11 @@ pub use create::create_user;
 
 use crate::db::users as store;
 use crate::domain::access::{AccountWrite, Principal};
-use crate::domain::model::{Role, Scope, User, UserRecord};
+use crate::domain::model::{Membership, Role, Scope, User, UserRecord};
 use crate::error::Error;
 use crate::ops::{absent_as, structure};
 use rusqlite::Connection;
+use std::collections::HashMap;
 
 /// Where a membership is to be held, as the client names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,23 +101,21 @@ pub fn load_record(conn: &Connection, id: &str) -> Result<Option<UserRecord>, Er
 
 pub(crate) fn load_records(conn: &Connection, users: Vec<User>) -> Result<Vec<UserRecord>, Error> {
     let ids: Vec<&str> = users.iter().map(|u| u.id.as_str()).collect();
-    let mut memberships = store::list_memberships(conn, &ids)?;
-    let mut modules = store::list_modules(conn, &ids)?;
+    let mut memberships: HashMap<String, Vec<Membership>> = HashMap::new();
+    for m in store::list_memberships(conn, &ids)? {
+        memberships.entry(m.user_id.clone()).or_default().push(m);
+    }
+    let mut modules: HashMap<String, Vec<String>> = HashMap::new();
+    for (user_id, module) in store::list_modules(conn, &ids)? {
+        modules.entry(user_id).or_default().push(module);
+    }
     Ok(users
         .into_iter()
-        .map(|user| {
-            let (mine, rest): (Vec<_>, Vec<_>) =
-                memberships.drain(..).partition(|m| m.user_id == user.id);
-            memberships = rest;
-            let (own, others): (Vec<_>, Vec<_>) =
-                modules.drain(..).partition(|(u, _)| *u == user.id);
-            modules = others;
-            UserRecord {
-                user,
-                memberships: mine,
-                modules: own.into_iter().map(|(_, m)| m).collect(),
-                manageable: false,
-            }
+        .map(|user| UserRecord {
+            memberships: memberships.remove(&user.id).unwrap_or_default(),
+            modules: modules.remove(&user.id).unwrap_or_default(),
+            user,
+            manageable: false,
         })
         .collect())
 }

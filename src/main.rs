@@ -3,7 +3,9 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    match gatehouse::cli::main() {
+    let outcome = gatehouse::cli::main();
+    gatehouse::logging::flush();
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("gatehouse: {message}");

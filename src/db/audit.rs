@@ -83,11 +83,8 @@ fn row(r: &Row) -> rusqlite::Result<AuditRow> {
 
 fn last_hash(conn: &Connection) -> Result<String, Error> {
     let last: Option<String> = conn
-        .query_row(
-            "SELECT hash FROM audit ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| r.get(0))
         .optional()?;
     match last {
         Some(hash) => Ok(hash),
@@ -100,7 +97,8 @@ fn last_hash(conn: &Connection) -> Result<String, Error> {
 fn anchor(conn: &Connection) -> Result<Option<(i64, String)>, Error> {
     let sql = "SELECT after_seq, hash FROM audit_anchor WHERE id = 1";
     Ok(conn
-        .query_row(sql, [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .prepare_cached(sql)?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?)
 }
 

@@ -55,7 +55,8 @@ pub fn list_keys(conn: &Connection, user_id: &str) -> Result<Vec<ApiKey>, Error>
 
 pub fn find_key(conn: &Connection, id: &str) -> Result<Option<ApiKey>, Error> {
     Ok(conn
-        .query_row(&format!("{KEY} WHERE id = ?1"), [id], key)
+        .prepare_cached(&format!("{KEY} WHERE id = ?1"))?
+        .query_row([id], key)
         .optional()?)
 }
 
@@ -67,9 +68,8 @@ pub fn find_key_by_hash(
     let sql = "SELECT id, user_id, name, prefix, created_at, expires_at, last_used_at, secret_hash
         FROM api_keys WHERE secret_hash = ?1";
     let found = conn
-        .query_row(sql, [secret_hash], |r| {
-            Ok((key(r)?, r.get::<_, Vec<u8>>(7)?))
-        })
+        .prepare_cached(sql)?
+        .query_row([secret_hash], |r| Ok((key(r)?, r.get::<_, Vec<u8>>(7)?)))
         .optional()?;
     Ok(found)
 }

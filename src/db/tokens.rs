@@ -81,9 +81,8 @@ pub fn find_token_by_hash(
 ) -> Result<Option<(Token, Vec<u8>)>, Error> {
     let sql = format!("SELECT {COLUMNS}, secret_hash FROM tokens WHERE secret_hash = ?1");
     let found = conn
-        .query_row(&sql, [secret_hash], |r| {
-            Ok((token(r)?, r.get::<_, Vec<u8>>(12)?))
-        })
+        .prepare_cached(&sql)?
+        .query_row([secret_hash], |r| Ok((token(r)?, r.get::<_, Vec<u8>>(12)?)))
         .optional()?;
     Ok(found)
 }

@@ -53,13 +53,15 @@ fn owner(
 
 pub fn find_user(conn: &Connection, id: &str) -> Result<Option<User>, Error> {
     Ok(conn
-        .query_row(&format!("{USER} WHERE u.id = ?1"), [id], user)
+        .prepare_cached(&format!("{USER} WHERE u.id = ?1"))?
+        .query_row([id], user)
         .optional()?)
 }
 
 pub fn find_user_by_email(conn: &Connection, email_key: &str) -> Result<Option<User>, Error> {
     Ok(conn
-        .query_row(&format!("{USER} WHERE u.email_key = ?1"), [email_key], user)
+        .prepare_cached(&format!("{USER} WHERE u.email_key = ?1"))?
+        .query_row([email_key], user)
         .optional()?)
 }
 
@@ -89,7 +91,8 @@ pub fn find_credentials(
     let sql = "SELECT id, password_hash, status, credential_epoch, failed_logins, locked_until
         FROM users WHERE email_key = ?1";
     let found = conn
-        .query_row(sql, [email_key], |r| {
+        .prepare_cached(sql)?
+        .query_row([email_key], |r| {
             Ok(StoredCredentials {
                 user_id: r.get(0)?,
                 password_hash: r.get(1)?,
@@ -229,7 +232,8 @@ pub fn add_failed_login(conn: &Connection, id: &str) -> Result<i64, Error> {
 pub fn failed_logins(conn: &Connection, id: &str) -> Result<Option<(i64, Option<String>)>, Error> {
     let sql = "SELECT failed_logins, locked_until FROM users WHERE id = ?1";
     Ok(conn
-        .query_row(sql, [id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .prepare_cached(sql)?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?)
 }
 
@@ -301,7 +305,8 @@ pub fn list_memberships(conn: &Connection, user_ids: &[&str]) -> Result<Vec<Memb
 
 pub fn find_membership(conn: &Connection, id: &str) -> Result<Option<Membership>, Error> {
     Ok(conn
-        .query_row(&format!("{MEMBERSHIP} WHERE m.id = ?1"), [id], membership)
+        .prepare_cached(&format!("{MEMBERSHIP} WHERE m.id = ?1"))?
+        .query_row([id], membership)
         .optional()?)
 }
 

@@ -275,7 +275,11 @@ fn the_request_log_has_method_path_status_and_duration_and_no_secret_even_at_tra
     let (status, token) = http(&server.address, "POST", "/oauth/token", None, Some(&grant));
     assert_eq!(status, 200);
     let token: serde_json::Value = serde_json::from_str(&token).unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(200));
+    // Lines are written in batches, a tenth of a second apart.
+    let waited = std::time::Instant::now();
+    while !server.log_text().contains("POST /oauth/token") && waited.elapsed().as_secs() < 10 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let log = server.log_text();
     assert!(!log.contains(&csrf));
     assert!(!log.contains(token["access_token"].as_str().unwrap()));

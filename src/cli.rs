@@ -120,6 +120,8 @@ fn serve(config: Config) -> Result<(), String> {
         "gatehouse {} listening on http://{address}",
         env!("CARGO_PKG_VERSION")
     );
+    // Whoever started the server waits for this line: it goes out now, not with the batch.
+    crate::logging::flush();
     actix_web::rt::System::new()
         .block_on(app::serve(listener, state))
         .map_err(|e| format!("server: {e}"))

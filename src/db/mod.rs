@@ -5,6 +5,7 @@ pub mod audit;
 pub mod keys;
 pub mod structure;
 pub mod tokens;
+mod turns;
 pub mod users;
 
 use crate::error::Error;
@@ -39,10 +40,35 @@ pub fn open(path: &Path, size: u32, busy_timeout: Duration) -> Result<Pool, Erro
         .map_err(|e| Error::Internal(format!("cannot open database {}: {e}", path.display())))
 }
 
-/// Begins a write transaction that takes the write lock at once, so that concurrent writers
-/// queue on the busy timeout instead of failing part-way.
-pub fn write(conn: &mut Connection) -> Result<Transaction<'_>, Error> {
-    Ok(conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
+/// A write transaction and this process's turn to write (see `turns`). Read and write through
+/// it as through the transaction; `commit` ends both.
+pub struct Write<'c> {
+    // Declared first, so dropped first: the transaction ends before the turn passes on.
+    tx: Transaction<'c>,
+    _turn: turns::Turn,
+}
+
+impl<'c> std::ops::Deref for Write<'c> {
+    type Target = Transaction<'c>;
+
+    fn deref(&self) -> &Transaction<'c> {
+        &self.tx
+    }
+}
+
+impl Write<'_> {
+    pub fn commit(self) -> rusqlite::Result<()> {
+        let Write { tx, _turn } = self;
+        tx.commit()
+    }
+}
+
+/// Begins a write transaction that takes the write lock at once, so that a check made inside
+/// it still holds at its writes; writers of this process wait their turn before it.
+pub fn write(conn: &mut Connection) -> Result<Write<'_>, Error> {
+    let turn = turns::Turn::take(conn.path().unwrap_or(""));
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    Ok(Write { tx, _turn: turn })
 }
 
 /// The numbered migrations in `schema.sql`, in order.

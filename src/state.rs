@@ -10,11 +10,14 @@ use actix_web::web;
 use rusqlite::Connection;
 use std::sync::Arc;
 
+mod batch;
+
 /// What every request can reach: the pool and the operations' environment.
 #[derive(Clone)]
 pub struct AppState {
     pub pool: Pool,
     pub env: Arc<Env>,
+    batches: batch::Batches,
 }
 
 impl AppState {
@@ -26,10 +29,11 @@ impl AppState {
             config.database.busy_timeout.0,
         )?;
         db::migrate(&mut *pool.get()?)?;
-        let env = Env::new(config, clock)?;
+        let env = Arc::new(Env::new(config, clock)?);
         Ok(AppState {
+            batches: batch::Batches::start(pool.clone(), env.clone()),
             pool,
-            env: Arc::new(env),
+            env,
         })
     }
 
@@ -57,5 +61,16 @@ impl AppState {
             .map_err(Error::from)
             .and_then(|r| r)
             .map_err(Error::logged)
+    }
+
+    /// Runs `work` on the writing thread, in a transaction shared with the other writes
+    /// waiting then (see `batch`); answers once that transaction is committed. For small
+    /// writes that are many: `work` must not hash passwords or wait on anything.
+    pub async fn write<T, F>(&self, work: F) -> Result<T, Error>
+    where
+        F: FnOnce(&Connection, &Env) -> Result<T, Error> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.batches.write(work).await.map_err(Error::logged)
     }
 }

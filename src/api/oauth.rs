@@ -5,7 +5,7 @@ use super::extract::Caller;
 use super::refusal::ApiError;
 use crate::auth;
 use crate::error::Error;
-use crate::ops::tokens::{self as ops, GrantError, GrantRequest};
+use crate::ops::tokens::{self as ops, GrantError, GrantPlan, GrantRequest};
 use crate::state::AppState;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
@@ -210,9 +210,18 @@ async fn token(
         audience: body.audience,
     };
     let source = auth::client_address(&req, &state.env.config.lockout.trusted_proxies);
-    let granted = state
-        .run(move |conn, env| Ok(ops::grant(conn, env, request, &source)))
-        .await??;
+    let granted = match ops::plan(&request) {
+        GrantPlan::Shared => {
+            state
+                .write(move |tx, env| ops::grant_in(tx, env, request, &source))
+                .await??
+        }
+        GrantPlan::Alone => {
+            state
+                .run(move |conn, env| Ok(ops::grant(conn, env, request, &source)))
+                .await??
+        }
+    };
     Ok(no_store(StatusCode::OK).json(TokenResponse {
         access_token: granted.access_token,
         token_type: "Bearer",

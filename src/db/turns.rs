@@ -40,7 +40,11 @@ impl Turn {
 
 impl Drop for Turn {
     fn drop(&mut self) {
-        let mut taken = self.turnstile.taken.lock().unwrap_or_else(|p| p.into_inner());
+        let mut taken = self
+            .turnstile
+            .taken
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         *taken = false;
         self.turnstile.freed.notify_one();
     }

@@ -446,3 +446,93 @@ async fn parallel_sign_ins_of_one_account_with_the_right_password_all_succeed() 
     // One bcrypt check; the others were answered by the cache it filled.
     assert_eq!(audited(&app, "signin").len(), 1);
 }
+
+#[actix_web::test]
+async fn concurrent_client_grants_share_commits_and_a_refused_one_keeps_its_trace() {
+    let app = start().await;
+    let key = app
+        .post("/api/v1/api-keys", &Who::admin(), json!({"name": "svc"}))
+        .await
+        .json();
+    let (id, secret) = (key["id"].as_str().unwrap(), key["secret"].as_str().unwrap());
+    let good = format!("grant_type=client_credentials&client_id={id}&client_secret={secret}");
+    let bad = format!("grant_type=client_credentials&client_id={id}&client_secret=wrong");
+    let bodies: Vec<&str> = (0..24)
+        .map(|i| {
+            if i % 6 == 5 {
+                bad.as_str()
+            } else {
+                good.as_str()
+            }
+        })
+        .collect();
+    let replies = join_all(bodies.iter().map(|b| app.send(form("/oauth/token", b)))).await;
+    let granted: Vec<String> = replies
+        .iter()
+        .filter(|r| r.status == 200)
+        .map(|r| r.json()["access_token"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(granted.len(), 20);
+    assert_eq!(replies.iter().filter(|r| r.status == 401).count(), 4);
+    for token in &granted {
+        let who = Who::Bearer(token.clone());
+        assert_eq!(app.status("GET", "/api/v1/users/me", &who, None).await, 200);
+    }
+    let issued = audited(&app, "token.issue");
+    assert_eq!(
+        issued.len(),
+        24,
+        "20 grants and 4 refusals, each audited once"
+    );
+    let conn = app.state.pool.get().unwrap();
+    assert!(
+        gatehouse::db::audit::verify(&conn).is_ok(),
+        "the chain holds across shared commits"
+    );
+}
+
+#[actix_web::test]
+async fn a_write_that_fails_in_a_shared_transaction_takes_only_itself_back() {
+    let app = start().await;
+    let insert = |name: &'static str| {
+        move |tx: &rusqlite::Connection, _: &gatehouse::ops::Env| {
+            tx.execute(
+                "INSERT INTO organisations VALUES (?1, ?1, NULL, 'now', 'now')",
+                [name],
+            )
+            .map_err(gatehouse::error::Error::from)
+        }
+    };
+    let (kept, refused, panicked, also_kept) = futures_util::future::join4(
+        app.state.write(insert("kept")),
+        app.state.write(move |tx, env| {
+            insert("refused")(tx, env)?;
+            Err::<usize, _>(gatehouse::error::Error::Conflict("no".into()))
+        }),
+        app.state.write(move |tx, env| {
+            insert("panicked")(tx, env)?;
+            if env.config.tokens.access_ttl.0.as_secs() > 0 {
+                panic!("a bug in one write");
+            }
+            Ok(0)
+        }),
+        app.state.write(insert("also kept")),
+    )
+    .await;
+    assert_eq!(kept, Ok(1));
+    assert_eq!(refused, Err(gatehouse::error::Error::Conflict("no".into())));
+    assert!(matches!(
+        panicked,
+        Err(gatehouse::error::Error::Internal(_))
+    ));
+    assert_eq!(also_kept, Ok(1));
+    let conn = app.state.pool.get().unwrap();
+    let names: Vec<String> = conn
+        .prepare("SELECT id FROM organisations ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(names, ["also kept", "kept"]);
+}

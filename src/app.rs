@@ -99,12 +99,16 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
     };
     start_housekeeping(state.clone());
     start_checkpoints(state.clone());
-    let server = HttpServer::new(move || app(state.clone()));
-    let server = if config.server.workers > 0 {
-        server.workers(config.server.workers)
-    } else {
-        server
+    let workers = match config.server.workers {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
     };
+    // More threads for blocking work than connections in the pool would only wait for one
+    // (each holding its stack and its allocator's leftovers): a worker gets its share.
+    let pool = config.database.pool_size as usize;
+    let server = HttpServer::new(move || app(state.clone()))
+        .workers(workers)
+        .worker_max_blocking_threads(pool.div_ceil(workers).max(2));
     match tls {
         Some(tls) => server.listen_rustls_0_23(listener, tls)?.run().await,
         None => server.listen(listener)?.run().await,

@@ -9,16 +9,19 @@
 use super::csv;
 use super::extract::{Body, Caller};
 use super::refusal::{self, Shape};
+use super::stream::{self, Frame};
 use crate::domain::access::Principal;
 use crate::domain::model::{Role, UserRecord};
 use crate::error::Error;
 use crate::ops::joining;
-use crate::ops::listing::{all_users, UserFilter};
+use crate::ops::listing::{self, UserFilter};
 use crate::ops::structure;
 use crate::ops::users::{self as ops, ScopeRef};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
+use actix_web::web::Bytes;
 use actix_web::{web, HttpResponse};
+use futures_util::Stream;
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -79,13 +82,6 @@ struct One<T> {
     #[serde(rename = "isSuccess")]
     is_success: bool,
     result: T,
-}
-
-#[derive(Serialize)]
-struct Many<T> {
-    #[serde(rename = "isSuccess")]
-    is_success: bool,
-    results: Vec<T>,
 }
 
 #[derive(Serialize)]
@@ -200,33 +196,40 @@ fn account(conn: &Connection, p: &Principal, asked: Option<String>) -> Result<St
     }
 }
 
-/// The account a request acts on, the users of it the caller can see, and the organisations'
-/// domains for rendering.
-struct AccountUsers {
-    account: String,
-    records: Vec<UserRecord>,
-    domains: HashMap<String, Option<String>>,
-}
-
-async fn account_users(
+/// Every user of the account (the one asked for, or the caller's own), page by page, each
+/// rendered by `row` beside the account's id.
+async fn account_pages<R>(
     state: &AppState,
     p: Principal,
     asked: Option<String>,
-) -> Result<AccountUsers, Error> {
-    state
-        .run(move |conn, _| {
-            let account = account(conn, &p, asked)?;
-            let filter = UserFilter {
-                scope: Some(ScopeRef::Organisation(account.clone())),
-                ..UserFilter::default()
-            };
-            Ok(AccountUsers {
-                records: all_users(conn, &p, filter)?,
-                domains: domains(conn, &p)?,
-                account,
-            })
-        })
-        .await
+    frame: Frame,
+    row: R,
+) -> Result<impl Stream<Item = Result<Bytes, Error>>, Error>
+where
+    R: Fn(UserOut, &str) -> Result<Vec<u8>, Error> + Send + Sync + 'static,
+{
+    stream::pages(state, frame, move |conn, _, cursor| {
+        let account = account(conn, &p, asked.clone())?;
+        let domains = domains(conn, &p)?;
+        let filter = UserFilter {
+            scope: Some(ScopeRef::Organisation(account.clone())),
+            cursor,
+            limit: Some(listing::MAX_LIMIT),
+            ..UserFilter::default()
+        };
+        let page = listing::list_users(conn, &p, filter)?;
+        let rows = page
+            .items
+            .into_iter()
+            .map(|r| row(render(r, &domains), &account))
+            .collect::<Result<_, _>>()?;
+        Ok((rows, page.next_cursor))
+    })
+    .await
+}
+
+fn json_row(user: UserOut, _: &str) -> Result<Vec<u8>, Error> {
+    serde_json::to_vec(&user).map_err(|e| Error::Internal(e.to_string()))
 }
 
 async fn list(
@@ -234,16 +237,12 @@ async fn list(
     Caller(p, _): Caller<Busroot>,
     q: web::Query<AccountQuery>,
 ) -> Reply {
-    let found = account_users(&state, p, q.into_inner().account_id).await?;
-    let results = found
-        .records
-        .into_iter()
-        .map(|r| render(r, &found.domains))
-        .collect();
-    Ok(HttpResponse::Ok().json(Many {
-        is_success: true,
-        results,
-    }))
+    // The document's list: `{"isSuccess": true, "results": [user, ...]}`.
+    let frame = Frame::json_array(r#"{"isSuccess":true,"results":"#, "}");
+    let rows = account_pages(&state, p, q.into_inner().account_id, frame, json_row).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .streaming(rows))
 }
 
 async fn get(
@@ -308,30 +307,28 @@ async fn create(
     }))
 }
 
+fn csv_row(user: UserOut, account: &str) -> Result<Vec<u8>, Error> {
+    let here = user.accounts.iter().find(|a| a.account_id == account);
+    let cells = [
+        user.id.to_string(),
+        user.email.clone(),
+        user.user_role.to_string(),
+        here.map(|a| a.role).unwrap_or("").to_string(),
+        account.to_string(),
+        here.and_then(|a| a.domain.clone()).unwrap_or_default(),
+    ];
+    Ok(csv::row(&cells).into_bytes())
+}
+
 async fn export(
     state: web::Data<AppState>,
     Caller(p, _): Caller<Busroot>,
     q: web::Query<AccountQuery>,
 ) -> Reply {
-    let AccountUsers {
-        account,
-        records,
-        domains,
-    } = account_users(&state, p, q.into_inner().account_id).await?;
-    let mut out = csv::row(&["id", "email", "userRole", "role", "accountId", "domain"]);
-    for record in records {
-        let user = render(record, &domains);
-        let here = user.accounts.iter().find(|a| a.account_id == account);
-        out.push_str(&csv::row(&[
-            user.id.to_string(),
-            user.email.clone(),
-            user.user_role.to_string(),
-            here.map(|a| a.role).unwrap_or("").to_string(),
-            account.clone(),
-            here.and_then(|a| a.domain.clone()).unwrap_or_default(),
-        ]));
-    }
+    let header = csv::row(&["id", "email", "userRole", "role", "accountId", "domain"]);
+    let frame = Frame::csv(header);
+    let rows = account_pages(&state, p, q.into_inner().account_id, frame, csv_row).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
-        .body(out))
+        .streaming(rows))
 }

@@ -9,6 +9,7 @@ pub mod hoxton;
 pub mod import;
 pub mod oauth;
 pub mod refusal;
+pub mod stream;
 pub mod v1;
 
 pub use refusal::ApiError;

@@ -109,22 +109,3 @@ fn decode_cursor(cursor: &str) -> Result<String, Error> {
         .map_err(|_| bad())?;
     String::from_utf8(bytes).map_err(|_| bad())
 }
-
-/// Every user the caller can see under `filter`, page after page (for exports and the
-/// dialects' unpaged lists).
-pub fn all_users(
-    conn: &Connection,
-    actor: &Principal,
-    mut filter: UserFilter,
-) -> Result<Vec<UserRecord>, Error> {
-    filter.limit = Some(MAX_LIMIT);
-    let mut all = Vec::new();
-    loop {
-        let page = list_users(conn, actor, filter.clone())?;
-        all.extend(page.items);
-        match page.next_cursor {
-            Some(next) => filter.cursor = Some(next),
-            None => return Ok(all),
-        }
-    }
-}

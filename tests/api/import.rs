@@ -206,3 +206,79 @@ fn the_command_imports_a_file_and_says_what_it_did() {
         "{stderr}"
     );
 }
+
+#[actix_web::test]
+async fn long_lists_and_exports_are_written_page_by_page_and_hold_every_user_once() {
+    let app = start().await;
+    app.doc_structure().await;
+    let count = 1_203; // more than two pages of 500
+    let text: String = (0..count)
+        .map(|i| {
+            json!({"email": format!("many{i:05}@plant.example"), "firstName": "M", "lastName": "N",
+                "memberships": [{"plantId": DOC_PLANT, "role": "member"}]})
+            .to_string()
+                + "\n"
+        })
+        .collect();
+    import_text(&app, &text, false).unwrap();
+    let root = Who::admin();
+    let ours = |body: &str| -> Vec<String> {
+        let mut found: Vec<String> = body
+            .split(|c: char| c == '"' || c == ',')
+            .filter(|s| s.starts_with("many") && s.ends_with("@plant.example"))
+            .map(str::to_string)
+            .collect();
+        found.dedup();
+        found
+    };
+    let expected: Vec<String> = (0..count)
+        .map(|i| format!("many{i:05}@plant.example"))
+        .collect();
+
+    let csv = app
+        .get(
+            &format!("/api/v1/users/export.csv?plantId={DOC_PLANT}"),
+            &root,
+        )
+        .await;
+    assert_eq!(csv.status, 200);
+    let text = csv.text();
+    assert_eq!(
+        text.lines().count(),
+        count + 1,
+        "a header and one line a user"
+    );
+    assert_eq!(ours(&text), expected);
+
+    let fpx = app
+        .get(&format!("/_config/users/_list?plant_id={DOC_PLANT}"), &root)
+        .await;
+    let rows = fpx.json();
+    assert_eq!(
+        rows.as_array().unwrap().len(),
+        count,
+        "a JSON array across pages"
+    );
+    assert_eq!(ours(&fpx.text()), expected);
+
+    let hoxton = app.get(&format!("/users?siteId={DOC_SITE}"), &root).await;
+    assert_eq!(hoxton.json().as_array().unwrap().len(), count);
+
+    let busroot = app
+        .get(
+            &format!("/api/admin/user?accountId={DOC_ORGANISATION}"),
+            &root,
+        )
+        .await
+        .json();
+    assert_eq!(busroot["isSuccess"], true);
+    assert_eq!(busroot["results"].as_array().unwrap().len(), count);
+    let busroot_csv = app
+        .get(
+            &format!("/api/admin/user/csv?accountId={DOC_ORGANISATION}"),
+            &root,
+        )
+        .await
+        .text();
+    assert_eq!(ours(&busroot_csv), expected);
+}

@@ -2,11 +2,12 @@
 
 use super::{Reading, Reply};
 use crate::api::extract::Caller;
+use crate::api::stream::{self, Frame};
 use crate::clock;
 use crate::domain::access::Principal;
 use crate::domain::model::{Membership, Role, ScopeType, UserRecord};
 use crate::error::Error;
-use crate::ops::listing::{all_users, UserFilter};
+use crate::ops::listing::{self, UserFilter};
 use crate::ops::users::{self as ops, ScopeRef};
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
@@ -167,7 +168,6 @@ pub(super) struct ListQuery {
     plant_id: Option<String>,
 }
 
-// long: the query's scope and the document's row shape, read together.
 pub(super) async fn list(
     state: web::Data<AppState>,
     Caller(p, _): Caller<Reading>,
@@ -181,34 +181,44 @@ pub(super) async fn list(
         (None, None) if p.may_list_everyone() => None,
         (None, None) => return Err(Error::Malformed("Insufficient inputs".into()).into()),
     };
-    let (names, records) = state
-        .run(move |conn, _| {
-            let filter = UserFilter {
-                scope,
-                ..UserFilter::default()
-            };
-            Ok((site_names(conn, &p)?, all_users(conn, &p, filter)?))
-        })
-        .await?;
-    let items: Vec<ListItem> = records
-        .into_iter()
-        .map(|r| {
-            let s = standing(&r, &names);
-            let u = r.user;
-            ListItem {
-                username: u.email,
-                country_code: u.country_code,
-                mobile_number: u.mobile_number,
-                site_id: s.site_id,
-                plant_id: s.plant_id,
-                user_type: s.user_type,
-                site_name: s.site_name,
-                plant_name: s.plant_name,
-                created_at: millis(Some(&u.created_at)),
-                last_login_time: millis(u.last_login_at.as_deref()),
-                permissions: Some(r.modules).filter(|m| !m.is_empty()),
-            }
-        })
-        .collect();
-    Ok(HttpResponse::Ok().json(items))
+    let rows = stream::pages(&state, Frame::json_array("", ""), move |conn, _, cursor| {
+        let filter = UserFilter {
+            scope: scope.clone(),
+            cursor,
+            limit: Some(listing::MAX_LIMIT),
+            ..UserFilter::default()
+        };
+        let names = site_names(conn, &p)?;
+        let page = listing::list_users(conn, &p, filter)?;
+        let rows = page
+            .items
+            .into_iter()
+            .map(|r| serde_json::to_vec(&list_item(r, &names)))
+            .collect::<Result<_, _>>()
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        Ok((rows, page.next_cursor))
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .streaming(rows))
+}
+
+/// One row of the `_list` answer, in the document's shape.
+fn list_item(r: UserRecord, names: &HashMap<String, String>) -> ListItem {
+    let s = standing(&r, names);
+    let u = r.user;
+    ListItem {
+        username: u.email,
+        country_code: u.country_code,
+        mobile_number: u.mobile_number,
+        site_id: s.site_id,
+        plant_id: s.plant_id,
+        user_type: s.user_type,
+        site_name: s.site_name,
+        plant_name: s.plant_name,
+        created_at: millis(Some(&u.created_at)),
+        last_login_time: millis(u.last_login_at.as_deref()),
+        permissions: Some(r.modules).filter(|m| !m.is_empty()),
+    }
 }

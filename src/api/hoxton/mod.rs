@@ -11,10 +11,11 @@
 
 use super::extract::Caller;
 use super::refusal::{self, Shape};
+use super::stream::{self, Frame};
 use crate::domain::access::Principal;
 use crate::domain::model::{Role, UserRecord};
 use crate::error::Error;
-use crate::ops::listing::{all_users, UserFilter};
+use crate::ops::listing::{self, UserFilter};
 use crate::ops::structure;
 use crate::ops::users::{self as ops, ScopeRef};
 use crate::state::AppState;
@@ -171,45 +172,60 @@ struct ListQuery {
     site_id: Option<String>,
 }
 
+/// The scope a list asks for and the organisation its users are shown in, checked against
+/// what the caller can see.
+fn list_scope(
+    conn: &Connection,
+    p: &Principal,
+    q: &ListQuery,
+) -> Result<(Option<ScopeRef>, Option<String>), Error> {
+    let site = q.site_id.clone().filter(|s| !s.is_empty());
+    let org = q.organisation_id.clone().filter(|s| !s.is_empty());
+    Ok(match (site, org) {
+        (Some(site), org) => {
+            let found = structure::get_site(conn, p, &site)?;
+            if org.as_ref().is_some_and(|o| *o != found.organisation_id) {
+                return Err(Error::invalid(
+                    "siteId",
+                    "the site is not in the organisation",
+                ));
+            }
+            (Some(ScopeRef::Site(site)), Some(found.organisation_id))
+        }
+        (None, Some(org)) => {
+            structure::get_organisation(conn, p, &org)?;
+            (Some(ScopeRef::Organisation(org.clone())), Some(org))
+        }
+        (None, None) => (None, None),
+    })
+}
+
 async fn list(
     state: web::Data<AppState>,
     Caller(p, _): Caller<Hoxton>,
     q: web::Query<ListQuery>,
 ) -> Reply {
     let q = q.into_inner();
-    let out = state
-        .run(move |conn, _| {
-            let (scope, organisation) = match (
-                q.site_id.filter(|s| !s.is_empty()),
-                q.organisation_id.filter(|s| !s.is_empty()),
-            ) {
-                (Some(site), org) => {
-                    let found = structure::get_site(conn, &p, &site)?;
-                    if org.as_ref().is_some_and(|o| *o != found.organisation_id) {
-                        return Err(Error::invalid(
-                            "siteId",
-                            "the site is not in the organisation",
-                        ));
-                    }
-                    (Some(ScopeRef::Site(site)), Some(found.organisation_id))
-                }
-                (None, Some(org)) => {
-                    structure::get_organisation(conn, &p, &org)?;
-                    (Some(ScopeRef::Organisation(org.clone())), Some(org))
-                }
-                (None, None) => (None, None),
-            };
-            let filter = UserFilter {
-                scope,
-                ..UserFilter::default()
-            };
-            all_users(conn, &p, filter)?
-                .into_iter()
-                .map(|record| render(conn, &p, record, organisation.as_deref()))
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(out))
+    let rows = stream::pages(&state, Frame::json_array("", ""), move |conn, _, cursor| {
+        let (scope, organisation) = list_scope(conn, &p, &q)?;
+        let filter = UserFilter {
+            scope,
+            cursor,
+            limit: Some(listing::MAX_LIMIT),
+            ..UserFilter::default()
+        };
+        let page = listing::list_users(conn, &p, filter)?;
+        let mut rows = Vec::with_capacity(page.items.len());
+        for record in page.items {
+            let user = render(conn, &p, record, organisation.as_deref())?;
+            rows.push(serde_json::to_vec(&user).map_err(|e| Error::Internal(e.to_string()))?);
+        }
+        Ok((rows, page.next_cursor))
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .streaming(rows))
 }
 
 async fn delete(

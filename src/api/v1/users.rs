@@ -4,6 +4,7 @@ use super::wire::{List, MembershipOut, UserOut};
 use crate::api::csv;
 use crate::api::extract::{present, Body, Caller, PendingCaller};
 use crate::api::refusal::ApiError;
+use crate::api::stream::{self, Frame};
 use crate::domain::model::{Role, UserRecord};
 use crate::error::Error;
 use crate::ops::listing::{self, UserFilter};
@@ -348,26 +349,33 @@ fn csv_row(r: &UserRecord) -> String {
     ])
 }
 
-/// Every user the caller can see under the same filters as the list, as CSV.
+/// Every user the caller can see under the same filters as the list, as CSV, written page
+/// by page.
 async fn export(
     state: web::Data<AppState>,
     Caller(p, _): Caller,
     q: web::Query<ListQuery>,
 ) -> Reply {
     let filter = q.into_inner().into_filter()?;
-    let text = state
-        .run(move |conn, _| {
-            let mut out = csv::row(&CSV_HEADER);
-            for record in listing::all_users(conn, &p, filter)? {
-                out.push_str(&csv_row(&record));
-            }
-            Ok(out)
-        })
-        .await?;
+    let frame = Frame::csv(csv::row(&CSV_HEADER));
+    let rows = stream::pages(&state, frame, move |conn, _, cursor| {
+        let page = listing::list_users(
+            conn,
+            &p,
+            UserFilter {
+                cursor,
+                limit: Some(listing::MAX_LIMIT),
+                ..filter.clone()
+            },
+        )?;
+        let rows = page.items.iter().map(|r| csv_row(r).into_bytes()).collect();
+        Ok((rows, page.next_cursor))
+    })
+    .await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header(("Content-Disposition", "attachment; filename=\"users.csv\""))
-        .body(text))
+        .streaming(rows))
 }
 
 #[derive(serde::Serialize)]

@@ -48,6 +48,8 @@ pub const DEFAULT_LIMIT: usize = 50;
 
 pub const MAX_LIMIT: usize = 500;
 
+/// A page of the users the caller can see under `filter`, in email order, with the cursor of
+/// the next page.
 pub fn list_users(conn: &Connection, actor: &Principal, filter: UserFilter) -> Result<Page, Error> {
     let limit = filter.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
@@ -56,26 +58,8 @@ pub fn list_users(conn: &Connection, actor: &Principal, filter: UserFilter) -> R
             format!("must be between 1 and {MAX_LIMIT}"),
         ));
     }
-    let after = filter.cursor.as_deref().map(decode_cursor).transpose()?;
-    let role = filter.role.as_deref().map(Role::parse).transpose()?;
-    let within = match filter.scope {
-        None => None,
-        // A scope that does not exist has no users to show.
-        Some(named) => match resolve(conn, &named)? {
-            Some(scope) => Some(scope),
-            None => return Ok(Page::empty()),
-        },
-    };
-    let query = store::UserQuery {
-        reach: actor.listing_reach(within.as_ref(), role.is_some()),
-        me: Email::key_of(&actor.email),
-        role,
-        text: filter
-            .text
-            .filter(|t| !t.trim().is_empty())
-            .map(|t| t.trim().to_string()),
-        after,
-        limit: limit + 1,
+    let Some(query) = page_query(conn, actor, filter, limit + 1)? else {
+        return Ok(Page::empty());
     };
     let mut users = store::search_users(conn, &query)?;
     let next_cursor = if users.len() > limit {
@@ -91,6 +75,36 @@ pub fn list_users(conn: &Connection, actor: &Principal, filter: UserFilter) -> R
         .map(|r| as_seen_by(actor, r))
         .collect();
     Ok(Page { items, next_cursor })
+}
+
+/// The page query for the filter as the caller may see it; None when the filter names a
+/// scope that does not exist (nobody to show).
+fn page_query(
+    conn: &Connection,
+    actor: &Principal,
+    filter: UserFilter,
+    limit: usize,
+) -> Result<Option<store::UserQuery>, Error> {
+    let after = filter.cursor.as_deref().map(decode_cursor).transpose()?;
+    let role = filter.role.as_deref().map(Role::parse).transpose()?;
+    let within = match filter.scope {
+        None => None,
+        Some(named) => match resolve(conn, &named)? {
+            Some(scope) => Some(scope),
+            None => return Ok(None),
+        },
+    };
+    Ok(Some(store::UserQuery {
+        reach: actor.listing_reach(within.as_ref(), role.is_some()),
+        me: Email::key_of(&actor.email),
+        role,
+        text: filter
+            .text
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| t.trim().to_string()),
+        after,
+        limit,
+    }))
 }
 
 fn encode_cursor(email_key: &str) -> String {

@@ -224,7 +224,7 @@ async fn long_lists_and_exports_are_written_page_by_page_and_hold_every_user_onc
     let root = Who::admin();
     let ours = |body: &str| -> Vec<String> {
         let mut found: Vec<String> = body
-            .split(|c: char| c == '"' || c == ',')
+            .split(['"', ','])
             .filter(|s| s.starts_with("many") && s.ends_with("@plant.example"))
             .map(str::to_string)
             .collect();

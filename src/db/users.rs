@@ -4,6 +4,7 @@ use crate::domain::access::{AccountWrite, MembershipWrite};
 use crate::domain::model::{Membership, Role, Scope, ScopeType, User, UserStatus};
 use crate::error::Error;
 use rusqlite::{params, Connection, OptionalExtension, Row};
+use std::collections::HashMap;
 
 const USER: &str = "SELECT u.number, u.id, u.email, u.first_name, u.last_name, u.display_name,
     u.mobile_number, u.country_code, u.status, u.superadmin, u.can_introspect,
@@ -267,12 +268,8 @@ pub fn count_active_superadmins(conn: &Connection) -> Result<i64, Error> {
     Ok(conn.prepare_cached(sql)?.query_row([], |r| r.get(0))?)
 }
 
-const MEMBERSHIP: &str = "SELECT m.id, m.user_id, m.organisation_id, m.site_id, m.plant_id, m.role,
-    coalesce(p.name, s.name, o.name)
-    FROM memberships m
-    JOIN organisations o ON o.id = m.organisation_id
-    LEFT JOIN sites s ON s.id = m.site_id AND m.scope_type = 'site'
-    LEFT JOIN plants p ON p.id = m.plant_id";
+const MEMBERSHIP: &str = "SELECT m.id, m.user_id, m.organisation_id, m.site_id, m.plant_id, m.role
+    FROM memberships m";
 
 fn membership(row: &Row) -> rusqlite::Result<Membership> {
     let role: String = row.get(5)?;
@@ -287,8 +284,40 @@ fn membership(row: &Row) -> rusqlite::Result<Membership> {
         role: Role::parse(&role).map_err(|e| {
             rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, Box::new(e))
         })?,
-        scope_name: row.get(6)?,
+        scope_name: String::new(),
     })
+}
+
+/// Gives each membership the name of its scope, one query per kind of scope for the distinct
+/// ids among them (a page of 50 users names a handful of scopes, not 150).
+fn name_scopes(conn: &Connection, memberships: &mut [Membership]) -> Result<(), Error> {
+    for kind in [ScopeType::Organisation, ScopeType::Site, ScopeType::Plant] {
+        let mut ids: Vec<&str> = memberships
+            .iter()
+            .filter(|m| m.scope.kind() == kind)
+            .map(|m| m.scope.id())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            continue;
+        }
+        let table = match kind {
+            ScopeType::Organisation => "organisations",
+            ScopeType::Site => "sites",
+            ScopeType::Plant => "plants",
+        };
+        let list = serde_json::to_string(&ids).map_err(|e| Error::Internal(e.to_string()))?;
+        let sql = format!("SELECT id, name FROM {table} WHERE id IN (SELECT value FROM json_each(?1))");
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let names: HashMap<String, String> = stmt
+            .query_map([list], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        for m in memberships.iter_mut().filter(|m| m.scope.kind() == kind) {
+            m.scope_name = names.get(m.scope.id()).cloned().unwrap_or_default();
+        }
+    }
+    Ok(())
 }
 
 /// Memberships of the given users, in a stable order.
@@ -299,15 +328,21 @@ pub fn list_memberships(conn: &Connection, user_ids: &[&str]) -> Result<Vec<Memb
          ORDER BY m.user_id, m.created_at, m.id"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map([ids], membership)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let mut found = stmt
+        .query_map([ids], membership)?
+        .collect::<Result<Vec<_>, _>>()?;
+    name_scopes(conn, &mut found)?;
+    Ok(found)
 }
 
 pub fn find_membership(conn: &Connection, id: &str) -> Result<Option<Membership>, Error> {
-    Ok(conn
+    let found = conn
         .prepare_cached(&format!("{MEMBERSHIP} WHERE m.id = ?1"))?
         .query_row([id], membership)
-        .optional()?)
+        .optional()?;
+    let mut found: Vec<Membership> = found.into_iter().collect();
+    name_scopes(conn, &mut found)?;
+    Ok(found.pop())
 }
 
 pub fn insert_membership(conn: &Connection, w: &MembershipWrite, now: &str) -> Result<(), Error> {

@@ -256,21 +256,3 @@ pub fn prune(conn: &mut Connection, env: &Env) -> Result<i64, Error> {
     tx.commit()?;
     Ok(removed)
 }
-
-/// Every event the caller may read under `filter`, newest first (for the CSV export).
-pub fn all_events(
-    conn: &Connection,
-    actor: &Principal,
-    mut filter: AuditFilter,
-) -> Result<Vec<AuditRow>, Error> {
-    filter.limit = Some(1000);
-    let mut all = Vec::new();
-    loop {
-        let page = list(conn, actor, filter.clone())?;
-        all.extend(page.items);
-        match page.next_cursor {
-            Some(next) => filter.cursor = Some(next),
-            None => return Ok(all),
-        }
-    }
-}

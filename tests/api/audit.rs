@@ -461,3 +461,38 @@ fn audit_verify_names_the_first_changed_or_removed_row() {
     let message = String::from_utf8_lossy(&removed.stderr).to_string();
     assert!(message.contains("row 3 does not follow row 1"), "{message}");
 }
+
+#[actix_web::test]
+async fn the_audit_export_is_written_a_page_at_a_time_and_holds_every_row_once() {
+    let app = start().await;
+    let before = app.count("audit");
+    {
+        let mut conn = app.state.pool.get().unwrap();
+        let tx = gatehouse::db::write(&mut conn).unwrap();
+        let actor = gatehouse::ops::audit::Actor::default();
+        for i in 0..2_345 {
+            let event = gatehouse::ops::audit::Event::new("user.update").summary(json!({"n": i}));
+            gatehouse::ops::audit::record(&tx, &app.state.env, &actor, event).unwrap();
+        }
+        tx.commit().unwrap();
+    }
+    let export = app.get("/api/v1/audit/export.csv", &Who::admin()).await;
+    assert_eq!(export.status, 200);
+    let text = export.text();
+    let rows = app.count("audit") as usize;
+    assert!(
+        rows > before as usize + 2_345,
+        "the 2,345 rows and the sign-in's own"
+    );
+    assert_eq!(
+        text.lines().count(),
+        rows + 1,
+        "a header and one line a row, across three pages"
+    );
+    let numbers: std::collections::HashSet<&str> = text
+        .lines()
+        .filter(|l| l.contains("user.update"))
+        .filter_map(|l| l.split("\"\"n\"\":").nth(1))
+        .collect();
+    assert_eq!(numbers.len(), 2_345, "no row twice, none missing");
+}

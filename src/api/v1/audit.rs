@@ -3,6 +3,7 @@
 use crate::api::csv;
 use crate::api::extract::Caller;
 use crate::api::refusal::ApiError;
+use crate::api::stream::{self, Frame};
 use crate::db::audit::AuditRow;
 use crate::ops::audit::{self as ops, AuditFilter};
 use crate::state::AppState;
@@ -102,17 +103,24 @@ async fn export(
     q: web::Query<Query>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = AuditFilter::from(q.into_inner());
-    let text = state
-        .run(move |conn, _| {
-            let mut out = csv::row(&HEADER);
-            for event in ops::all_events(conn, &p, filter)? {
-                out.push_str(&row(&event));
-            }
-            Ok(out)
-        })
-        .await?;
+    // Newest first, a thousand rows a page, written as the client reads.
+    let rows = stream::pages(
+        &state,
+        Frame::csv(csv::row(&HEADER)),
+        move |conn, _, cursor| {
+            let filter = AuditFilter {
+                cursor,
+                limit: Some(1000),
+                ..filter.clone()
+            };
+            let page = ops::list(conn, &p, filter)?;
+            let rows = page.items.iter().map(|e| row(e).into_bytes()).collect();
+            Ok((rows, page.next_cursor))
+        },
+    )
+    .await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header(("Content-Disposition", "attachment; filename=\"audit.csv\""))
-        .body(text))
+        .streaming(rows))
 }

@@ -45,9 +45,8 @@ fn name_scopes(conn: &Connection, memberships: &mut [Membership]) -> Result<(), 
             ScopeType::Site => "sites",
             ScopeType::Plant => "plants",
         };
-        let list = serde_json::to_string(&ids).map_err(|e| Error::Internal(e.to_string()))?;
-        let sql =
-            format!("SELECT id, name FROM {table} WHERE id IN (SELECT value FROM json_each(?1))");
+        let (condition, list) = one_of("id", &ids)?;
+        let sql = format!("SELECT id, name FROM {table} WHERE {condition}");
         let mut stmt = conn.prepare_cached(&sql)?;
         let names: HashMap<String, String> = stmt
             .query_map([list], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -59,11 +58,11 @@ fn name_scopes(conn: &Connection, memberships: &mut [Membership]) -> Result<(), 
     Ok(())
 }
 
-/// `column` is one of `user_ids`, and the value to bind: one id is compared as it is (an IN
+/// `column` is one of `ids`, and the value to bind: one id is compared as it is (an IN
 /// over `json_each` builds a temporary index of the list first, a fifth of the cost of
 /// reading one user), several go as a JSON list.
-pub(super) fn one_of(column: &str, user_ids: &[&str]) -> Result<(String, String), Error> {
-    match user_ids {
+pub(super) fn one_of(column: &str, ids: &[&str]) -> Result<(String, String), Error> {
+    match ids {
         [one] => Ok((format!("{column} = ?1"), one.to_string())),
         many => Ok((
             format!("{column} IN (SELECT value FROM json_each(?1))"),

@@ -33,7 +33,9 @@ impl Page {
     }
 }
 
-/// The named scope with its ancestors, or None when there is no such scope.
+/// The named scope with its ancestors, or None when there is no such scope. Not
+/// `users::resolve_scope`: whether the caller reaches the scope is `listing_reach`'s question,
+/// and a scope beyond them lists nobody rather than answering "no such ...".
 fn resolve(conn: &Connection, named: &ScopeRef) -> Result<Option<Scope>, Error> {
     Ok(match named {
         ScopeRef::Organisation(id) => {

@@ -1,11 +1,9 @@
 //! `/api/v1/users`: profiles, memberships, modules, the caller's own account, CSV export.
 
 use super::wire::{List, MembershipOut, UserOut};
-use crate::api::csv;
 use crate::api::extract::{present, Body, Caller, PendingCaller};
 use crate::api::refusal::ApiError;
-use crate::api::stream::{self, Frame};
-use crate::domain::model::{Role, UserRecord};
+use crate::domain::model::Role;
 use crate::error::Error;
 use crate::ops::listing::{self, UserFilter};
 use crate::ops::users::{self as ops, NewMembership, NewUser, ScopeRef, UserChanges};
@@ -22,7 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(web::resource("/users/me").route(web::get().to(me)))
     .service(web::resource("/users/me/password").route(web::put().to(change_password)))
-    .service(web::resource("/users/export.csv").route(web::get().to(export)))
+    .service(web::resource("/users/export.csv").route(web::get().to(export::export)))
     .service(
         web::resource("/users/{id}")
             .route(web::get().to(get))
@@ -37,6 +35,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::delete().to(remove_membership)),
     );
 }
+
+mod export;
 
 type Reply = Result<HttpResponse, ApiError>;
 
@@ -301,81 +301,6 @@ async fn remove_membership(
         .run(move |conn, env| memberships::remove_membership(conn, env, &p, &user, &membership))
         .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-const CSV_HEADER: [&str; 11] = [
-    "id",
-    "email",
-    "firstName",
-    "lastName",
-    "displayName",
-    "status",
-    "superadmin",
-    "roles",
-    "modules",
-    "createdAt",
-    "lastLoginAt",
-];
-
-fn csv_row(r: &UserRecord) -> String {
-    let u = &r.user;
-    let roles = r
-        .memberships
-        .iter()
-        .map(|m| {
-            // The id in brackets lets `gatehouse import` read the file back.
-            format!(
-                "{} at {} {} ({})",
-                m.role.as_str(),
-                m.scope.kind().as_str(),
-                m.scope_name,
-                m.scope.id()
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("; ");
-    csv::row(&[
-        u.id.as_str(),
-        &u.email,
-        u.first_name.as_deref().unwrap_or(""),
-        u.last_name.as_deref().unwrap_or(""),
-        &u.display_name,
-        u.status.as_str(),
-        if u.superadmin { "true" } else { "false" },
-        &roles,
-        &r.modules.join("; "),
-        &u.created_at,
-        u.last_login_at.as_deref().unwrap_or(""),
-    ])
-}
-
-/// Every user the caller can see under the same filters as the list, as CSV, written page
-/// by page.
-async fn export(
-    state: web::Data<AppState>,
-    Caller(p, _): Caller,
-    q: web::Query<ListQuery>,
-) -> Reply {
-    let filter = q.into_inner().into_filter()?;
-    let frame = Frame::csv(csv::row(&CSV_HEADER));
-    let rows = stream::pages(&state, frame, move |conn, _, cursor| {
-        let page = listing::list_users(
-            conn,
-            &p,
-            UserFilter {
-                cursor,
-                limit: Some(listing::MAX_LIMIT),
-                ..filter.clone()
-            },
-        )?;
-        let rows = page.items.iter().map(|r| csv_row(r).into_bytes()).collect();
-        Ok((rows, page.next_cursor))
-    })
-    .await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header(("Content-Disposition", "attachment; filename=\"users.csv\""))
-        .streaming(rows))
 }
 
 #[derive(serde::Serialize)]

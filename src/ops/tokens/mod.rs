@@ -2,8 +2,10 @@
 //! introspection. Tokens are random and opaque; only their SHA-256 is stored. This file issues
 //! them; `lifecycle` checks, revokes and describes them.
 
+mod client;
 mod lifecycle;
 
+pub use client::{grant_in, plan, GrantPlan};
 pub use lifecycle::{introspect, live_user, revoke, Introspection};
 
 use super::audit::{self, Actor, Event};
@@ -114,7 +116,7 @@ pub fn grant(
 ) -> Result<Granted, GrantError> {
     match required(request.grant_type.clone(), "grant_type")?.as_str() {
         "password" => password_grant(conn, env, request, source),
-        "client_credentials" => client_credentials(conn, env, request, source),
+        "client_credentials" => client::client_credentials(conn, env, request, source),
         "refresh_token" => {
             let refresh = required(request.refresh_token, "refresh_token")?;
             rotate(conn, env, &refresh, source)
@@ -253,121 +255,6 @@ fn store_one(
     }
     store_token(tx, &token, &secret)?;
     Ok((token, secret))
-}
-
-/// How a grant is best run. A client's grant (a key looked up by its SHA-256, one token and
-/// one audit row written, no password hashed) is small and asked for often: it shares a
-/// transaction with the other writes waiting then. Grants with a password or a refresh token
-/// run alone (bcrypt must not hold others' commit; a rotation decides on what it reads).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GrantPlan {
-    Shared,
-    Alone,
-}
-
-pub fn plan(request: &GrantRequest) -> GrantPlan {
-    match request.grant_type.as_deref() {
-        Some("client_credentials") => GrantPlan::Shared,
-        _ => GrantPlan::Alone,
-    }
-}
-
-/// A grant inside the caller's write transaction (`GrantPlan::Shared`). The outer error is
-/// for what must be rolled back; a refused client is an answer, and its trace is kept.
-pub fn grant_in(
-    tx: &Connection,
-    env: &Env,
-    request: GrantRequest,
-    source: &str,
-) -> Result<Result<Granted, GrantError>, Error> {
-    let granted = required(request.grant_type.clone(), "grant_type").and_then(|grant| {
-        if grant != "client_credentials" {
-            return Err(GrantError::InvalidRequest(
-                "only client_credentials runs in a shared transaction".into(),
-            ));
-        }
-        let client_id = required(request.client_id, "client_id")?;
-        let client_secret = required(request.client_secret, "client_secret")?;
-        client_credentials_in(
-            tx,
-            env,
-            &client_id,
-            &client_secret,
-            request.audience,
-            source,
-        )
-    });
-    match granted {
-        Err(GrantError::Internal(e)) => Err(e),
-        other => Ok(other),
-    }
-}
-
-fn client_credentials(
-    conn: &mut Connection,
-    env: &Env,
-    request: GrantRequest,
-    source: &str,
-) -> Result<Granted, GrantError> {
-    let tx = db::write(conn)?;
-    // A refused client is committed too: its trace stays.
-    let granted = grant_in(&tx, env, request, source)?;
-    tx.commit().map_err(Error::from)?;
-    granted
-}
-
-fn client_credentials_in(
-    tx: &Connection,
-    env: &Env,
-    client_id: &str,
-    client_secret: &str,
-    audience: Option<String>,
-    source: &str,
-) -> Result<Granted, GrantError> {
-    if let Some(wait) = env.throttle.blocked(env, source) {
-        return Err(GrantError::Throttled(wait));
-    }
-    let usable =
-        super::lookup::api_key(tx, client_secret, env.clock.now())?.filter(|k| k.id == client_id);
-    let owner_active = match &usable {
-        Some(k) => {
-            users::find_user(tx, &k.user_id)?.is_some_and(|u| u.status == UserStatus::Active)
-        }
-        None => false,
-    };
-    let Some(key) = usable.filter(|_| owner_active) else {
-        env.throttle.failed(env, source);
-        record_bad_client(tx, env, client_id, source)?;
-        return Err(GrantError::InvalidClient);
-    };
-    let issue = Issue {
-        user_id: &key.user_id,
-        api_key_id: Some(key.id.clone()),
-        audience,
-        source,
-        family_id: &new_id(),
-        grant: "client_credentials",
-    };
-    issue_pair_in(tx, env, issue)
-}
-
-/// A client that failed to authenticate leaves its trace.
-fn record_bad_client(
-    tx: &Connection,
-    env: &Env,
-    client_id: &str,
-    source: &str,
-) -> Result<(), Error> {
-    let actor = Actor {
-        credential_kind: Some("api_key".into()),
-        credential_id: Some(crate::logging::escape(client_id)),
-        source: Some(source.into()),
-        ..Actor::default()
-    };
-    let event = Event::new("token.issue")
-        .failed()
-        .summary(json!({"grant": "client_credentials"}));
-    audit::record(tx, env, &actor, event)
 }
 
 /// Exchanges a refresh token for new tokens. A used refresh token presented again means it was

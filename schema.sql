@@ -206,3 +206,143 @@ CREATE TRIGGER memberships_follow_the_email AFTER UPDATE OF email_key ON users
 BEGIN
     UPDATE memberships SET email_key = NEW.email_key WHERE user_id = NEW.id;
 END;
+
+-- migration 5: integer keys inside
+-- The ids the APIs show stay as they are; inside, a membership, a module and an account's owner
+-- point at their user and scopes by integer. A membership was four UUIDs of text (organisation,
+-- site, plant, scope) plus its user's, in the row and again in each index: at 1,000,000 users the
+-- file was 1.2 GB, and reading a membership's scope name took a query of its own. Tables are
+-- rebuilt in SQLite's documented way (foreign keys off while `migrate` runs this, checked before
+-- commit).
+CREATE TABLE organisations_5 (
+    -- Never reused (AUTOINCREMENT), so a stale number can never name another organisation.
+    number      INTEGER PRIMARY KEY AUTOINCREMENT,
+    id          TEXT NOT NULL UNIQUE,
+    name        TEXT NOT NULL,
+    domain      TEXT,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+INSERT INTO organisations_5 (id, name, domain, created_at, updated_at)
+    SELECT id, name, domain, created_at, updated_at FROM organisations ORDER BY rowid;
+DROP TABLE organisations;
+ALTER TABLE organisations_5 RENAME TO organisations;
+CREATE UNIQUE INDEX organisations_by_name ON organisations (name COLLATE NOCASE);
+
+CREATE TABLE sites_5 (
+    number           INTEGER PRIMARY KEY AUTOINCREMENT,
+    id               TEXT NOT NULL UNIQUE,
+    organisation_id  TEXT NOT NULL REFERENCES organisations (id),
+    name             TEXT NOT NULL,
+    timezone         TEXT,
+    created_at       TEXT NOT NULL,
+    updated_at       TEXT NOT NULL
+);
+INSERT INTO sites_5 (id, organisation_id, name, timezone, created_at, updated_at)
+    SELECT id, organisation_id, name, timezone, created_at, updated_at FROM sites ORDER BY rowid;
+DROP TABLE sites;
+ALTER TABLE sites_5 RENAME TO sites;
+CREATE UNIQUE INDEX sites_by_name ON sites (organisation_id, name COLLATE NOCASE);
+
+CREATE TABLE plants_5 (
+    number      INTEGER PRIMARY KEY AUTOINCREMENT,
+    id          TEXT NOT NULL UNIQUE,
+    site_id     TEXT NOT NULL REFERENCES sites (id),
+    name        TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+INSERT INTO plants_5 (id, site_id, name, created_at, updated_at)
+    SELECT id, site_id, name, created_at, updated_at FROM plants ORDER BY rowid;
+DROP TABLE plants;
+ALTER TABLE plants_5 RENAME TO plants;
+CREATE UNIQUE INDEX plants_by_name ON plants (site_id, name COLLATE NOCASE);
+
+CREATE TABLE users_5 (
+    number                INTEGER PRIMARY KEY AUTOINCREMENT,
+    id                    TEXT NOT NULL UNIQUE,
+    email                 TEXT NOT NULL,
+    email_key             TEXT NOT NULL UNIQUE,
+    first_name            TEXT,
+    last_name             TEXT,
+    display_name          TEXT NOT NULL,
+    mobile_number         TEXT,
+    country_code          TEXT,
+    status                TEXT NOT NULL CHECK (status IN ('active', 'disabled')),
+    superadmin            INTEGER NOT NULL DEFAULT 0 CHECK (superadmin IN (0, 1)),
+    can_introspect        INTEGER NOT NULL DEFAULT 0 CHECK (can_introspect IN (0, 1)),
+    must_change_password  INTEGER NOT NULL DEFAULT 0 CHECK (must_change_password IN (0, 1)),
+    password_hash         TEXT NOT NULL,
+    credential_epoch      INTEGER NOT NULL DEFAULT 0,
+    failed_logins         INTEGER NOT NULL DEFAULT 0,
+    locked_until          TEXT,
+    created_at            TEXT NOT NULL,
+    updated_at            TEXT NOT NULL,
+    last_login_at         TEXT,
+    -- The owning scope (migration 3); no organisation: the system.
+    owner_organisation    INTEGER REFERENCES organisations (number),
+    owner_site            INTEGER REFERENCES sites (number),
+    owner_plant           INTEGER REFERENCES plants (number)
+);
+INSERT INTO users_5 (number, id, email, email_key, first_name, last_name, display_name,
+        mobile_number, country_code, status, superadmin, can_introspect, must_change_password,
+        password_hash, credential_epoch, failed_logins, locked_until, created_at, updated_at,
+        last_login_at, owner_organisation, owner_site, owner_plant)
+    SELECT u.number, u.id, u.email, u.email_key, u.first_name, u.last_name, u.display_name,
+        u.mobile_number, u.country_code, u.status, u.superadmin, u.can_introspect,
+        u.must_change_password, u.password_hash, u.credential_epoch, u.failed_logins,
+        u.locked_until, u.created_at, u.updated_at, u.last_login_at,
+        (SELECT o.number FROM organisations o WHERE o.id = u.owner_organisation_id),
+        (SELECT s.number FROM sites s WHERE s.id = u.owner_site_id),
+        (SELECT p.number FROM plants p WHERE p.id = u.owner_plant_id)
+    FROM users u ORDER BY u.number;
+-- A user's number is never reused, even the numbers of users deleted before this migration.
+UPDATE sqlite_sequence SET seq = max(seq, ifnull((SELECT seq FROM sqlite_sequence WHERE name = 'users'), 0))
+    WHERE name = 'users_5';
+
+CREATE TABLE memberships_5 (
+    number        INTEGER PRIMARY KEY,
+    id            TEXT NOT NULL UNIQUE,
+    user_number   INTEGER NOT NULL REFERENCES users (number) ON DELETE CASCADE,
+    -- The scope and its ancestors: a plant's membership names its site and organisation too.
+    organisation  INTEGER NOT NULL REFERENCES organisations (number),
+    site          INTEGER REFERENCES sites (number),
+    plant         INTEGER REFERENCES plants (number),
+    role          TEXT NOT NULL CHECK (role IN ('admin', 'support', 'supervisor', 'member', 'viewer')),
+    created_at    TEXT NOT NULL,
+    -- The user's email key (migration 4), kept by the trigger below.
+    email_key     TEXT NOT NULL,
+    CHECK (plant IS NULL OR site IS NOT NULL)
+);
+INSERT INTO memberships_5 (id, user_number, organisation, site, plant, role, created_at, email_key)
+    SELECT m.id, u.number,
+        (SELECT o.number FROM organisations o WHERE o.id = m.organisation_id),
+        (SELECT s.number FROM sites s WHERE s.id = m.site_id),
+        (SELECT p.number FROM plants p WHERE p.id = m.plant_id),
+        m.role, m.created_at, u.email_key
+    FROM memberships m JOIN users u ON u.id = m.user_id ORDER BY m.rowid;
+
+CREATE TABLE user_modules_5 (
+    user_number  INTEGER NOT NULL REFERENCES users (number) ON DELETE CASCADE,
+    module       TEXT NOT NULL,
+    PRIMARY KEY (user_number, module)
+) WITHOUT ROWID;
+INSERT INTO user_modules_5 (user_number, module)
+    SELECT u.number, m.module FROM user_modules m JOIN users u ON u.id = m.user_id;
+
+DROP TABLE user_modules;
+DROP TABLE memberships;
+DROP TABLE users;
+ALTER TABLE users_5 RENAME TO users;
+ALTER TABLE memberships_5 RENAME TO memberships;
+ALTER TABLE user_modules_5 RENAME TO user_modules;
+-- One role once at one scope; a missing site or plant counts as 0, since NULLs never clash.
+CREATE UNIQUE INDEX memberships_unique
+    ON memberships (user_number, organisation, ifnull(site, 0), ifnull(plant, 0), role);
+CREATE INDEX memberships_by_organisation ON memberships (organisation, email_key, role);
+CREATE INDEX memberships_by_site ON memberships (site, email_key, role);
+CREATE INDEX memberships_by_plant ON memberships (plant, email_key, role);
+CREATE TRIGGER memberships_follow_the_email AFTER UPDATE OF email_key ON users
+BEGIN
+    UPDATE memberships SET email_key = NEW.email_key WHERE user_number = NEW.number;
+END;

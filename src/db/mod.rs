@@ -119,14 +119,36 @@ pub fn migrate(conn: &mut Connection) -> Result<u32, Error> {
             "the database has schema version {current}, newer than this Gatehouse understands ({latest}); run a newer release or restore a backup"
         )));
     }
+    if current == latest {
+        return Ok(latest);
+    }
+    // A migration may rebuild a table (create the new one, copy, drop the old, rename): with
+    // foreign keys on, dropping the old table would delete the rows that point at it. They are
+    // off while migrations run, and every reference is checked before each one commits.
+    conn.pragma_update(None, "foreign_keys", false)?;
+    let migrated = apply_migrations(conn, current);
+    conn.pragma_update(None, "foreign_keys", true)?;
+    migrated.map(|()| latest)
+}
+
+fn apply_migrations(conn: &mut Connection, current: u32) -> Result<(), Error> {
     for (number, sql) in migrations().into_iter().filter(|(n, _)| *n > current) {
         let tx = write(conn)?;
         tx.execute_batch(sql)?;
+        let dangling: i64 =
+            tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })?;
+        if dangling > 0 {
+            return Err(Error::Internal(format!(
+                "migration {number} would leave {dangling} rows pointing at nothing; nothing was changed"
+            )));
+        }
         tx.pragma_update(None, "user_version", number)?;
         tx.commit()?;
         log::info!("database migrated to schema version {number}");
     }
-    Ok(latest)
+    Ok(())
 }
 
 /// Problems found by SQLite's integrity and foreign-key checks and the schema version.

@@ -169,9 +169,14 @@ pub fn count_below(conn: &Connection, kind: ScopeType, id: &str) -> Result<(i64,
         ScopeType::Plant => (0, 0),
     };
     let memberships_sql = match kind {
-        ScopeType::Organisation => "SELECT count(*) FROM memberships WHERE organisation_id = ?1",
-        ScopeType::Site => "SELECT count(*) FROM memberships WHERE site_id = ?1",
-        ScopeType::Plant => "SELECT count(*) FROM memberships WHERE plant_id = ?1",
+        ScopeType::Organisation => "SELECT count(*) FROM memberships
+            WHERE organisation = (SELECT number FROM organisations WHERE id = ?1)",
+        ScopeType::Site => {
+            "SELECT count(*) FROM memberships WHERE site = (SELECT number FROM sites WHERE id = ?1)"
+        }
+        ScopeType::Plant => {
+            "SELECT count(*) FROM memberships WHERE plant = (SELECT number FROM plants WHERE id = ?1)"
+        }
     };
     let memberships = conn
         .prepare_cached(memberships_sql)?

@@ -8,8 +8,19 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 const USER: &str = "SELECT u.number, u.id, u.email, u.first_name, u.last_name, u.display_name,
     u.mobile_number, u.country_code, u.status, u.superadmin, u.can_introspect,
     u.must_change_password, u.locked_until, u.created_at, u.updated_at, u.last_login_at,
-    u.owner_organisation_id, u.owner_site_id, u.owner_plant_id
-    FROM users u";
+    oo.id, os.id, op.id
+    FROM users u
+    LEFT JOIN organisations oo ON oo.number = u.owner_organisation
+    LEFT JOIN sites os ON os.number = u.owner_site
+    LEFT JOIN plants op ON op.number = u.owner_plant";
+
+/// The numbers of an owner's organisation, site and plant from their ids in `?a`, `?b`, `?c`.
+fn owner_numbers(a: u8, b: u8, c: u8) -> String {
+    format!(
+        "(SELECT number FROM organisations WHERE id = ?{a}), (SELECT number FROM sites WHERE id = ?{b}),
+         (SELECT number FROM plants WHERE id = ?{c})"
+    )
+}
 
 fn user(row: &Row) -> rusqlite::Result<User> {
     let status: String = row.get(8)?;
@@ -121,18 +132,32 @@ pub fn insert_user(
     email_key: &str,
     password_hash: &str,
 ) -> Result<i64, Error> {
-    conn.prepare_cached("INSERT INTO users (id, email, email_key, first_name, last_name, display_name, mobile_number,
+    let sql = format!("INSERT INTO users (id, email, email_key, first_name, last_name, display_name, mobile_number,
             country_code, status, superadmin, can_introspect, must_change_password, password_hash,
-            created_at, updated_at, owner_organisation_id, owner_site_id, owner_plant_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)")?.execute(params![
-            w.user_id(), u.email, email_key, u.first_name, u.last_name, u.display_name, u.mobile_number,
-            u.country_code, u.status.as_str(), u.superadmin, u.can_introspect, u.must_change_password,
-            password_hash, u.created_at, u.updated_at,
+            created_at, updated_at, owner_organisation, owner_site, owner_plant)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, {})", owner_numbers(16, 17, 18));
+    conn.prepare_cached(&sql)?
+        .execute(params![
+            w.user_id(),
+            u.email,
+            email_key,
+            u.first_name,
+            u.last_name,
+            u.display_name,
+            u.mobile_number,
+            u.country_code,
+            u.status.as_str(),
+            u.superadmin,
+            u.can_introspect,
+            u.must_change_password,
+            password_hash,
+            u.created_at,
+            u.updated_at,
             u.owner.as_ref().map(|o| &o.organisation_id),
             u.owner.as_ref().and_then(|o| o.site_id.as_ref()),
             u.owner.as_ref().and_then(|o| o.plant_id.as_ref())
         ])
-    .map_err(|e| crate::db::unique_or(e, "a user with this email already exists"))?;
+        .map_err(|e| crate::db::unique_or(e, "a user with this email already exists"))?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -143,19 +168,31 @@ pub fn update_user(
     u: &User,
     email_key: &str,
 ) -> Result<(), Error> {
-    conn.prepare_cached("UPDATE users SET email = ?2, email_key = ?3, first_name = ?4, last_name = ?5, display_name = ?6,
+    let sql = format!("UPDATE users SET email = ?2, email_key = ?3, first_name = ?4, last_name = ?5, display_name = ?6,
             mobile_number = ?7, country_code = ?8, status = ?9, superadmin = ?10, can_introspect = ?11,
-            must_change_password = ?12, updated_at = ?13, owner_organisation_id = ?14,
-            owner_site_id = ?15, owner_plant_id = ?16
-         WHERE id = ?1")?.execute(params![
-            w.user_id(), u.email, email_key, u.first_name, u.last_name, u.display_name, u.mobile_number,
-            u.country_code, u.status.as_str(), u.superadmin, u.can_introspect, u.must_change_password,
+            must_change_password = ?12, updated_at = ?13,
+            (owner_organisation, owner_site, owner_plant) = ({})
+         WHERE id = ?1", owner_numbers(14, 15, 16));
+    conn.prepare_cached(&sql)?
+        .execute(params![
+            w.user_id(),
+            u.email,
+            email_key,
+            u.first_name,
+            u.last_name,
+            u.display_name,
+            u.mobile_number,
+            u.country_code,
+            u.status.as_str(),
+            u.superadmin,
+            u.can_introspect,
+            u.must_change_password,
             u.updated_at,
             u.owner.as_ref().map(|o| &o.organisation_id),
             u.owner.as_ref().and_then(|o| o.site_id.as_ref()),
             u.owner.as_ref().and_then(|o| o.plant_id.as_ref())
         ])
-    .map_err(|e| crate::db::unique_or(e, "a user with this email already exists"))?;
+        .map_err(|e| crate::db::unique_or(e, "a user with this email already exists"))?;
     Ok(())
 }
 
@@ -196,14 +233,15 @@ pub fn rehome_owned_users(
     scope: &Scope,
     parent: Option<&Scope>,
 ) -> Result<usize, Error> {
-    let column = match scope.kind() {
-        ScopeType::Organisation => "owner_organisation_id",
-        ScopeType::Site => "owner_site_id",
-        ScopeType::Plant => "owner_plant_id",
+    let (column, table) = match scope.kind() {
+        ScopeType::Organisation => ("owner_organisation", "organisations"),
+        ScopeType::Site => ("owner_site", "sites"),
+        ScopeType::Plant => ("owner_plant", "plants"),
     };
     let sql = format!(
-        "UPDATE users SET owner_organisation_id = ?2, owner_site_id = ?3, owner_plant_id = ?4
-         WHERE {column} = ?1"
+        "UPDATE users SET (owner_organisation, owner_site, owner_plant) = ({})
+         WHERE {column} = (SELECT number FROM {table} WHERE id = ?1)",
+        owner_numbers(2, 3, 4)
     );
     Ok(conn.prepare_cached(&sql)?.execute(params![
         scope.id(),
@@ -269,9 +307,10 @@ pub fn count_active_superadmins(conn: &Connection) -> Result<i64, Error> {
 
 /// Modules of the given users, as (user id, module) pairs.
 pub fn list_modules(conn: &Connection, user_ids: &[&str]) -> Result<Vec<(String, String)>, Error> {
-    let (condition, ids) = one_of("user_id", user_ids)?;
+    let (condition, ids) = one_of("u.id", user_ids)?;
     let sql = format!(
-        "SELECT user_id, module FROM user_modules WHERE {condition} ORDER BY user_id, module"
+        "SELECT u.id, m.module FROM users u JOIN user_modules m ON m.user_number = u.number
+         WHERE {condition} ORDER BY u.id, m.module"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([ids], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -280,10 +319,14 @@ pub fn list_modules(conn: &Connection, user_ids: &[&str]) -> Result<Vec<(String,
 
 pub fn set_modules(conn: &Connection, w: &AccountWrite, modules: &[String]) -> Result<(), Error> {
     let user_id = w.user_id();
-    conn.prepare_cached("DELETE FROM user_modules WHERE user_id = ?1")?
-        .execute([user_id])?;
-    let mut stmt = conn
-        .prepare_cached("INSERT OR IGNORE INTO user_modules (user_id, module) VALUES (?1, ?2)")?;
+    let number = "(SELECT number FROM users WHERE id = ?1)";
+    conn.prepare_cached(&format!(
+        "DELETE FROM user_modules WHERE user_number = {number}"
+    ))?
+    .execute([user_id])?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "INSERT OR IGNORE INTO user_modules (user_number, module) VALUES ({number}, ?2)"
+    ))?;
     for module in modules {
         stmt.execute(params![user_id, module])?;
     }

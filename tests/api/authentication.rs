@@ -342,7 +342,7 @@ async fn a_known_caller_loses_a_removed_role_at_once_and_a_change_by_another_pro
     assert_eq!(app.status("GET", &worker, &by_key, None).await, 200);
     let conn = app.state.pool.get().unwrap();
     conn.execute(
-        "DELETE FROM memberships WHERE user_id = ?1",
+        "DELETE FROM memberships WHERE user_number = (SELECT number FROM users WHERE id = ?1)",
         [me["id"].as_str().unwrap()],
     )
     .unwrap();

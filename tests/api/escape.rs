@@ -532,7 +532,7 @@ async fn the_server_says_what_the_page_may_offer_so_the_page_decides_nothing() {
 }
 
 #[test]
-fn the_migrations_give_existing_users_an_owner_and_their_memberships_the_email_key() {
+fn the_migrations_give_existing_users_an_owner_and_keep_every_membership_module_and_number() {
     let dir = tempfile::tempdir().unwrap();
     let mut conn = rusqlite::Connection::open(dir.path().join("old.db")).unwrap();
     for (number, sql) in gatehouse::db::migrations()
@@ -554,13 +554,18 @@ fn the_migrations_give_existing_users_an_owner_and_their_memberships_the_email_k
          INSERT INTO memberships (id, user_id, scope_type, organisation_id, site_id, scope_id, role, created_at)
          VALUES ('m1', 'member', 'site', 'o', 's', 's', 'member', '2026-01-01T00:00:00Z'),
                 ('m2', 'member', 'organisation', 'o', NULL, 'o', 'viewer', '2026-02-01T00:00:00Z'),
-                ('m3', 'service', 'site', 'o', 's', 's', 'viewer', '{now}');"
+                ('m3', 'service', 'site', 'o', 's', 's', 'viewer', '{now}');
+         INSERT INTO user_modules (user_id, module) VALUES ('member', 'Alerting');
+         INSERT INTO users (id, email, email_key, display_name, status, password_hash, created_at, updated_at)
+         VALUES ('gone', 'g@x.example', 'g@x.example', 'g', 'active', 'h', '{now}', '{now}');
+         DELETE FROM users WHERE id = 'gone';"
     ))
     .unwrap();
     gatehouse::db::migrate(&mut conn).unwrap();
     let owner = |id: &str| -> (Option<String>, Option<String>) {
         conn.query_row(
-            "SELECT owner_organisation_id, owner_site_id FROM users WHERE id = ?1",
+            "SELECT o.id, s.id FROM users u LEFT JOIN organisations o ON o.number = u.owner_organisation
+             LEFT JOIN sites s ON s.number = u.owner_site WHERE u.id = ?1",
             [id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
@@ -581,6 +586,56 @@ fn the_migrations_give_existing_users_an_owner_and_their_memberships_the_email_k
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(keys, ["m@x.example", "m@x.example", "s@x.example"]);
+    // Migration 5: memberships and modules point at their user and scopes by number.
+    let held: Vec<(String, Option<String>, String, String)> =
+        gatehouse::db::users::list_memberships(&conn, &["member", "service"])
+            .unwrap()
+            .into_iter()
+            .map(|m| {
+                (
+                    m.user_id,
+                    m.scope.site_id,
+                    m.role.as_str().to_string(),
+                    m.scope_name,
+                )
+            })
+            .collect();
+    assert_eq!(
+        held,
+        [
+            (
+                "member".into(),
+                Some("s".into()),
+                "member".into(),
+                "S".into()
+            ),
+            ("member".into(), None, "viewer".into(), "O".into()),
+            (
+                "service".into(),
+                Some("s".into()),
+                "viewer".into(),
+                "S".into()
+            ),
+        ]
+    );
+    assert_eq!(
+        gatehouse::db::users::list_modules(&conn, &["member"]).unwrap(),
+        [("member".to_string(), "Alerting".to_string())]
+    );
+    conn.execute_batch(&format!(
+        "INSERT INTO users (id, email, email_key, display_name, status, password_hash, created_at, updated_at)
+         VALUES ('new', 'n@x.example', 'n@x.example', 'n', 'active', 'h', '{now}', '{now}')"
+    ))
+    .unwrap();
+    let number: i64 = conn
+        .query_row("SELECT number FROM users WHERE id = 'new'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(
+        number, 5,
+        "the number of a user deleted before the migration is not reused"
+    );
     assert!(gatehouse::db::check(&conn).unwrap().is_empty());
 }
 

@@ -497,7 +497,7 @@ async fn a_write_that_fails_in_a_shared_transaction_takes_only_itself_back() {
     let insert = |name: &'static str| {
         move |tx: &rusqlite::Connection, _: &gatehouse::ops::Env| {
             tx.execute(
-                "INSERT INTO organisations VALUES (?1, ?1, NULL, 'now', 'now')",
+                "INSERT INTO organisations (id, name, created_at, updated_at) VALUES (?1, ?1, 'now', 'now')",
                 [name],
             )
             .map_err(gatehouse::error::Error::from)

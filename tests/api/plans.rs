@@ -77,22 +77,22 @@ fn a_page_of_a_scopes_users_walks_that_scopes_index_range_in_email_order() {
         (
             "an organisation",
             members(&[org], false),
-            "memberships_by_organisation (organisation_id=? AND email_key>?)",
+            "memberships_by_organisation (organisation=? AND email_key>?)",
         ),
         (
             "a site",
             members(std::slice::from_ref(&site), false),
-            "memberships_by_site (site_id=? AND email_key>?)",
+            "memberships_by_site (site=? AND email_key>?)",
         ),
         (
             "a plant",
             members(std::slice::from_ref(&plant), false),
-            "memberships_by_plant (plant_id=? AND email_key>?)",
+            "memberships_by_plant (plant=? AND email_key>?)",
         ),
         (
             "a site admin and themselves",
             members(std::slice::from_ref(&site), true),
-            "memberships_by_site (site_id=? AND email_key>?)",
+            "memberships_by_site (site=? AND email_key>?)",
         ),
         (
             "two sites and a plant",

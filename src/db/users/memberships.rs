@@ -1,13 +1,18 @@
 //! Memberships: a role held at one scope, read with the names of their scopes.
 
 use crate::domain::access::MembershipWrite;
-use crate::domain::model::{Membership, Role, Scope, ScopeType};
+use crate::domain::model::{Membership, Role, Scope};
 use crate::error::Error;
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use std::collections::HashMap;
 
-const MEMBERSHIP: &str = "SELECT m.id, m.user_id, m.organisation_id, m.site_id, m.plant_id, m.role
-    FROM memberships m";
+/// A membership with the ids of its user and scopes and its scope's name, read in one go.
+const MEMBERSHIP: &str = "SELECT m.id, u.id, o.id, s.id, p.id, m.role,
+        coalesce(p.name, s.name, o.name)
+    FROM memberships m
+    JOIN users u ON u.number = m.user_number
+    JOIN organisations o ON o.number = m.organisation
+    LEFT JOIN sites s ON s.number = m.site
+    LEFT JOIN plants p ON p.number = m.plant";
 
 fn membership(row: &Row) -> rusqlite::Result<Membership> {
     let role: String = row.get(5)?;
@@ -22,40 +27,8 @@ fn membership(row: &Row) -> rusqlite::Result<Membership> {
         role: Role::parse(&role).map_err(|e| {
             rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, Box::new(e))
         })?,
-        scope_name: String::new(),
+        scope_name: row.get(6)?,
     })
-}
-
-/// Gives each membership the name of its scope, one query per kind of scope for the distinct
-/// ids among them (a page of 50 users names a handful of scopes, not 150).
-fn name_scopes(conn: &Connection, memberships: &mut [Membership]) -> Result<(), Error> {
-    for kind in [ScopeType::Organisation, ScopeType::Site, ScopeType::Plant] {
-        let mut ids: Vec<&str> = memberships
-            .iter()
-            .filter(|m| m.scope.kind() == kind)
-            .map(|m| m.scope.id())
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        if ids.is_empty() {
-            continue;
-        }
-        let table = match kind {
-            ScopeType::Organisation => "organisations",
-            ScopeType::Site => "sites",
-            ScopeType::Plant => "plants",
-        };
-        let (condition, list) = one_of("id", &ids)?;
-        let sql = format!("SELECT id, name FROM {table} WHERE {condition}");
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let names: HashMap<String, String> = stmt
-            .query_map([list], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<_, _>>()?;
-        for m in memberships.iter_mut().filter(|m| m.scope.kind() == kind) {
-            m.scope_name = names.get(m.scope.id()).cloned().unwrap_or_default();
-        }
-    }
-    Ok(())
 }
 
 /// `column` is one of `ids`, and the value to bind: one id is compared as it is (an IN
@@ -73,35 +46,48 @@ pub(super) fn one_of(column: &str, ids: &[&str]) -> Result<(String, String), Err
 
 /// Memberships of the given users, in a stable order.
 pub fn list_memberships(conn: &Connection, user_ids: &[&str]) -> Result<Vec<Membership>, Error> {
-    let (condition, ids) = one_of("m.user_id", user_ids)?;
-    let sql = format!("{MEMBERSHIP} WHERE {condition} ORDER BY m.user_id, m.created_at, m.id");
+    let (condition, ids) = one_of("u.id", user_ids)?;
+    let sql = format!("{MEMBERSHIP} WHERE {condition} ORDER BY u.id, m.created_at, m.number");
     let mut stmt = conn.prepare_cached(&sql)?;
-    let mut found = stmt
-        .query_map([ids], membership)?
-        .collect::<Result<Vec<_>, _>>()?;
-    name_scopes(conn, &mut found)?;
-    Ok(found)
+    let found = stmt.query_map([ids], membership)?;
+    Ok(found.collect::<Result<_, _>>()?)
 }
 
 pub fn find_membership(conn: &Connection, id: &str) -> Result<Option<Membership>, Error> {
-    let found = conn
+    Ok(conn
         .prepare_cached(&format!("{MEMBERSHIP} WHERE m.id = ?1"))?
         .query_row([id], membership)
-        .optional()?;
-    let mut found: Vec<Membership> = found.into_iter().collect();
-    name_scopes(conn, &mut found)?;
-    Ok(found.pop())
+        .optional()?)
 }
 
 pub fn insert_membership(conn: &Connection, w: &MembershipWrite, now: &str) -> Result<(), Error> {
     let m = w.membership();
-    // The email key is copied from the user (see migration 4); NOT NULL refuses a missing user.
-    conn.prepare_cached("INSERT INTO memberships (id, user_id, scope_type, organisation_id, site_id, plant_id, scope_id, role, created_at, email_key)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, (SELECT email_key FROM users WHERE id = ?2))")?.execute(params![
-            m.id, m.user_id, m.scope.kind().as_str(), m.scope.organisation_id, m.scope.site_id,
-            m.scope.plant_id, m.scope.id(), m.role.as_str(), now
+    // The user's number and email key, and the scopes' numbers, are read from their ids (see
+    // migrations 4 and 5); a missing user or scope inserts nothing.
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO memberships (id, user_number, email_key, organisation, site, plant, role, created_at)
+             SELECT ?1, u.number, u.email_key, o.number, s.number, p.number, ?6, ?7
+             FROM users u
+             JOIN organisations o ON o.id = ?3
+             LEFT JOIN sites s ON s.id = ?4
+             LEFT JOIN plants p ON p.id = ?5
+             WHERE u.id = ?2 AND (?4 IS NULL OR s.number IS NOT NULL)
+                 AND (?5 IS NULL OR p.number IS NOT NULL)",
+        )?
+        .execute(params![
+            m.id,
+            m.user_id,
+            m.scope.organisation_id,
+            m.scope.site_id,
+            m.scope.plant_id,
+            m.role.as_str(),
+            now
         ])
-    .map_err(|e| crate::db::unique_or(e, "the user already holds this role at this scope"))?;
+        .map_err(|e| crate::db::unique_or(e, "the user already holds this role at this scope"))?;
+    if inserted == 0 {
+        return Err(Error::not_found("the user or the scope of this role"));
+    }
     Ok(())
 }
 

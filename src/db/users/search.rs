@@ -53,11 +53,12 @@ impl Sql {
     }
 }
 
-fn column(kind: ScopeType) -> &'static str {
+/// A membership's column for a kind of scope, and the table of that kind.
+fn column(kind: ScopeType) -> (&'static str, &'static str) {
     match kind {
-        ScopeType::Organisation => "organisation_id",
-        ScopeType::Site => "site_id",
-        ScopeType::Plant => "plant_id",
+        ScopeType::Organisation => ("organisation", "organisations"),
+        ScopeType::Site => ("site", "sites"),
+        ScopeType::Plant => ("plant", "plants"),
     }
 }
 
@@ -94,13 +95,16 @@ fn after_condition(sql: &mut Sql, q: &UserQuery, alias: &str) -> String {
 /// One ordered walk: the members of the scopes `ids` of one kind (one id: an index range in
 /// email order; several: gathered and sorted), with the role and the page's conditions.
 fn walk(sql: &mut Sql, q: &UserQuery, kind: ScopeType, ids: &[&str]) -> String {
-    let column = column(kind);
+    let (column, table) = column(kind);
     let scope = match ids {
-        [one] => format!("m.{column} = {}", sql.arg(one.to_string())),
+        [one] => format!(
+            "m.{column} = (SELECT number FROM {table} WHERE id = {})",
+            sql.arg(one.to_string())
+        ),
         many => {
             let list = serde_json::to_string(many).unwrap_or_else(|_| "[]".into());
             format!(
-                "m.{column} IN (SELECT value FROM json_each({}))",
+                "m.{column} IN (SELECT number FROM {table} WHERE id IN (SELECT value FROM json_each({})))",
                 sql.arg(list)
             )
         }
@@ -178,7 +182,7 @@ fn everyone_sql(q: &UserQuery) -> Sql {
     let after = after_condition(&mut sql, q, "u");
     let role = match q.role {
         Some(role) => format!(
-            " AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.role = {})",
+            " AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_number = u.number AND m.role = {})",
             sql.arg(role.as_str())
         ),
         None => String::new(),

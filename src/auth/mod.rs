@@ -11,7 +11,7 @@ pub mod origin;
 
 use crate::db::tokens::TokenKind;
 use crate::domain::access::{Credential, Principal};
-use crate::domain::model::UserStatus;
+use crate::domain::model::{UserRecord, UserStatus};
 use crate::error::Error;
 use crate::ops::known::Recognition;
 use crate::ops::signin::{self, Via};
@@ -304,11 +304,12 @@ pub fn load_principal(
     credential: Credential,
     source: String,
 ) -> Result<Principal, Error> {
-    let user = db::users::find_user(conn, user_id)?.ok_or(Error::Unauthenticated)?;
+    let UserRecord {
+        user, memberships, ..
+    } = db::users::find_record(conn, user_id)?.ok_or(Error::Unauthenticated)?;
     if user.status != UserStatus::Active {
         return Err(Error::Unauthenticated);
     }
-    let memberships = db::users::list_memberships(conn, &[user_id])?;
     Ok(Principal {
         user_id: user.id,
         email: user.email,

@@ -5,14 +5,25 @@ use crate::domain::model::{Scope, ScopeType, User, UserStatus};
 use crate::error::Error;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-const USER: &str = "SELECT u.number, u.id, u.email, u.first_name, u.last_name, u.display_name,
+/// The columns `user` reads, and the tables they come from (the owner's ids by number).
+macro_rules! user_columns {
+    () => {
+        "u.number, u.id, u.email, u.first_name, u.last_name, u.display_name,
     u.mobile_number, u.country_code, u.status, u.superadmin, u.can_introspect,
     u.must_change_password, u.locked_until, u.created_at, u.updated_at, u.last_login_at,
-    oo.id, os.id, op.id
-    FROM users u
+    oo.id, os.id, op.id"
+    };
+}
+macro_rules! user_tables {
+    () => {
+        "users u
     LEFT JOIN organisations oo ON oo.number = u.owner_organisation
     LEFT JOIN sites os ON os.number = u.owner_site
-    LEFT JOIN plants op ON op.number = u.owner_plant";
+    LEFT JOIN plants op ON op.number = u.owner_plant"
+    };
+}
+
+const USER: &str = concat!("SELECT ", user_columns!(), " FROM ", user_tables!());
 
 /// The numbers of an owner's organisation, site and plant from their ids in `?a`, `?b`, `?c`.
 fn owner_numbers(a: u8, b: u8, c: u8) -> String {
@@ -305,18 +316,6 @@ pub fn count_active_superadmins(conn: &Connection) -> Result<i64, Error> {
     Ok(conn.prepare_cached(sql)?.query_row([], |r| r.get(0))?)
 }
 
-/// Modules of the given users, as (user id, module) pairs.
-pub fn list_modules(conn: &Connection, user_ids: &[&str]) -> Result<Vec<(String, String)>, Error> {
-    let (condition, ids) = one_of("u.id", user_ids)?;
-    let sql = format!(
-        "SELECT u.id, m.module FROM users u JOIN user_modules m ON m.user_number = u.number
-         WHERE {condition} ORDER BY u.id, m.module"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map([ids], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
 pub fn set_modules(conn: &Connection, w: &AccountWrite, modules: &[String]) -> Result<(), Error> {
     let user_id = w.user_id();
     let number = "(SELECT number FROM users WHERE id = ?1)";
@@ -334,8 +333,9 @@ pub fn set_modules(conn: &Connection, w: &AccountWrite, modules: &[String]) -> R
 }
 
 mod memberships;
+mod records;
 mod search;
 
-use memberships::one_of;
 pub use memberships::{delete_membership, find_membership, insert_membership, list_memberships};
-pub use search::{explain_search, search_users, UserQuery};
+pub use records::find_record;
+pub use search::{explain_search, search_records, UserQuery};

@@ -1,6 +1,6 @@
 //! Listing users: the filters, keyset pages in email order, and whole lists for exports.
 
-use super::users::{as_seen_by, load_records, ScopeRef};
+use super::users::{as_seen_by, ScopeRef};
 use crate::db::structure;
 use crate::db::users as store;
 use crate::domain::access::Principal;
@@ -63,19 +63,16 @@ pub fn list_users(conn: &Connection, actor: &Principal, filter: UserFilter) -> R
     let Some(query) = page_query(conn, actor, filter, limit + 1)? else {
         return Ok(Page::empty());
     };
-    let mut users = store::search_users(conn, &query)?;
-    let next_cursor = if users.len() > limit {
-        users.truncate(limit);
-        users
+    let mut records = store::search_records(conn, &query)?;
+    let next_cursor = if records.len() > limit {
+        records.truncate(limit);
+        records
             .last()
-            .map(|u| encode_cursor(&Email::key_of(&u.email)))
+            .map(|r| encode_cursor(&Email::key_of(&r.user.email)))
     } else {
         None
     };
-    let items = load_records(conn, users)?
-        .into_iter()
-        .map(|r| as_seen_by(actor, r))
-        .collect();
+    let items = records.into_iter().map(|r| as_seen_by(actor, r)).collect();
     Ok(Page { items, next_cursor })
 }
 

@@ -618,10 +618,11 @@ fn the_migrations_give_existing_users_an_owner_and_keep_every_membership_module_
             ),
         ]
     );
-    assert_eq!(
-        gatehouse::db::users::list_modules(&conn, &["member"]).unwrap(),
-        [("member".to_string(), "Alerting".to_string())]
-    );
+    let record = gatehouse::db::users::find_record(&conn, "member")
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.modules, ["Alerting"]);
+    assert_eq!(record.memberships.len(), 2);
     conn.execute_batch(&format!(
         "INSERT INTO users (id, email, email_key, display_name, status, password_hash, created_at, updated_at)
          VALUES ('new', 'n@x.example', 'n@x.example', 'n', 'active', 'h', '{now}', '{now}')"

@@ -6,9 +6,9 @@
 //! per scope, merged (SQLite's `MERGE (UNION)`), and a page of everyone is a walk of the
 //! users' email index.
 
-use super::{user, USER};
+use super::records::{record, RECORD};
 use crate::domain::access::ListingReach;
-use crate::domain::model::{Role, Scope, ScopeType, User};
+use crate::domain::model::{Role, Scope, ScopeType, UserRecord};
 use crate::error::Error;
 use rusqlite::Connection;
 
@@ -170,7 +170,7 @@ fn members_sql(q: &UserQuery, scopes: &[Scope], me: bool) -> Option<Sql> {
         many => many.join(" UNION "),
     };
     sql.text = format!(
-        "{USER} JOIN ({keys} ORDER BY k LIMIT {limit}) p ON u.email_key = p.k ORDER BY p.k"
+        "{RECORD} JOIN ({keys} ORDER BY k LIMIT {limit}) p ON u.email_key = p.k ORDER BY p.k"
     );
     Some(sql)
 }
@@ -188,7 +188,8 @@ fn everyone_sql(q: &UserQuery) -> Sql {
         None => String::new(),
     };
     let limit = sql.arg(q.limit as i64);
-    sql.text = format!("{USER} WHERE 1 = 1{role}{text}{after} ORDER BY u.email_key LIMIT {limit}");
+    sql.text =
+        format!("{RECORD} WHERE 1 = 1{role}{text}{after} ORDER BY u.email_key LIMIT {limit}");
     sql
 }
 
@@ -206,13 +207,13 @@ fn bound(sql: &Sql) -> Vec<(&str, &dyn rusqlite::ToSql)> {
         .collect()
 }
 
-/// A page of users in email order (see the module's comment for how it is walked).
-pub fn search_users(conn: &Connection, q: &UserQuery) -> Result<Vec<User>, Error> {
+/// A page of users' records in email order (see the module's comment for how it is walked).
+pub fn search_records(conn: &Connection, q: &UserQuery) -> Result<Vec<UserRecord>, Error> {
     let Some(sql) = search_sql(q) else {
         return Ok(Vec::new());
     };
     let mut stmt = conn.prepare_cached(&sql.text)?;
-    let rows = stmt.query_map(bound(&sql).as_slice(), user)?;
+    let rows = stmt.query_map(bound(&sql).as_slice(), record)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

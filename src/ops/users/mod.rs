@@ -10,11 +10,10 @@ pub use create::create_user;
 
 use crate::db::users as store;
 use crate::domain::access::{AccountWrite, Principal};
-use crate::domain::model::{Membership, Role, Scope, User, UserRecord};
+use crate::domain::model::{Role, Scope, UserRecord};
 use crate::error::Error;
 use crate::ops::{absent_as, structure};
 use rusqlite::Connection;
-use std::collections::HashMap;
 
 /// Where a membership is to be held, as the client names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,31 +92,7 @@ pub fn resolve_scope(
 
 /// A user with memberships and modules, as stored (unfiltered).
 pub fn load_record(conn: &Connection, id: &str) -> Result<Option<UserRecord>, Error> {
-    let Some(user) = store::find_user(conn, id)? else {
-        return Ok(None);
-    };
-    Ok(load_records(conn, vec![user])?.pop())
-}
-
-pub(crate) fn load_records(conn: &Connection, users: Vec<User>) -> Result<Vec<UserRecord>, Error> {
-    let ids: Vec<&str> = users.iter().map(|u| u.id.as_str()).collect();
-    let mut memberships: HashMap<String, Vec<Membership>> = HashMap::new();
-    for m in store::list_memberships(conn, &ids)? {
-        memberships.entry(m.user_id.clone()).or_default().push(m);
-    }
-    let mut modules: HashMap<String, Vec<String>> = HashMap::new();
-    for (user_id, module) in store::list_modules(conn, &ids)? {
-        modules.entry(user_id).or_default().push(module);
-    }
-    Ok(users
-        .into_iter()
-        .map(|user| UserRecord {
-            memberships: memberships.remove(&user.id).unwrap_or_default(),
-            modules: modules.remove(&user.id).unwrap_or_default(),
-            user,
-            manageable: false,
-        })
-        .collect())
+    store::find_record(conn, id)
 }
 
 /// The record as the caller sees it: whether they may manage the user (judged on every

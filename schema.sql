@@ -342,7 +342,44 @@ CREATE UNIQUE INDEX memberships_unique
 CREATE INDEX memberships_by_organisation ON memberships (organisation, email_key, role);
 CREATE INDEX memberships_by_site ON memberships (site, email_key, role);
 CREATE INDEX memberships_by_plant ON memberships (plant, email_key, role);
+-- Only when the key really changes: every profile update writes the column.
 CREATE TRIGGER memberships_follow_the_email AFTER UPDATE OF email_key ON users
+WHEN NEW.email_key IS NOT OLD.email_key
 BEGIN
     UPDATE memberships SET email_key = NEW.email_key WHERE user_number = NEW.number;
 END;
+
+-- migration 6: tokens found by their id
+-- A token's secret now begins with its id (`gha_` + the id's 32 hex digits + 64 random hex
+-- digits), so a token is found by its id, whose index grows at its end, and its secret's hash
+-- is compared in the row. A unique index over the hashes put every new token on a random page
+-- of that index, one more page written at every commit. Tokens issued before this migration are
+-- still found by their hash, through an index that holds only them.
+CREATE TABLE tokens_6 (
+    id            TEXT PRIMARY KEY,
+    kind          TEXT NOT NULL CHECK (kind IN ('access', 'refresh', 'session')),
+    user_id       TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    secret_hash   BLOB NOT NULL,
+    -- 1 for a token issued before migration 6, whose secret does not carry its id.
+    found_by_hash INTEGER NOT NULL DEFAULT 0 CHECK (found_by_hash IN (0, 1)),
+    family_id     TEXT NOT NULL,
+    api_key_id    TEXT,
+    audience      TEXT,
+    epoch         INTEGER NOT NULL,
+    csrf_token    TEXT,
+    created_at    TEXT NOT NULL,
+    expires_at    TEXT NOT NULL,
+    last_used_at  TEXT,
+    revoked_at    TEXT
+);
+INSERT INTO tokens_6 (id, kind, user_id, secret_hash, found_by_hash, family_id, api_key_id,
+        audience, epoch, csrf_token, created_at, expires_at, last_used_at, revoked_at)
+    SELECT id, kind, user_id, secret_hash, 1, family_id, api_key_id, audience, epoch,
+        csrf_token, created_at, expires_at, last_used_at, revoked_at
+    FROM tokens ORDER BY rowid;
+DROP TABLE tokens;
+ALTER TABLE tokens_6 RENAME TO tokens;
+CREATE INDEX tokens_by_user ON tokens (user_id);
+CREATE INDEX tokens_by_family ON tokens (family_id);
+CREATE INDEX tokens_by_expiry ON tokens (expires_at);
+CREATE UNIQUE INDEX tokens_by_old_secret ON tokens (secret_hash) WHERE found_by_hash = 1;

@@ -74,12 +74,27 @@ pub fn insert_token(conn: &Connection, t: &Token, secret_hash: &[u8]) -> Result<
     Ok(())
 }
 
-/// The token with this secret hash, with the stored hash for a constant-time comparison.
-pub fn find_token_by_hash(
+/// The token with this id, with its stored secret hash for a constant-time comparison.
+pub fn find_token_with_hash(
+    conn: &Connection,
+    id: &str,
+) -> Result<Option<(Token, Vec<u8>)>, Error> {
+    let sql = format!("SELECT {COLUMNS}, secret_hash FROM tokens WHERE id = ?1");
+    let found = conn
+        .prepare_cached(&sql)?
+        .query_row([id], |r| Ok((token(r)?, r.get::<_, Vec<u8>>(12)?)))
+        .optional()?;
+    Ok(found)
+}
+
+/// A token issued before its secret carried its id (migration 6), by its secret's hash.
+pub fn find_old_token_by_hash(
     conn: &Connection,
     secret_hash: &[u8],
 ) -> Result<Option<(Token, Vec<u8>)>, Error> {
-    let sql = format!("SELECT {COLUMNS}, secret_hash FROM tokens WHERE secret_hash = ?1");
+    let sql = format!(
+        "SELECT {COLUMNS}, secret_hash FROM tokens WHERE secret_hash = ?1 AND found_by_hash = 1"
+    );
     let found = conn
         .prepare_cached(&sql)?
         .query_row([secret_hash], |r| Ok((token(r)?, r.get::<_, Vec<u8>>(12)?)))

@@ -18,22 +18,30 @@ pub fn is_expired(expires_at: Option<&str>, now: OffsetDateTime) -> bool {
     }
 }
 
+/// The token whose secret this is, with the stored hash already compared in constant time.
+/// A secret carries its token's id (see `tokens::secret_for`); one issued before that is found
+/// by its hash.
+fn by_secret(conn: &Connection, secret: &str) -> Result<Option<Token>, Error> {
+    let hash = secrets::digest(secret);
+    let found = match crate::ops::tokens::id_in_secret(secret) {
+        Some(id) => tokens::find_token_with_hash(conn, &id)?,
+        None => tokens::find_old_token_by_hash(conn, &hash)?,
+    };
+    Ok(found
+        .filter(|(_, stored)| secrets::equal(stored, &hash))
+        .map(|(t, _)| t))
+}
+
 /// The token of `kind` whose secret this is, revoked or not; whether it is still good is
 /// `tokens::live_user`'s question.
 pub fn token(conn: &Connection, secret: &str, kind: TokenKind) -> Result<Option<Token>, Error> {
-    let hash = secrets::digest(secret);
-    Ok(tokens::find_token_by_hash(conn, &hash)?
-        .filter(|(t, stored)| t.kind == kind && secrets::equal(stored, &hash))
-        .map(|(t, _)| t))
+    Ok(by_secret(conn, secret)?.filter(|t| t.kind == kind))
 }
 
 /// The token whose secret this is, of any kind but a browser session (the OAuth endpoints
 /// revoke and describe access and refresh tokens only).
 pub fn oauth_token(conn: &Connection, secret: &str) -> Result<Option<Token>, Error> {
-    let hash = secrets::digest(secret);
-    Ok(tokens::find_token_by_hash(conn, &hash)?
-        .filter(|(t, stored)| t.kind != TokenKind::Session && secrets::equal(stored, &hash))
-        .map(|(t, _)| t))
+    Ok(by_secret(conn, secret)?.filter(|t| t.kind != TokenKind::Session))
 }
 
 /// The unexpired API key whose secret this is.

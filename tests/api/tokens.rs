@@ -521,3 +521,76 @@ async fn a_password_change_ends_other_tokens_but_not_the_one_used() {
         401
     );
 }
+
+#[actix_web::test]
+async fn a_token_is_found_by_the_id_its_secret_carries_and_its_random_part_still_counts() {
+    let app = start().await;
+    let body = app
+        .send(password_grant(ADMIN_EMAIL, ADMIN_PASSWORD))
+        .await
+        .json();
+    let access = body["access_token"].as_str().unwrap().to_string();
+    let id = gatehouse::ops::tokens::id_in_secret(&access).expect("the secret carries its id");
+    let conn = app.state.pool.get().unwrap();
+    let kind: String = conn
+        .query_row("SELECT kind FROM tokens WHERE id = ?1", [&id], |r| r.get(0))
+        .unwrap();
+    assert_eq!(kind, "access");
+    let me = |secret: String| {
+        authorize(
+            TestRequest::get().uri("/api/v1/users/me"),
+            &Who::Bearer(secret),
+        )
+    };
+    assert_eq!(app.send(me(access.clone())).await.status, 200);
+    // The same id with another random part, or one digit changed, is nobody.
+    let mut forged = access.clone();
+    let last = forged.pop().unwrap();
+    forged.push(if last == '0' { '1' } else { '0' });
+    assert_eq!(app.send(me(forged)).await.status, 401);
+    // The refresh token carries its own id and is no access token.
+    let refresh = body["refresh_token"].as_str().unwrap().to_string();
+    assert_ne!(gatehouse::ops::tokens::id_in_secret(&refresh), Some(id));
+    assert_eq!(app.send(me(refresh)).await.status, 401);
+}
+
+#[actix_web::test]
+async fn a_token_issued_before_secrets_carried_ids_still_works_until_it_is_revoked() {
+    let app = start().await;
+    let admin = app
+        .send(authorize(
+            TestRequest::get().uri("/api/v1/users/me"),
+            &Who::admin(),
+        ))
+        .await
+        .json();
+    // As migration 6 leaves a token issued before it: found by the hash of its secret.
+    let old = format!("gha_{}", "ab".repeat(32));
+    let conn = app.state.pool.get().unwrap();
+    conn.execute(
+        "INSERT INTO tokens (id, kind, user_id, secret_hash, found_by_hash, family_id, epoch,
+             created_at, expires_at)
+         VALUES ('old-token', 'access', ?1, ?2, 1, 'old-family',
+             (SELECT credential_epoch FROM users WHERE id = ?1), '2026-01-01T00:00:00Z',
+             '2999-01-01T00:00:00Z')",
+        rusqlite::params![
+            admin["id"].as_str().unwrap(),
+            gatehouse::secrets::digest(&old)
+        ],
+    )
+    .unwrap();
+    let me = |secret: &str| {
+        authorize(
+            TestRequest::get().uri("/api/v1/users/me"),
+            &Who::Bearer(secret.to_string()),
+        )
+    };
+    assert_eq!(app.send(me(&old)).await.status, 200);
+    let revoked = app
+        .send(form("/oauth/revoke", &format!("token={old}")))
+        .await;
+    assert_eq!(revoked.status, 200, "{}", revoked.text());
+    app.clock
+        .advance(gatehouse::ops::known::KNOWN_FOR.as_secs() as i64);
+    assert_eq!(app.send(me(&old)).await.status, 401);
+}

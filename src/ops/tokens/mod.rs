@@ -60,6 +60,37 @@ pub struct Granted {
     pub refresh_token: Option<String>,
 }
 
+/// The hex digits of a token's id in its secret, after the four-character prefix.
+const ID_DIGITS: usize = 32;
+/// Random bytes in a secret, after the id.
+const RANDOM_BYTES: usize = 32;
+
+/// A new secret for the token `id`: the prefix, the id's hex digits (so that the token is found
+/// by its id), then 32 random bytes in hex (what makes it a secret).
+fn secret_for(prefix: &str, id: &str) -> Result<String, Error> {
+    let random = secrets::token("", RANDOM_BYTES)?;
+    Ok(format!("{prefix}{}{random}", id.replace('-', "")))
+}
+
+/// The token id a secret carries, when it has the form `secret_for` gives; None for anything
+/// else (a token issued before secrets carried ids, or not a token at all).
+pub fn id_in_secret(secret: &str) -> Option<String> {
+    let digits = secret.get(4..)?;
+    let hex = |s: &str| s.bytes().all(|b| b.is_ascii_hexdigit());
+    if digits.len() != ID_DIGITS + 2 * RANDOM_BYTES || !hex(digits) {
+        return None;
+    }
+    let d = &digits[..ID_DIGITS];
+    Some(format!(
+        "{}-{}-{}-{}-{}",
+        &d[..8],
+        &d[8..12],
+        &d[12..16],
+        &d[16..20],
+        &d[20..]
+    ))
+}
+
 /// A new random secret and its stored record.
 pub fn issue(
     env: &Env,
@@ -74,11 +105,12 @@ pub fn issue(
         TokenKind::Refresh => "ghr_",
         TokenKind::Session => "ghs_",
     };
-    let secret = secrets::token(prefix, 32)?;
+    let id = new_id();
+    let secret = secret_for(prefix, &id)?;
     let now = env.clock.now();
     let ttl = time::Duration::try_from(ttl).unwrap_or(time::Duration::MAX);
     let token = Token {
-        id: new_id(),
+        id,
         kind,
         user_id: user_id.to_string(),
         family_id: family_id.to_string(),

@@ -110,13 +110,9 @@ impl Driver {
         let path = self.dir.join(format!("{file}.lua"));
         std::fs::write(&path, &script.body).expect("write the wrk script");
         let connections = connections.unwrap_or(self.connections);
-        let output = Command::new("wrk")
+        Command::new("wrk")
             .current_dir(&self.dir)
-            .args([
-                "-t2",
-                &format!("-c{connections}"),
-                &format!("-d{seconds}s"),
-            ])
+            .args(["-t2", &format!("-c{connections}"), &format!("-d{seconds}s")])
             .args(["--latency", "--timeout", "30s", "-s"])
             .arg(&path)
             .arg(format!("http://{}", self.address))

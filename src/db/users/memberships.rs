@@ -60,6 +60,9 @@ pub fn find_membership(conn: &Connection, id: &str) -> Result<Option<Membership>
         .optional()?)
 }
 
+/// A user's number and email key, and the numbers of an organisation, site and plant.
+type Numbers = (i64, String, i64, Option<i64>, Option<i64>);
+
 pub fn insert_membership(conn: &Connection, w: &MembershipWrite, now: &str) -> Result<(), Error> {
     let m = w.membership();
     // The user's number and email key and the scopes' numbers come from their ids (migrations
@@ -72,7 +75,7 @@ pub fn insert_membership(conn: &Connection, w: &MembershipWrite, now: &str) -> R
          LEFT JOIN sites s ON s.id = ?3
          LEFT JOIN plants p ON p.id = ?4
          WHERE u.id = ?1";
-    let found: Option<(i64, String, i64, Option<i64>, Option<i64>)> = conn
+    let found: Option<Numbers> = conn
         .prepare_cached(numbers)?
         .query_row(
             params![

@@ -261,7 +261,9 @@ CREATE UNIQUE INDEX plants_by_name ON plants (site_id, name COLLATE NOCASE);
 CREATE TABLE users_5 (
     number                INTEGER PRIMARY KEY AUTOINCREMENT,
     id                    TEXT NOT NULL UNIQUE,
-    email                 TEXT NOT NULL,
+    -- The email as it was typed, only where it differs from its key (most are typed in lower
+    -- case already: the key is then the email, and is not stored twice).
+    email                 TEXT,
     email_key             TEXT NOT NULL UNIQUE,
     first_name            TEXT,
     last_name             TEXT,
@@ -288,7 +290,7 @@ INSERT INTO users_5 (number, id, email, email_key, first_name, last_name, displa
         mobile_number, country_code, status, superadmin, can_introspect, must_change_password,
         password_hash, credential_epoch, failed_logins, locked_until, created_at, updated_at,
         last_login_at, owner_organisation, owner_site, owner_plant)
-    SELECT u.number, u.id, u.email, u.email_key, u.first_name, u.last_name, u.display_name,
+    SELECT u.number, u.id, nullif(u.email, u.email_key), u.email_key, u.first_name, u.last_name, u.display_name,
         u.mobile_number, u.country_code, u.status, u.superadmin, u.can_introspect,
         u.must_change_password, u.password_hash, u.credential_epoch, u.failed_logins,
         u.locked_until, u.created_at, u.updated_at, u.last_login_at,

@@ -35,7 +35,7 @@ pub enum Command {
     /// Copy the database to PATH with SQLite's online backup (safe while serving).
     Backup { path: PathBuf },
     /// Create or update users from FILE: JSON lines, or CSV with the export's columns plus
-    /// passwordHash. One transaction per batch of 1,000 lines; a bad line stops the import.
+    /// passwordHash. One transaction per batch of 5,000 lines; a bad line stops the import.
     Import {
         path: PathBuf,
         /// Check every line and report what would change, writing nothing.

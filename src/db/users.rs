@@ -8,7 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 /// The columns `user` reads, and the tables they come from (the owner's ids by number).
 macro_rules! user_columns {
     () => {
-        "u.number, u.id, u.email, u.first_name, u.last_name, u.display_name,
+        "u.number, u.id, coalesce(u.email, u.email_key), u.first_name, u.last_name, u.display_name,
     u.mobile_number, u.country_code, u.status, u.superadmin, u.can_introspect,
     u.must_change_password, u.locked_until, u.created_at, u.updated_at, u.last_login_at,
     oo.id, os.id, op.id"
@@ -146,7 +146,7 @@ pub fn insert_user(
     let sql = format!("INSERT INTO users (id, email, email_key, first_name, last_name, display_name, mobile_number,
             country_code, status, superadmin, can_introspect, must_change_password, password_hash,
             created_at, updated_at, owner_organisation, owner_site, owner_plant)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, {})", owner_numbers(16, 17, 18));
+         VALUES (?1, nullif(?2, ?3), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, {})", owner_numbers(16, 17, 18));
     conn.prepare_cached(&sql)?
         .execute(params![
             w.user_id(),
@@ -179,7 +179,7 @@ pub fn update_user(
     u: &User,
     email_key: &str,
 ) -> Result<(), Error> {
-    let sql = format!("UPDATE users SET email = ?2, email_key = ?3, first_name = ?4, last_name = ?5, display_name = ?6,
+    let sql = format!("UPDATE users SET email = nullif(?2, ?3), email_key = ?3, first_name = ?4, last_name = ?5, display_name = ?6,
             mobile_number = ?7, country_code = ?8, status = ?9, superadmin = ?10, can_introspect = ?11,
             must_change_password = ?12, updated_at = ?13,
             (owner_organisation, owner_site, owner_plant) = ({})
@@ -316,18 +316,23 @@ pub fn count_active_superadmins(conn: &Connection) -> Result<i64, Error> {
     Ok(conn.prepare_cached(sql)?.query_row([], |r| r.get(0))?)
 }
 
+/// Replaces the user's modules with `modules`.
 pub fn set_modules(conn: &Connection, w: &AccountWrite, modules: &[String]) -> Result<(), Error> {
-    let user_id = w.user_id();
-    let number = "(SELECT number FROM users WHERE id = ?1)";
-    conn.prepare_cached(&format!(
-        "DELETE FROM user_modules WHERE user_number = {number}"
-    ))?
-    .execute([user_id])?;
-    let mut stmt = conn.prepare_cached(&format!(
-        "INSERT OR IGNORE INTO user_modules (user_number, module) VALUES ({number}, ?2)"
-    ))?;
+    conn.prepare_cached(
+        "DELETE FROM user_modules WHERE user_number = (SELECT number FROM users WHERE id = ?1)",
+    )?
+    .execute([w.user_id()])?;
+    add_modules(conn, w, modules)
+}
+
+/// Gives the user `modules` besides those they have (all of them, for a new account).
+pub fn add_modules(conn: &Connection, w: &AccountWrite, modules: &[String]) -> Result<(), Error> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT OR IGNORE INTO user_modules (user_number, module)
+         VALUES ((SELECT number FROM users WHERE id = ?1), ?2)",
+    )?;
     for module in modules {
-        stmt.execute(params![user_id, module])?;
+        stmt.execute(params![w.user_id(), module])?;
     }
     Ok(())
 }

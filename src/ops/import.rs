@@ -20,7 +20,7 @@ use serde_json::json;
 use std::collections::HashMap;
 
 /// Lines written per transaction.
-pub const BATCH: usize = 1000;
+pub const BATCH: usize = 5000;
 
 /// A stored hash no password matches: an imported user without a password signs in only once
 /// an admin resets it.
@@ -274,7 +274,7 @@ fn create(
         store::insert_membership(tx, &grant, &now)?;
     }
     let modules = parse_modules(env, user.modules.as_deref().unwrap_or_default())?;
-    store::set_modules(tx, &write, &modules)
+    store::add_modules(tx, &write, &modules)
 }
 
 // long: one short step per field a line may change, on the same account.

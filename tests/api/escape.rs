@@ -550,7 +550,7 @@ fn the_migrations_give_existing_users_an_owner_and_keep_every_membership_module_
              password_hash, created_at, updated_at)
          VALUES ('member', 'm@x.example', 'm@x.example', 'm', 'active', 0, 0, 'h', '{now}', '{now}'),
                 ('service', 's@x.example', 's@x.example', 's', 'active', 0, 1, 'h', '{now}', '{now}'),
-                ('loner', 'l@x.example', 'l@x.example', 'l', 'active', 0, 0, 'h', '{now}', '{now}');
+                ('loner', 'L@X.example', 'l@x.example', 'l', 'active', 0, 0, 'h', '{now}', '{now}');
          INSERT INTO memberships (id, user_id, scope_type, organisation_id, site_id, scope_id, role, created_at)
          VALUES ('m1', 'member', 'site', 'o', 's', 's', 'member', '2026-01-01T00:00:00Z'),
                 ('m2', 'member', 'organisation', 'o', NULL, 'o', 'viewer', '2026-02-01T00:00:00Z'),
@@ -622,6 +622,18 @@ fn the_migrations_give_existing_users_an_owner_and_keep_every_membership_module_
         .unwrap()
         .unwrap();
     assert_eq!(record.modules, ["Alerting"]);
+    let email = |id: &str| {
+        gatehouse::db::users::find_user(&conn, id)
+            .unwrap()
+            .unwrap()
+            .email
+    };
+    assert_eq!(email("member"), "m@x.example");
+    assert_eq!(
+        email("loner"),
+        "L@X.example",
+        "an email keeps the case it was typed in"
+    );
     assert_eq!(record.memberships.len(), 2);
     conn.execute_batch(&format!(
         "INSERT INTO users (id, email, email_key, display_name, status, password_hash, created_at, updated_at)

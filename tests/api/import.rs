@@ -103,6 +103,28 @@ async fn a_bad_line_is_reported_by_number_and_nothing_of_its_batch_is_written() 
 }
 
 #[actix_web::test]
+async fn the_batches_before_a_bad_line_stay_written() {
+    let app = start().await;
+    let w = app.world().await;
+    let before = app.count("users");
+    let mut text = String::new();
+    for i in 0..import::BATCH + 1 {
+        let line = json!({"email": format!("bulk{i}@a.example"),
+            "memberships": [{"plantId": w.p1, "role": "member"}]});
+        text.push_str(&format!("{line}\n"));
+    }
+    text.push_str(&json!({"email": "not an email"}).to_string());
+    let error = import_text(&app, &text, false).unwrap_err();
+    let bad_line = import::BATCH + 2;
+    assert!(
+        error.starts_with(&format!("line {bad_line}: email")),
+        "{error}"
+    );
+    // The first batch is in; the second (one good line and the bad one) is not.
+    assert_eq!(app.count("users"), before + import::BATCH as i64);
+}
+
+#[actix_web::test]
 async fn a_dry_run_reports_what_would_change_and_writes_nothing() {
     let app = start().await;
     let w = app.world().await;

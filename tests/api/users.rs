@@ -98,6 +98,34 @@ async fn emails_are_unique_whatever_their_case() {
         .await,
         200
     );
+    // The email reads back as it was typed (the key alone is stored when they are the same).
+    let me = app
+        .send(authorize(
+            actix_web::test::TestRequest::get().uri("/api/v1/users/me"),
+            &Who::basic("case@plant.example"),
+        ))
+        .await
+        .json();
+    assert_eq!(me["email"], "Case@Plant.example");
+    let id = me["id"].as_str().unwrap().to_string();
+    for typed in ["case@plant.example", "CASE@Plant.Example"] {
+        let changed = app
+            .patch(
+                &format!("/api/v1/users/{id}"),
+                &root,
+                json!({"email": typed}),
+            )
+            .await;
+        assert_eq!(changed.status, 200, "{}", changed.text());
+        assert_eq!(changed.json()["email"], typed);
+        let read = app
+            .send(authorize(
+                actix_web::test::TestRequest::get().uri(&format!("/api/v1/users/{id}")),
+                &root,
+            ))
+            .await;
+        assert_eq!(read.json()["email"], typed);
+    }
 }
 
 #[actix_web::test]

@@ -134,7 +134,7 @@ fn store_user(tx: &Connection, u: &User, hash: &str, role: Option<(Scope, Role)>
         users::insert_membership(tx, &MembershipWrite::by_the_operator(&m), now)
             .expect("membership");
     }
-    users::set_modules(tx, &write, &["Alerting".to_string()]).expect("modules");
+    users::add_modules(tx, &write, &["Alerting".to_string()]).expect("modules");
 }
 
 fn store_key(tx: &Connection, user_id: &str, now: &str) -> (String, String) {

@@ -109,7 +109,7 @@ pub fn insert(
         })?;
         store::insert_membership(tx, &grant, &now)?;
     }
-    store::set_modules(tx, &write, &modules)?;
+    store::add_modules(tx, &write, &modules)?;
     let granted: Vec<_> = memberships
         .iter()
         .map(|m| json!({"scopeType": m.scope.kind().as_str(), "scopeId": m.scope.id(), "role": m.role.as_str()}))

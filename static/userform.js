@@ -1,32 +1,77 @@
 // Creating a user, and editing one: profile, memberships, modules, and account actions.
 
 import { api } from './api.js';
-import { h, field, errorBox, onSubmit, showError, clearError, secretBox, confirmDialog, busy, formatTime, select } from './dom.js';
+import { h, field, errorBox, onSubmit, showError, clearError, secretBox, confirmDialog, busy, formatTime } from './dom.js';
 import { state } from './session.js';
 import { loadStructure } from './structure.js';
 import { describeMembership, isLocked } from './users.js';
 
-const ROLES = [
-  ['member', 'Member'],
-  ['viewer', 'Viewer'],
-  ['supervisor', 'Supervisor'],
-  ['support', 'Support'],
-  ['admin', 'Admin'],
-];
+/** Above this many places, the place picker gets a box to find one by name. */
+const SEARCH_FROM = 12;
 
-/** The scopes where the server says the signed-in user may grant roles, as select options. */
+/**
+ * The places where the server says the signed-in user may grant roles, each named by its whole
+ * path, as [value, label] pairs.
+ */
 function grantableScopes(structure) {
   const options = [];
   for (const org of structure.organisations) {
-    if (org.canAdminister) options.push([`organisationId:${org.id}`, `${org.name} (organisation)`]);
+    if (org.canAdminister) options.push([`organisationId:${org.id}`, `${org.name} (whole organisation)`]);
     for (const site of structure.sites.filter((s) => s.organisationId === org.id)) {
-      if (site.canAdminister) options.push([`siteId:${site.id}`, `${org.name} › ${site.name} (site)`]);
+      if (site.canAdminister) options.push([`siteId:${site.id}`, `${org.name} › ${site.name} (whole site)`]);
       for (const plant of structure.plants.filter((p) => p.siteId === site.id)) {
-        if (plant.canAdminister) options.push([`plantId:${plant.id}`, `${org.name} › ${site.name} › ${plant.name} (plant)`]);
+        if (plant.canAdminister) options.push([`plantId:${plant.id}`, `${org.name} › ${site.name} › ${plant.name}`]);
       }
     }
   }
   return options;
+}
+
+/** A picker that starts on nothing and must be chosen: the placeholder cannot be submitted. */
+function requiredSelect(name, placeholder, options) {
+  return h(
+    'select',
+    { name, required: true },
+    h('option', { value: '', selected: true, disabled: true }, placeholder),
+    options.map(([value, label, title]) => h('option', { value, title }, label)),
+  );
+}
+
+/** "Where": every grantable place by its path, with a box to find one when there are many. */
+function scopeField(scopes) {
+  const control = requiredSelect('scope', 'Choose where…', scopes);
+  const wrapper = field('Where', control);
+  wrapper.classList.add('wide');
+  if (scopes.length > SEARCH_FROM) {
+    const search = h('input', { type: 'search', 'aria-label': 'Find a place', placeholder: 'Find a place…', autocomplete: 'off' });
+    search.addEventListener('input', () => {
+      const words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
+      for (const option of control.options) {
+        if (option.value) option.hidden = !words.every((word) => option.textContent.toLowerCase().includes(word));
+      }
+    });
+    wrapper.insertBefore(search, control);
+  }
+  return wrapper;
+}
+
+/** "Role": the roles the server names, and below, in one line, what the chosen one may do. */
+function roleField() {
+  const roles = state.ui ? state.ui.roles : [];
+  const control = requiredSelect(
+    'role',
+    'Choose a role…',
+    roles.map((r) => [r.role, r.name, r.description]),
+  );
+  const wrapper = field('Role', control, 'Choose a role to see what it may do there.');
+  wrapper.classList.add('full');
+  const hint = wrapper.querySelector('.hint');
+  hint.setAttribute('aria-live', 'polite');
+  control.addEventListener('change', () => {
+    const chosen = roles.find((r) => r.role === control.value);
+    hint.textContent = chosen ? chosen.description : '';
+  });
+  return wrapper;
 }
 
 function scopeBody(value, role) {
@@ -92,14 +137,16 @@ export async function userFormView(main, id) {
 function createForm(main, structure) {
   const errors = errorBox();
   const scopes = grantableScopes(structure);
-  const scope = select('scope', scopes, scopes.length ? scopes[0][0] : '');
-  const role = select('role', ROLES, 'member');
+  // With nowhere to grant a role (no structure yet), the account is created without one.
+  const roleFields = scopes.length
+    ? h('fieldset', {}, h('legend', {}, 'Role'), h('div', { class: 'row' }, scopeField(scopes), roleField()))
+    : null;
   const form = h(
     'form',
     { class: 'stack panel', id: 'user-form', 'aria-label': 'New user' },
     field('Email', h('input', { name: 'email', type: 'email', required: true, autocomplete: 'off' })),
     profileFields(),
-    h('fieldset', {}, h('legend', {}, 'Role'), h('div', { class: 'row' }, field('Where', scope), field('Role', role))),
+    roleFields,
     modulesFieldset([]),
     field(
       'Password',
@@ -237,6 +284,8 @@ function membershipsPanel(user, structure, reload) {
                 class: 'danger',
                 onclick: async (event) => {
                   clearError(errors);
+                  const question = `Remove the role ${describeMembership(m)} from ${user.email}? They lose what it allows there at once.`;
+                  if (!(await confirmDialog(question, 'Remove role'))) return;
                   try {
                     await busy(event.target, () => api('DELETE', `/api/v1/users/${user.id}/memberships/${m.id}`));
                     await reload();
@@ -254,8 +303,8 @@ function membershipsPanel(user, structure, reload) {
   const add = h(
     'form',
     { class: 'row', 'aria-label': 'Add a role' },
-    field('Where', select('scope', scopes, scopes.length ? scopes[0][0] : '')),
-    field('Role', select('role', ROLES, 'member')),
+    scopeField(scopes),
+    roleField(),
     h('button', { type: 'submit' }, 'Add role'),
   );
   onSubmit(add, errors, async (data) => {
@@ -301,6 +350,8 @@ function accountPanel(user, reload) {
       'div',
       { class: 'actions' },
       act(active ? 'Disable' : 'Enable', async () => {
+        const question = `Disable ${user.email}? They can no longer sign in: their sessions and tokens end at once, and their API keys stop working until the account is enabled again.`;
+        if (active && !(await confirmDialog(question, 'Disable'))) return;
         await api('PATCH', `/api/v1/users/${user.id}`, { status: active ? 'disabled' : 'active' });
         await reload();
       }),
@@ -311,6 +362,8 @@ function accountPanel(user, reload) {
           })
         : null,
       act('Reset password', async () => {
+        const question = `Reset the password of ${user.email}? Their password stops working at once, their sessions, tokens and API keys end, and you are shown a temporary password once; they must change it at their next sign-in.`;
+        if (!(await confirmDialog(question, 'Reset password'))) return;
         const reset = await api('POST', `/api/v1/users/${user.id}/reset-password`);
         result.replaceChildren(
           secretBox('New temporary password, shown only now. The user must change it at next sign-in.', reset.temporaryPassword),

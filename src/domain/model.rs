@@ -43,6 +43,29 @@ impl Role {
             Role::Viewer => "viewer",
         }
     }
+
+    /// The role's name for people.
+    pub fn title(self) -> &'static str {
+        match self {
+            Role::Admin => "Admin",
+            Role::Support => "Support",
+            Role::Supervisor => "Supervisor",
+            Role::Member => "Member",
+            Role::Viewer => "Viewer",
+        }
+    }
+
+    /// What the role lets its holder do where it is held, in one line (see `access.rs` for
+    /// the rules themselves; the admin page shows this beside its role picker).
+    pub fn describe(self) -> &'static str {
+        match self {
+            Role::Admin => "Adds and removes sites and plants below this place, creates users here, and grants and removes any role here and below",
+            Role::Support => "Reads the users and the structure here and below, and changes nothing",
+            Role::Supervisor => "A supervisor in the platform's applications here; in Gatehouse, only their own account",
+            Role::Member => "A member in the platform's applications here; in Gatehouse, only their own account",
+            Role::Viewer => "Looks but does not change in the platform's applications here; in Gatehouse, only their own account",
+        }
+    }
 }
 
 impl Serialize for Role {

@@ -102,6 +102,27 @@ async fn the_banner_comes_from_the_configuration_without_signing_in() {
 }
 
 #[actix_web::test]
+async fn the_role_pickers_get_every_role_with_what_it_may_do_from_the_server() {
+    let app = start().await;
+    let ui = app.get("/api/v1/ui", &Who::Nobody).await.json();
+    let roles = ui["roles"].as_array().unwrap();
+    let names: Vec<&str> = roles.iter().map(|r| r["role"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        ["admin", "support", "supervisor", "member", "viewer"]
+    );
+    for role in roles {
+        let description = role["description"].as_str().unwrap();
+        assert!(description.len() > 20, "{role}");
+        assert!(!role["name"].as_str().unwrap().is_empty());
+    }
+    assert!(roles[1]["description"]
+        .as_str()
+        .unwrap()
+        .contains("changes nothing"));
+}
+
+#[actix_web::test]
 async fn the_page_gets_no_basic_challenge_so_the_browser_shows_no_password_dialog() {
     let app = start().await;
     let reply = app

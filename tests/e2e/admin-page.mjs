@@ -52,6 +52,15 @@ async function checkLabels(where) {
   check(unlabelled.length === 0, `controls without a label on ${where}: ${unlabelled.join(', ')}`);
 }
 
+/** Answers the open confirmation with `yes`, after checking that it says each of `words`. */
+async function confirmWith(yes, words) {
+  const dialog = page.locator('dialog[open]');
+  const text = await dialog.textContent();
+  for (const word of words) check(text.includes(word), `the confirmation says "${word}": ${text}`);
+  await dialog.getByRole('button', { name: yes }).click();
+  await dialog.waitFor({ state: 'detached' });
+}
+
 async function signIn(email, password) {
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
@@ -102,8 +111,19 @@ try {
   await form.getByLabel('Email').fill('maria.silva@acme.example');
   await form.getByLabel('First name').fill('Maria');
   await form.getByLabel('Last name').fill('Silva');
-  await form.getByLabel('Where').selectOption({ label: 'Acme Steel › North Works (site)' });
+  // The pickers start on nothing: a default would quietly grant the first place in the list.
+  check((await form.getByLabel('Where').inputValue()) === '', 'the place picker starts empty');
+  check((await form.getByLabel('Role').inputValue()) === '', 'the role picker starts empty');
+  check(
+    await form.getByLabel('Where').evaluate((select) => select.required && !select.checkValidity()),
+    'a place must be chosen before the form is sent',
+  );
+  await form.getByLabel('Where').selectOption({ label: 'Acme Steel › North Works (whole site)' });
   await form.getByLabel('Role').selectOption('admin');
+  check(
+    (await form.locator('#' + (await form.getByLabel('Role').getAttribute('aria-describedby'))).textContent()).includes('grants'),
+    'the chosen role says what it may do',
+  );
   await form.getByLabel('Alerting').check();
   await checkLabels('the user form');
   await page.screenshot({ path: join(screenshots, 'user-form.png'), fullPage: true });
@@ -146,7 +166,7 @@ try {
   await page.getByRole('link', { name: 'Users' }).click();
   await page.getByRole('button', { name: 'New user' }).click();
   await form.getByLabel('Email').fill('lee.chen@acme.example');
-  await form.getByLabel('Where').selectOption({ label: 'Acme Steel › North Works › Press Shop (plant)' });
+  await form.getByLabel('Where').selectOption({ label: 'Acme Steel › North Works › Press Shop' });
   await form.getByLabel('Role').selectOption('member');
   await form.getByLabel('Password').fill('press shop line two');
   await form.getByRole('button', { name: 'Create user' }).click();
@@ -199,6 +219,25 @@ try {
   for (let i = 0; i < 5; i += 1) {
     await fetch(new URL('/api/v1/users/me', url), { headers: { Authorization: `Basic ${basic}` } });
   }
+  // Many places (twelve more plants): the place picker gets a box to find one by name.
+  const made = await page.evaluate(async () => {
+    const ui = await (await fetch('/api/v1/ui')).json();
+    const headers = {
+      'Content-Type': 'application/json',
+      'X-Requested-With': 'gatehouse-admin',
+      'X-CSRF-Token': ui.session.csrfToken,
+    };
+    const sites = await (await fetch('/api/v1/sites')).json();
+    const north = sites.items.find((s) => s.name === 'North Works');
+    let created = 0;
+    for (let i = 1; i <= 12; i += 1) {
+      const body = JSON.stringify({ siteId: north.id, name: `Line ${i}` });
+      const answer = await fetch('/api/v1/plants', { method: 'POST', headers, body });
+      if (answer.status === 201) created += 1;
+    }
+    return created;
+  });
+  check(made === 12, `twelve plants were added: ${made}`);
   await page.getByLabel('Search').fill('lee.chen');
   await page.getByRole('link', { name: 'lee.chen@acme.example' }).click();
   await page.getByText('locked until').waitFor();
@@ -216,20 +255,34 @@ try {
   check(saved.firstName === 'Lee' && saved.lastName === 'Chen', `the profile was saved: ${saved.firstName} ${saved.lastName}`);
   check(saved.modules.includes('Energy Monitoring'), 'the module was saved');
   const addRole = page.getByRole('form', { name: 'Add a role' });
-  await addRole.getByLabel('Where').selectOption({ label: 'Acme Steel › North Works (site)' });
+  await addRole.getByLabel('Find a place').fill('north line 1');
+  const shown = await addRole
+    .getByLabel('Where')
+    .evaluate((select) => [...select.options].filter((o) => o.value && !o.hidden).map((o) => o.textContent));
+  const wanted = ['Line 1', 'Line 10', 'Line 11', 'Line 12'].map((name) => `Acme Steel › North Works › ${name}`);
+  check(JSON.stringify(shown) === JSON.stringify(wanted), `finding "north line 1" shows ${JSON.stringify(shown)}`);
+  await addRole.getByLabel('Find a place').fill('');
+  await addRole.getByLabel('Where').selectOption({ label: 'Acme Steel › North Works (whole site)' });
   await addRole.getByLabel('Role').selectOption('supervisor');
   await addRole.getByRole('button', { name: 'Add role' }).click();
   const added = page.locator('.membership-list li', { hasText: 'supervisor · North Works (site)' });
   await added.waitFor();
   await added.getByRole('button', { name: 'Remove' }).click();
+  await confirmWith('Remove role', ['lee.chen@acme.example', 'supervisor']);
   await added.waitFor({ state: 'detached' });
   await page.getByRole('button', { name: 'Unlock' }).click();
   await page.getByRole('button', { name: 'Unlock' }).waitFor({ state: 'detached' });
   await page.getByRole('button', { name: 'Disable' }).click();
+  await confirmWith('Disable', ['lee.chen@acme.example', 'sessions and tokens end']);
   await page.getByText('Status: disabled').waitFor();
   await page.getByRole('button', { name: 'Enable' }).click();
   await page.getByText('Status: active').waitFor();
   await page.getByRole('button', { name: 'Reset password' }).click();
+  // Cancelling changes nothing; confirming shows the temporary password.
+  await page.locator('dialog[open]').getByRole('button', { name: 'Cancel' }).click();
+  check((await page.locator('code[data-secret]').count()) === 0, 'a cancelled reset resets nothing');
+  await page.getByRole('button', { name: 'Reset password' }).click();
+  await confirmWith('Reset password', ['lee.chen@acme.example', 'password stops working']);
   await page.locator('code[data-secret]').waitFor();
   await page.getByRole('button', { name: 'Delete user' }).click();
   const confirmation = page.locator('dialog[open]');

@@ -8,6 +8,7 @@ pub(crate) mod users;
 pub mod wire;
 
 use super::ApiError;
+use crate::domain::model::Role;
 use crate::error::Error;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -70,11 +71,20 @@ async fn health(state: web::Data<AppState>) -> HttpResponse {
 }
 
 #[derive(serde::Serialize)]
+struct RoleOut {
+    role: Role,
+    name: &'static str,
+    description: &'static str,
+}
+
+#[derive(serde::Serialize)]
 struct Ui<'a> {
     banner: &'a str,
     version: &'static str,
     /// The module catalogue, for the user form.
     modules: &'a [String],
+    /// The roles, each with its name and what it may do, for the role pickers.
+    roles: Vec<RoleOut>,
     /// The browser session this request carries, if any: the page starts from here without
     /// a failing request.
     session: Option<auth::SessionOut>,
@@ -90,6 +100,14 @@ async fn ui(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
             banner: &state.env.config.ui.banner,
             version: env!("CARGO_PKG_VERSION"),
             modules: &state.env.config.modules.catalogue,
+            roles: Role::ALL
+                .into_iter()
+                .map(|role| RoleOut {
+                    role,
+                    name: role.title(),
+                    description: role.describe(),
+                })
+                .collect(),
             session,
         })
 }

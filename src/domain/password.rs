@@ -50,7 +50,21 @@ pub fn check(field: &str, password: &str, email: &Email, min_length: usize) -> R
             "is one of the most commonly used passwords",
         ));
     }
+    if is_repeated(&lower) {
+        return Err(Error::invalid(
+            field,
+            "is a word or phrase repeated, which is as easy to guess as a common password",
+        ));
+    }
     Ok(())
+}
+
+/// Whether `text` is a shorter string said twice or more (`passwordpassword`, `abcabcabc`).
+fn is_repeated(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    let n = chars.len();
+    (1..=n / 2)
+        .any(|unit| n.is_multiple_of(unit) && chars.chunks(unit).all(|c| c == &chars[..unit]))
 }
 
 /// Letters and digits that cannot be mistaken for one another when read aloud or copied by hand.
@@ -102,6 +116,22 @@ mod tests {
         let common = check("password", "1q2w3e4r5t6y7u8i9o0p", &e, 15).unwrap_err();
         assert!(common.to_string().contains("commonly"));
         assert!(check("password", "battery staple horse correct", &e, 15).is_ok());
+    }
+
+    #[test]
+    fn a_word_or_phrase_repeated_counts_as_common() {
+        let e = Email::parse("email", "ann@plant.example").unwrap();
+        for repeated in [
+            "passwordpassword",
+            "PasswordPASSWORD",
+            "aaaaaaaaaaaaaaaa",
+            "abcabcabcabcabc",
+        ] {
+            let refused = check("password", repeated, &e, 15).unwrap_err().to_string();
+            assert!(refused.contains("repeated"), "{repeated}: {refused}");
+        }
+        assert!(check("password", "password password!", &e, 15).is_ok());
+        assert!(check("password", "a long enough pass phrase", &e, 15).is_ok());
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub fn change_own_password(
     current: &str,
     new: &str,
 ) -> Result<(), Error> {
-    let email = Email::parse("email", &actor.email)?;
+    let email = Email::stored(&actor.email);
     check_current_password(conn, env, actor, current)?;
     password::check(
         "newPassword",

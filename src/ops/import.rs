@@ -310,9 +310,7 @@ fn update(
         store::bump_credential_epoch(tx, &write)?;
         keys::delete_keys_of(tx, &write)?;
     }
-    if let Some((hash, by_someone_else)) =
-        hash_for(env, user, &Email::parse("email", &changed.email)?)?
-    {
+    if let Some((hash, by_someone_else)) = hash_for(env, user, &Email::stored(&changed.email))? {
         store::set_password(tx, &write, &hash, by_someone_else, &changed.updated_at)?;
     }
     if let Some(modules) = &user.modules {

@@ -88,7 +88,8 @@ pub(crate) fn apply_profile(user: &mut User, changes: &UserChanges) -> Result<St
     if let Some(v) = changes.country_code.clone() {
         user.country_code = optional_field("countryCode", v, fields::country_code)?;
     }
-    let email = Email::parse("email", &user.email)?;
+    // Checked above when it changed; as stored otherwise.
+    let email = Email::stored(&user.email);
     let derived_before = derive_display_name(&before.first_name, &before.last_name, &email);
     match changes.display_name.clone() {
         Some(v) => {

@@ -158,6 +158,11 @@ async fn each_bad_input_is_named_and_writes_nothing() {
             "common",
         ),
         (
+            json!({"email": "x@a.example", "password": "passwordpassword"}),
+            "repeated",
+        ),
+        (json!({"email": "x@plant", "password": PASSWORD}), "no dot"),
+        (
             json!({"email": "x@a.example", "password": PASSWORD, "modules": ["Teleportation"]}),
             "Teleportation",
         ),
@@ -750,4 +755,50 @@ async fn a_bad_change_changes_nothing() {
         audit_rows,
         "nothing was written, not even an audit row"
     );
+}
+
+#[actix_web::test]
+async fn an_address_stored_under_older_rules_still_signs_in_and_is_edited() {
+    let app = start().await;
+    let root = Who::admin();
+    let id = app
+        .create_user(&root, "legacy@plant.example", json!([]))
+        .await;
+    // As a release before the dot rule stored it.
+    app.state
+        .pool
+        .get()
+        .unwrap()
+        .execute(
+            "UPDATE users SET email = NULL, email_key = 'legacy@plant' WHERE id = ?1",
+            [&id],
+        )
+        .unwrap();
+    let legacy = Who::basic("legacy@plant");
+    assert_eq!(
+        app.status("GET", "/api/v1/users/me", &legacy, None).await,
+        200
+    );
+    let renamed = app
+        .patch(
+            &format!("/api/v1/users/{id}"),
+            &root,
+            json!({"firstName": "Old"}),
+        )
+        .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text());
+    let change = json!({"currentPassword": PASSWORD, "newPassword": "another long pass phrase"});
+    let changed = app
+        .call("PUT", "/api/v1/users/me/password", &legacy, Some(change))
+        .await;
+    assert_eq!(changed.status, 204, "{}", changed.text());
+    // A new address must follow today's rule.
+    let moved = app
+        .patch(
+            &format!("/api/v1/users/{id}"),
+            &root,
+            json!({"email": "legacy@other"}),
+        )
+        .await;
+    assert_eq!(moved.status, 400, "{}", moved.text());
 }

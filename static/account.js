@@ -76,6 +76,7 @@ async function keysPanel() {
                 'tr',
                 {},
                 h('td', {}, k.name),
+                h('td', {}, h('code', { class: 'key-id' }, k.id)),
                 h('td', {}, h('code', {}, `${k.prefix}…`)),
                 h('td', { class: 'nowrap' }, formatTime(k.createdAt)),
                 h('td', { class: 'nowrap' }, formatTime(k.lastUsedAt)),
@@ -105,7 +106,7 @@ async function keysPanel() {
                 ),
               ),
             )
-          : [h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No API keys.'))]),
+          : [h('tr', {}, h('td', { colspan: 7, class: 'muted' }, 'No API keys.'))]),
       );
     } catch (error) {
       showError(errors, error);
@@ -136,7 +137,7 @@ async function keysPanel() {
     h(
       'p',
       { class: 'hint' },
-      'A key acts with your rights. Give each script or service its own, and revoke it when it is no longer needed.',
+      'A key acts with your rights. Give each script or service its own, and revoke it when it is no longer needed. A service that signs in at /oauth/token (client_credentials) sends the key id as client_id and the key as client_secret.',
     ),
     form,
     errors,
@@ -153,7 +154,7 @@ async function keysPanel() {
           h(
             'tr',
             {},
-            ['Name', 'Key', 'Created', 'Last used', 'Expires', ''].map((t) => h('th', { scope: 'col' }, t)),
+            ['Name', 'Key id (client_id)', 'Key', 'Created', 'Last used', 'Expires', ''].map((t) => h('th', { scope: 'col' }, t)),
           ),
         ),
         body,

@@ -25,9 +25,13 @@ export function startSession(session) {
   state.session = session;
   setCsrfToken(session.csrfToken);
   if (session.user.mustChangePassword) {
-    showPasswordChange(root, async () => {
-      startSession(await api('GET', '/api/v1/auth/session'));
-    });
+    showPasswordChange(
+      root,
+      async () => {
+        startSession(await api('GET', '/api/v1/auth/session'));
+      },
+      signOut,
+    );
   } else {
     route();
   }
@@ -36,6 +40,8 @@ export function startSession(session) {
 function signedOut(message) {
   state.session = null;
   setCsrfToken(null);
+  // Whoever signs in next starts on the start page, not on the page the last person left.
+  if (location.hash) history.replaceState(null, '', location.pathname + location.search);
   showSignIn(root, state.ui, startSession, message);
 }
 

@@ -58,7 +58,7 @@ export function passwordForm(onChanged, submitLabel = 'Change password') {
   return form;
 }
 
-export function showPasswordChange(root, onChanged) {
+export function showPasswordChange(root, onChanged, onSignOut) {
   const me = user();
   root.replaceChildren(
     h(
@@ -67,6 +67,7 @@ export function showPasswordChange(root, onChanged) {
       h('h1', {}, 'Choose a new password'),
       h('p', {}, `${me.email} signed in with a temporary password. Choose your own before going on.`),
       h('div', { class: 'panel' }, passwordForm(onChanged, 'Save new password')),
+      h('p', {}, h('button', { type: 'button', onclick: onSignOut }, 'Sign out')),
     ),
   );
 }

@@ -149,6 +149,11 @@ try {
   await signOut();
   await signIn('maria.silva@acme.example', temporary);
   await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
+  // The forced change can be left by signing out; the next sign-in asks again.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  await signIn('maria.silva@acme.example', temporary);
+  await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
   await page.getByLabel('Current password').fill(temporary);
   await page.getByLabel('New password', { exact: true }).fill('north works night shift');
   await page.getByLabel('New password again').fill('north works night shift');
@@ -174,6 +179,7 @@ try {
   await signOut();
 
   step('every step is in the audit trail');
+  check(!new URL(page.url()).hash, `the next person starts on the start page, not ${page.url()}`);
   await signIn(adminEmail, adminPassword);
   await page.getByRole('link', { name: 'Audit' }).click();
   const table = page.locator('#audit-table');
@@ -306,6 +312,16 @@ try {
   const keySecret = (await page.locator('code[data-secret]').textContent()).trim();
   check(keySecret.startsWith('ghk_'), 'the key is shown');
   const keyRow = page.locator('tr', { hasText: 'historian export' });
+  // The key id is the client_id a service signs in with.
+  const clientId = (await keyRow.locator('code.key-id').textContent()).trim();
+  const signedIn = await page.evaluate(
+    async ([id, secret]) => {
+      const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: id, client_secret: secret });
+      return (await fetch('/oauth/token', { method: 'POST', body })).status;
+    },
+    [clientId, keySecret],
+  );
+  check(signedIn === 200, `the shown key id signs in as client_id: ${signedIn}`);
   await keyRow.getByRole('button', { name: 'Revoke' }).click();
   await page.locator('dialog[open]').getByRole('button', { name: 'Revoke' }).click();
   await page.getByText('No API keys.').waitFor();

@@ -122,10 +122,20 @@ export function onSubmit(form, errors, work) {
   });
 }
 
+/** A stored time in the browser's time zone, with that zone named (`1 Dec 2026, 20:31 GMT+1`). */
+const TIME_FORMAT = {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  timeZoneName: 'short',
+};
+
 export function formatTime(iso) {
   if (!iso) return '—';
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, TIME_FORMAT);
 }
 
 /** Shows a secret once, with a button that copies it. */

@@ -195,7 +195,38 @@ function createForm(main, structure) {
   main.replaceChildren(h('h1', {}, 'New user'), form);
 }
 
+/** A user as someone who may change nothing about them sees them (support staff): plain text. */
+function readOnlyView(main, user) {
+  const row = (label, value) => [h('dt', {}, label), h('dd', {}, value || '—')];
+  main.replaceChildren(
+    h('h1', {}, user.email),
+    h('p', { class: 'muted' }, `Status: ${user.status} · last sign-in ${formatTime(user.lastLoginAt)}`),
+    h(
+      'div',
+      { class: 'panel', id: 'user-read-only' },
+      h('h2', {}, 'Profile'),
+      h('p', { class: 'hint' }, 'Read only: you can look at this account here, not change it.'),
+      h(
+        'dl',
+        {},
+        row('Email', user.email),
+        row('Name', user.displayName),
+        row('Mobile number', user.mobileNumber),
+        row('Country code', user.countryCode),
+        row('Modules', user.modules.join(', ')),
+        row('Roles', user.memberships.length ? user.memberships.map((m) => h('span', { class: 'tag' }, describeMembership(m))) : null),
+      ),
+    ),
+    h('p', {}, h('a', { href: '#/users' }, 'Back to users')),
+  );
+}
+
 function editForm(main, user, structure) {
+  // Nothing to change here and no role to grant: a view, not a form of greyed-out controls.
+  if (!user.canManage && grantableScopes(structure).length === 0) {
+    readOnlyView(main, user);
+    return;
+  }
   const reload = () => userFormView(main, user.id);
   const errors = errorBox();
   const form = h(

@@ -331,10 +331,40 @@ try {
   await page.getByRole('button', { name: 'Change password' }).click();
   await page.getByText('Your password was changed').waitFor();
 
+  step("support staff see a read-only account, without the admins' message");
+  const support = await page.evaluate(async () => {
+    const ui = await (await fetch('/api/v1/ui')).json();
+    const headers = {
+      'Content-Type': 'application/json',
+      'X-Requested-With': 'gatehouse-admin',
+      'X-CSRF-Token': ui.session.csrfToken,
+    };
+    const sites = await (await fetch('/api/v1/sites')).json();
+    const north = sites.items.find((s) => s.name === 'North Works');
+    const body = JSON.stringify({
+      email: 'sam.support@acme.example',
+      password: 'support desk day shift',
+      memberships: [{ siteId: north.id, role: 'support' }],
+    });
+    return (await fetch('/api/v1/users', { method: 'POST', headers, body })).status;
+  });
+  check(support === 201, `a support user was created: ${support}`);
+  await signOut();
+  await signIn('sam.support@acme.example', 'support desk day shift');
+  await page.getByLabel('Search').fill('maria.silva');
+  await page.getByRole('link', { name: 'maria.silva@acme.example' }).click();
+  await page.locator('#user-read-only').waitFor();
+  const shownTime = await page.getByText('last sign-in').textContent();
+  check(/(UTC|GMT)/.test(shownTime), `a time names its time zone: ${shownTime}`);
+  const controls = await page.locator('main').locator('input, select, textarea, button').count();
+  check(controls === 0, `the read-only view has no controls: ${controls}`);
+  check((await page.getByText('you do not administer').count()) === 0, 'no message meant for admins');
+  await page.screenshot({ path: join(screenshots, 'user-read-only.png'), fullPage: true });
+
   step('when the session ends, the sign-in form comes back');
   const before = problems.length;
   await context.clearCookies();
-  await page.getByRole('link', { name: 'Users' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
   await page.getByRole('button', { name: 'Sign in' }).waitFor();
   const note = await page.getByRole('status').first().textContent();
   check(note.includes('session has ended'), `the sign-in form says why: ${note}`);

@@ -7,11 +7,13 @@ export function setCsrfToken(token) {
 }
 
 export class ApiError extends Error {
-  constructor(status, code, message, retryAfter) {
+  constructor(status, code, message, retryAfter, field) {
     super(message);
     this.status = status;
     this.code = code;
     this.retryAfter = retryAfter;
+    // The request field at fault, when the server names one (`mobileNumber`).
+    this.field = field || null;
   }
 }
 
@@ -41,7 +43,7 @@ export async function api(method, path, body) {
   }
   if (!response.ok) {
     const detail = data && data.error ? data.error : { code: 'error', message: text || response.statusText };
-    const error = new ApiError(response.status, detail.code, detail.message, response.headers.get('Retry-After'));
+    const error = new ApiError(response.status, detail.code, detail.message, response.headers.get('Retry-After'), detail.field);
     if (response.status === 401 && path !== '/api/v1/auth/login') {
       window.dispatchEvent(new CustomEvent('gatehouse:signed-out', { detail: error }));
     }

@@ -72,13 +72,14 @@ export function humanize(error) {
     case 404:
       return `Not found: ${error.message}. It may have been deleted by someone else.`;
     case 409:
-      return `This clashes with what is already stored: ${error.message}.`;
+      return capitalise(error.message);
     case 413:
       return 'That is too much data for one request.';
     case 429:
       return `Too many failed sign-ins from this computer. Try again in ${error.retryAfter || 'a few'} seconds.`;
     default:
       if (error.status >= 500) return 'The server could not do this. Its log has the details; please tell your administrator.';
+      if (error.field) return fieldMessage(fieldWords(error.field), error);
       return capitalise(error.message);
   }
 }
@@ -114,12 +115,59 @@ export function onSubmit(form, errors, work) {
     event.preventDefault();
     const button = form.querySelector('button[type="submit"]');
     clearError(errors);
+    clearFieldErrors(form);
     try {
       await busy(button, () => work(new FormData(form)));
     } catch (error) {
-      showError(errors, error);
+      if (!showAtField(form, error)) showError(errors, error);
     }
   });
+}
+
+/** "mobileNumber" as people say it: "Mobile number". */
+function fieldWords(name) {
+  const words = name
+    .replace(/\[\d+\]/g, '')
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** The server's message without its leading `field: `, in words and with the field's label. */
+function fieldMessage(label, error) {
+  const prefix = `${error.field}: `;
+  const rest = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+  return `${label}: ${rest}`;
+}
+
+function clearFieldErrors(form) {
+  for (const node of form.querySelectorAll('.field-error')) node.remove();
+  for (const control of form.querySelectorAll('[aria-invalid="true"]')) {
+    control.removeAttribute('aria-invalid');
+    const described = (control.getAttribute('aria-describedby') || '').split(' ').filter((id) => !id.endsWith('-error'));
+    if (described.length) control.setAttribute('aria-describedby', described.join(' '));
+    else control.removeAttribute('aria-describedby');
+  }
+}
+
+/**
+ * Shows an error the server gave for one field at that field's control: the control is marked
+ * invalid, the message (in the label's words) is announced and scrolled into view. False when
+ * the form has no such control.
+ */
+function showAtField(form, error) {
+  const control = error && error.field ? form.querySelector(`[name="${CSS.escape(error.field)}"]`) : null;
+  if (!control) return false;
+  const label = control.labels && control.labels.length ? control.labels[0].textContent : fieldWords(error.field);
+  if (!control.id) control.id = uid('f');
+  const note = h('p', { class: 'field-error', id: `${control.id}-error`, role: 'alert' }, fieldMessage(label, error));
+  control.setAttribute('aria-invalid', 'true');
+  const described = control.getAttribute('aria-describedby');
+  control.setAttribute('aria-describedby', described ? `${described} ${note.id}` : note.id);
+  control.insertAdjacentElement('afterend', note);
+  control.focus();
+  note.scrollIntoView({ block: 'center' });
+  return true;
 }
 
 /** A stored time in the browser's time zone, with that zone named (`1 Dec 2026, 20:31 GMT+1`). */

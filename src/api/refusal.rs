@@ -61,7 +61,8 @@ impl<S: Shape> ResponseError for Refused<S> {
 /// What a handler answers in the wire format `S`.
 pub type Reply<S = Native> = Result<HttpResponse, Refused<S>>;
 
-/// The native API's shape: `{"error": {"status", "code", "message"}}`.
+/// The native API's shape: `{"error": {"status", "code", "message", "field"?}}`, where `field`
+/// names the request field at fault when there is one (the admin page shows the message there).
 pub struct Native;
 
 /// The native error.
@@ -77,6 +78,8 @@ struct ErrorDetail<'a> {
     status: u16,
     code: &'a str,
     message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
 }
 
 impl Shape for Native {
@@ -100,6 +103,10 @@ impl Shape for Native {
                     status: error.status(),
                     code: error.code(),
                     message: error.public_message(),
+                    field: match error {
+                        Error::Invalid { field, .. } => field.as_deref(),
+                        _ => None,
+                    },
                 },
             })
     }
@@ -117,6 +124,7 @@ pub fn method_not_allowed<B>(
             status: 405,
             code: "method_not_allowed",
             message: format!("this endpoint does not take {method}"),
+            field: None,
         },
     });
     if let Some(allow) = allow {

@@ -204,6 +204,19 @@ async fn each_bad_input_is_named_and_writes_nothing() {
         assert_eq!(reply.status, 400, "{body}: {}", reply.text());
         let error = reply.json()["error"].clone();
         assert_eq!(error["status"], 400);
+        // The field at fault is named apart, for the admin page to show the message there.
+        if let Some(field) = error["field"].as_str() {
+            assert!(
+                error["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("{field}: ")),
+                "{error}"
+            );
+        }
+        if expected == "mobileNumber" {
+            assert_eq!(error["field"], "mobileNumber", "{error}");
+        }
         assert!(
             error["message"].as_str().unwrap().contains(expected),
             "{body} -> {error}"

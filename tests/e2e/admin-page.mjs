@@ -248,6 +248,23 @@ try {
   await page.getByRole('link', { name: 'lee.chen@acme.example' }).click();
   await page.getByText('locked until').waitFor();
   const edit = page.locator('#user-form');
+  // A refused field: the message is at the control, in the label's words, and the control marked.
+  const beforeRefusal = problems.length;
+  await edit.getByLabel('Mobile number').fill('call me');
+  await edit.getByRole('button', { name: 'Save changes' }).click();
+  const fieldError = edit.locator('.field-error');
+  await fieldError.waitFor();
+  // Chromium logs the refused request itself ("... status of 400"): expected here.
+  problems.push(...problems.splice(beforeRefusal).filter((p) => !/status of 400/.test(p)));
+  const said = await fieldError.textContent();
+  check(said.startsWith('Mobile number:') && !said.includes('mobileNumber'), `the error speaks words: ${said}`);
+  check((await edit.getByLabel('Mobile number').getAttribute('aria-invalid')) === 'true', 'the field at fault is marked');
+  check((await fieldError.getAttribute('role')) === 'alert', 'the error is announced');
+  check(
+    await edit.getByLabel('Mobile number').evaluate((control) => control === document.activeElement),
+    'the field at fault has the focus',
+  );
+  await edit.getByLabel('Mobile number').fill('');
   await edit.getByLabel('First name').fill('Lee');
   await edit.getByLabel('Last name').fill('Chen');
   await edit.getByLabel('Energy Monitoring').check();

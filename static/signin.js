@@ -3,6 +3,7 @@
 import { api } from './api.js';
 import { h, field, errorBox, onSubmit } from './dom.js';
 import { user } from './session.js';
+import { newPasswordField } from './password.js';
 
 export function showSignIn(root, ui, onSignedIn, message) {
   const errors = errorBox();
@@ -36,22 +37,29 @@ export function showSignIn(root, ui, onSignedIn, message) {
 /** A form to change one's own password: current, new, and the new once more. */
 export function passwordForm(onChanged, submitLabel = 'Change password') {
   const errors = errorBox();
+  const again = h('input', { name: 'again', type: 'password', autocomplete: 'new-password', required: true });
   const form = h(
     'form',
     { class: 'stack', 'aria-label': 'Change password' },
-    field('Current password', h('input', { name: 'current', type: 'password', autocomplete: 'current-password', required: true })),
-    field(
-      'New password',
-      h('input', { name: 'next', type: 'password', autocomplete: 'new-password', required: true, minlength: 8 }),
-      'At least 15 characters; a few unrelated words are easy to remember and hard to guess.',
-    ),
-    field('New password again', h('input', { name: 'again', type: 'password', autocomplete: 'new-password', required: true })),
+    field('Current password', h('input', { name: 'currentPassword', type: 'password', autocomplete: 'current-password', required: true })),
+    newPasswordField({
+      name: 'newPassword',
+      label: 'New password',
+      hint: 'A few unrelated words are easy to remember and hard to guess.',
+      generate: (password) => {
+        again.value = password;
+      },
+    }),
+    field('New password again', again),
     errors,
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, submitLabel)),
   );
   onSubmit(form, errors, async (data) => {
-    if (data.get('next') !== data.get('again')) throw new Error('The two new passwords are not the same.');
-    await api('PUT', '/api/v1/users/me/password', { currentPassword: data.get('current'), newPassword: data.get('next') });
+    if (data.get('newPassword') !== data.get('again')) throw new Error('The two new passwords are not the same.');
+    await api('PUT', '/api/v1/users/me/password', {
+      currentPassword: data.get('currentPassword'),
+      newPassword: data.get('newPassword'),
+    });
     form.reset();
     await onChanged();
   });

@@ -5,6 +5,7 @@ import { h, field, errorBox, onSubmit, showError, clearError, secretBox, confirm
 import { state } from './session.js';
 import { loadStructure } from './structure.js';
 import { describeMembership, isLocked } from './users.js';
+import { newPasswordField } from './password.js';
 
 /** Above this many places, the place picker gets a box to find one by name. */
 const SEARCH_FROM = 12;
@@ -148,11 +149,12 @@ function createForm(main, structure) {
     profileFields(),
     roleFields,
     modulesFieldset([]),
-    field(
-      'Password',
-      h('input', { name: 'password', type: 'password', autocomplete: 'new-password' }),
-      'Leave empty to generate a temporary password that must be changed at first sign-in.',
-    ),
+    newPasswordField({
+      name: 'password',
+      label: 'Password',
+      hint: 'Leave empty for a temporary password, shown once, that must be changed at first sign-in.',
+      generate: () => {},
+    }),
     errors,
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Create user'), h('a', { href: '#/users' }, 'Cancel')),
   );

@@ -123,6 +123,13 @@ async fn the_role_pickers_get_every_role_with_what_it_may_do_from_the_server() {
 }
 
 #[actix_web::test]
+async fn the_password_fields_get_the_configured_minimum() {
+    let app = start_with(|c| c.security.password_min_length = 21).await;
+    let ui = app.get("/api/v1/ui", &Who::Nobody).await.json();
+    assert_eq!(ui["passwordMinLength"], 21);
+}
+
+#[actix_web::test]
 async fn the_page_gets_no_basic_challenge_so_the_browser_shows_no_password_dialog() {
     let app = start().await;
     let reply = app

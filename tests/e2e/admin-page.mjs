@@ -125,6 +125,20 @@ try {
     'the chosen role says what it may do',
   );
   await form.getByLabel('Alerting').check();
+  // The password field states the configured policy, not the browser's, and can show and generate.
+  const minimum = await page.evaluate(async () => (await (await fetch('/api/v1/ui')).json()).passwordMinLength);
+  const passwordField = form.getByLabel('Password', { exact: true });
+  const policy = await form.locator('#' + (await passwordField.getAttribute('aria-describedby'))).textContent();
+  check(policy.includes(`At least ${minimum} characters`), `the policy is the server's: ${policy}`);
+  check((await passwordField.getAttribute('minlength')) === null, 'no browser length rule of its own');
+  await form.getByRole('button', { name: 'Generate' }).click();
+  const generated = await passwordField.inputValue();
+  check(generated.length >= Math.max(20, minimum), `a generated password is long enough: ${generated.length}`);
+  check((await passwordField.getAttribute('type')) === 'text', 'a generated password is shown');
+  await form.getByRole('button', { name: 'Hide password' }).click();
+  check((await passwordField.getAttribute('type')) === 'password', 'and can be hidden again');
+  // Left empty here: the server makes a temporary one.
+  await passwordField.fill('');
   await checkLabels('the user form');
   await page.screenshot({ path: join(screenshots, 'user-form.png'), fullPage: true });
   // A double click must not create the user twice.
@@ -173,7 +187,7 @@ try {
   await form.getByLabel('Email').fill('lee.chen@acme.example');
   await form.getByLabel('Where').selectOption({ label: 'Acme Steel › North Works › Press Shop' });
   await form.getByLabel('Role').selectOption('member');
-  await form.getByLabel('Password').fill('press shop line two');
+  await form.getByLabel('Password', { exact: true }).fill('press shop line two');
   await form.getByRole('button', { name: 'Create user' }).click();
   await page.locator('#user-created').waitFor();
   await signOut();

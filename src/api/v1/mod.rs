@@ -78,6 +78,7 @@ struct RoleOut {
 }
 
 #[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Ui<'a> {
     banner: &'a str,
     version: &'static str,
@@ -85,6 +86,8 @@ struct Ui<'a> {
     modules: &'a [String],
     /// The roles, each with its name and what it may do, for the role pickers.
     roles: Vec<RoleOut>,
+    /// The configured minimum length of a password, for the password fields' hints.
+    password_min_length: usize,
     /// The browser session this request carries, if any: the page starts from here without
     /// a failing request.
     session: Option<auth::SessionOut>,
@@ -108,6 +111,7 @@ async fn ui(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
                     description: role.describe(),
                 })
                 .collect(),
+            password_min_length: state.env.config.security.password_min_length,
             session,
         })
 }

@@ -63,7 +63,7 @@ function shell(current) {
     { class: 'top' },
     h('span', { class: 'brand' }, 'GATEHOUSE'),
     h('nav', { 'aria-label': 'Main' }, links),
-    h('span', { class: 'who' }, me.displayName, ' · ', me.email),
+    h('span', { class: 'who', title: me.email }, me.displayName, h('span', { class: 'who-email' }, ' · ', me.email)),
     h('button', { type: 'button', onclick: signOut }, 'Sign out'),
   );
 }

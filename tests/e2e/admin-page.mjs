@@ -362,6 +362,22 @@ try {
   await page.getByRole('button', { name: 'Change password' }).click();
   await page.getByText('Your password was changed').waitFor();
 
+  step('at tablet width, the top menu is one row and My account fits');
+  await page.setViewportSize({ width: 768, height: 1024 });
+  const menuRows = await page.evaluate(() => {
+    // One row: every item's vertical middle within a few pixels of the first one's.
+    const middles = [...document.querySelectorAll('header.top > *, header.top nav a')].map((el) => {
+      const box = el.getBoundingClientRect();
+      return (box.top + box.bottom) / 2;
+    });
+    return middles.filter((m) => Math.abs(m - middles[0]) > 6).length + 1;
+  });
+  await page.screenshot({ path: join(screenshots, 'account-tablet.png'), fullPage: true });
+  check(menuRows === 1, `the top menu is on one row at 768 px: ${menuRows} rows`);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  check(overflow <= 0, `My account does not scroll sideways at 768 px: ${overflow} px too wide`);
+  await page.setViewportSize({ width: 1280, height: 800 });
+
   step("support staff see a read-only account, without the admins' message");
   const support = await page.evaluate(async () => {
     const ui = await (await fetch('/api/v1/ui')).json();

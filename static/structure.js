@@ -2,7 +2,7 @@
 
 import { api } from './api.js';
 import { h, field, errorBox, onSubmit, showError, confirmDialog, openDialog } from './dom.js';
-import { mayCreateOrganisations } from './session.js';
+import { mayCreateOrganisations, state } from './session.js';
 
 /** Everything the caller can see, in one go. */
 export async function loadStructure() {
@@ -20,7 +20,9 @@ function nameDialog(title, { method, path, body = {}, current = {}, extra = [] }
     const errors = errorBox();
     const controls = [
       field('Name', h('input', { name: 'name', required: true, value: current.name || '' })),
-      ...extra.map(([key, label, hint]) => field(label, h('input', { name: key, value: current[key] || '' }), hint)),
+      ...extra.map(([key, label, hint, list]) =>
+        field(label, h('input', { name: key, value: current[key] || '', list, autocomplete: 'off' }), hint),
+      ),
     ];
     const form = h(
       'form',
@@ -47,6 +49,16 @@ function nameDialog(title, { method, path, body = {}, current = {}, extra = [] }
 
 function node(kind, name, buttons) {
   return h('div', { class: 'node' }, h('span', { class: 'kind' }, kind), h('span', { class: 'name' }, name), buttons);
+}
+
+/** The IANA time zone names the server accepts, as a list the time zone fields offer. */
+function timeZoneList() {
+  const zones = state.ui ? state.ui.timeZones || [] : [];
+  return h(
+    'datalist',
+    { id: 'time-zones' },
+    zones.map((zone) => h('option', { value: zone })),
+  );
 }
 
 export async function structureView(main) {
@@ -84,7 +96,7 @@ export async function structureView(main) {
                   method: 'POST',
                   path: '/api/v1/sites',
                   body: { organisationId: org.id },
-                  extra: [['timezone', 'Time zone', 'For example Europe/London']],
+                  extra: [['timezone', 'Time zone', 'An IANA name: type to choose, for example Europe/London', 'time-zones']],
                 },
                 refresh,
               ),
@@ -123,7 +135,7 @@ export async function structureView(main) {
                     method: 'PATCH',
                     path: `/api/v1/sites/${site.id}`,
                     current: site,
-                    extra: [['timezone', 'Time zone', 'For example Europe/London']],
+                    extra: [['timezone', 'Time zone', 'An IANA name: type to choose, for example Europe/London', 'time-zones']],
                   },
                   refresh,
                 ),
@@ -155,6 +167,7 @@ export async function structureView(main) {
 
   main.replaceChildren(
     h('h1', {}, 'Structure'),
+    timeZoneList(),
     h(
       'div',
       { class: 'actions' },

@@ -131,21 +131,32 @@ pub fn name(field: &str, raw: &str) -> Result<String, Error> {
     Ok(text.to_string())
 }
 
-/// An IANA time zone name such as `Europe/London` or `UTC` (checked for shape, not membership).
+/// The IANA time zone names (tzdata's zones and links), one a line after a comment.
+const TIME_ZONES: &str = include_str!("timezones.txt");
+
+/// Every IANA time zone name, in order (the admin page offers them as a list).
+pub fn time_zones() -> impl Iterator<Item = &'static str> {
+    TIME_ZONES
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+/// An IANA time zone name such as `Europe/London` or `UTC`, in the database's own spelling
+/// (`europe/london` is taken as `Europe/London`); any other name is refused.
 pub fn timezone(raw: &str) -> Result<String, Error> {
     let text = raw.trim();
-    let ok = !text.is_empty()
-        && text.len() <= 64
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c));
-    if !ok {
-        return Err(Error::invalid(
-            "timezone",
-            "must be a time zone name such as Europe/London",
-        ));
-    }
-    Ok(text.to_string())
+    time_zones()
+        .find(|zone| zone.eq_ignore_ascii_case(text))
+        .map(str::to_string)
+        .ok_or_else(|| {
+            Error::invalid(
+                "timezone",
+                format!(
+                    "`{}` is not a time zone of the IANA database; use a name such as Europe/London or UTC",
+                    crate::logging::escape(text)
+                ),
+            )
+        })
 }
 
 /// A domain name such as `acme.example`.
@@ -181,6 +192,18 @@ mod tests {
         assert!(dotless.contains("no dot"), "{dotless}");
         assert!(Email::parse("email", "admin@localhost").is_ok());
         assert!(Email::parse("email", "admin@LocalHost").is_ok());
+    }
+
+    #[test]
+    fn time_zones_are_names_of_the_iana_database() {
+        assert_eq!(timezone("Europe/London").unwrap(), "Europe/London");
+        assert_eq!(timezone(" europe/london ").unwrap(), "Europe/London");
+        assert_eq!(timezone("UTC").unwrap(), "UTC");
+        assert_eq!(timezone("Asia/Kolkata").unwrap(), "Asia/Kolkata");
+        for bad in ["Mars/Olympus_Mons", "Europe/Londn", "", "not a zone!"] {
+            assert!(timezone(bad).is_err(), "{bad}");
+        }
+        assert!(time_zones().count() > 400);
     }
 
     #[test]

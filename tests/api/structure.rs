@@ -356,3 +356,33 @@ async fn ids_from_another_platform_can_be_kept_but_not_reused() {
         .unwrap()
         .contains("id"));
 }
+
+#[actix_web::test]
+async fn a_sites_time_zone_is_a_name_of_the_iana_database() {
+    let app = start().await;
+    let root = Who::admin();
+    let org = app
+        .create("/api/v1/organisations", &root, json!({"name": "Zoned"}))
+        .await;
+    let refused = app
+        .post(
+            "/api/v1/sites",
+            &root,
+            json!({"organisationId": org, "name": "Mars", "timezone": "Mars/Olympus_Mons"}),
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.text());
+    assert_eq!(refused.json()["error"]["field"], "timezone");
+    let site = app
+        .post(
+            "/api/v1/sites",
+            &root,
+            json!({"organisationId": org, "name": "Kolkata", "timezone": "asia/kolkata"}),
+        )
+        .await;
+    assert_eq!(site.status, 201, "{}", site.text());
+    assert_eq!(site.json()["timezone"], "Asia/Kolkata");
+    let ui = app.get("/api/v1/ui", &Who::Nobody).await.json();
+    let zones = ui["timeZones"].as_array().unwrap();
+    assert!(zones.iter().any(|z| z == "Europe/London"));
+}

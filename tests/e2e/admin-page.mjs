@@ -99,7 +99,16 @@ try {
   step('create an organisation, two sites and a plant');
   await page.getByRole('link', { name: 'Structure' }).click();
   await nameDialog(page.getByRole('button', { name: 'New organisation' }), 'Acme Steel');
-  await nameDialog(node('Acme Steel').getByRole('button', { name: 'Add site' }), 'North Works');
+  await node('Acme Steel').getByRole('button', { name: 'Add site' }).click();
+  // A site's time zone is chosen from the IANA names the server accepts.
+  const zoneOptions = await page.locator('datalist#time-zones option').count();
+  check(zoneOptions > 400, `the time zone field offers the IANA names: ${zoneOptions}`);
+  const siteDialog = page.locator('dialog[open]');
+  check((await siteDialog.getByLabel('Time zone').getAttribute('list')) === 'time-zones', 'the field lists the zones');
+  await siteDialog.getByLabel('Name').fill('North Works');
+  await siteDialog.getByLabel('Time zone').fill('Europe/London');
+  await siteDialog.getByRole('button', { name: 'Save' }).click();
+  await siteDialog.waitFor({ state: 'detached' });
   await nameDialog(node('Acme Steel').getByRole('button', { name: 'Add site' }), 'South Works');
   await nameDialog(node('North Works').getByRole('button', { name: 'Add plant' }), 'Press Shop');
   await node('Press Shop').waitFor();

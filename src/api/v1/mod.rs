@@ -88,6 +88,8 @@ struct Ui<'a> {
     roles: Vec<RoleOut>,
     /// The configured minimum length of a password, for the password fields' hints.
     password_min_length: usize,
+    /// The IANA time zone names a site's time zone is chosen from.
+    time_zones: Vec<&'static str>,
     /// The browser session this request carries, if any: the page starts from here without
     /// a failing request.
     session: Option<auth::SessionOut>,
@@ -112,6 +114,7 @@ async fn ui(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
                 })
                 .collect(),
             password_min_length: state.env.config.security.password_min_length,
+            time_zones: crate::domain::fields::time_zones().collect(),
             session,
         })
 }

@@ -2,7 +2,8 @@
 // audit trail. Plain JavaScript modules; no build step, nothing fetched from elsewhere.
 
 import { api, setCsrfToken } from './api.js';
-import { h } from './dom.js';
+import { h, confirmDialog } from './dom.js';
+import { hasUnsavedChanges } from './leaving.js';
 import { state, user, mayReadAudit } from './session.js';
 import { showSignIn, showPasswordChange } from './signin.js';
 import { structureView } from './structure.js';
@@ -83,7 +84,19 @@ function route() {
   view(main);
 }
 
-window.addEventListener('hashchange', route);
+window.addEventListener('hashchange', async (event) => {
+  if (hasUnsavedChanges()) {
+    const leave = await confirmDialog('Leave this page? The changes you have not saved will be lost.', 'Leave');
+    if (!leave) {
+      history.replaceState(null, '', event.oldURL);
+      return;
+    }
+  }
+  route();
+});
+window.addEventListener('beforeunload', (event) => {
+  if (hasUnsavedChanges()) event.preventDefault();
+});
 window.addEventListener('gatehouse:signed-out', () => {
   if (state.session) signedOut('Your session has ended. Please sign in again.');
 });

@@ -7,6 +7,7 @@ import { loadStructure } from './structure.js';
 import { describeMembership, isLocked } from './users.js';
 import { newPasswordField } from './password.js';
 import { grantableScopes, scopeField, roleField } from './pickers.js';
+import { guardForm } from './leaving.js';
 
 function scopeBody(value, role) {
   const [key, id] = value.split(':');
@@ -127,6 +128,7 @@ function createForm(main, structure) {
       ),
     );
   });
+  guardForm(form);
   main.replaceChildren(h('h1', {}, 'New user'), form);
 }
 
@@ -196,6 +198,7 @@ function editForm(main, user, structure) {
   if (!user.canManage) {
     for (const control of form.querySelectorAll('input, button')) control.disabled = true;
   }
+  guardForm(form);
 
   main.replaceChildren(
     h('h1', {}, user.email),

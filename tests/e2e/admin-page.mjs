@@ -288,6 +288,10 @@ try {
     'the field at fault has the focus',
   );
   await edit.getByLabel('Mobile number').fill('');
+  // Leaving with unsaved changes asks first; staying keeps them.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
+  await confirmWith('Cancel', ['not saved']);
+  check(page.url().includes('#/users/'), `still on the user's page: ${page.url()}`);
   await edit.getByLabel('First name').fill('Lee');
   await edit.getByLabel('Last name').fill('Chen');
   await edit.getByLabel('Energy Monitoring').check();

@@ -74,17 +74,26 @@ pub fn insert_token(conn: &Connection, t: &Token, secret_hash: &[u8]) -> Result<
     Ok(())
 }
 
-/// The token with this id, with its stored secret hash for a constant-time comparison.
+/// The one token `condition` (on `?1`) selects, with its stored secret hash for a
+/// constant-time comparison.
+fn token_with_hash(
+    conn: &Connection,
+    condition: &str,
+    key: impl rusqlite::ToSql,
+) -> Result<Option<(Token, Vec<u8>)>, Error> {
+    let sql = format!("SELECT {COLUMNS}, secret_hash FROM tokens WHERE {condition}");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([key], |r| Ok((token(r)?, r.get::<_, Vec<u8>>(12)?)))
+        .optional()?)
+}
+
+/// The token with this id, with its stored secret hash.
 pub fn find_token_with_hash(
     conn: &Connection,
     id: &str,
 ) -> Result<Option<(Token, Vec<u8>)>, Error> {
-    let sql = format!("SELECT {COLUMNS}, secret_hash FROM tokens WHERE id = ?1");
-    let found = conn
-        .prepare_cached(&sql)?
-        .query_row([id], |r| Ok((token(r)?, r.get::<_, Vec<u8>>(12)?)))
-        .optional()?;
-    Ok(found)
+    token_with_hash(conn, "id = ?1", id)
 }
 
 /// A token issued before its secret carried its id (migration 6), by its secret's hash.
@@ -92,14 +101,7 @@ pub fn find_old_token_by_hash(
     conn: &Connection,
     secret_hash: &[u8],
 ) -> Result<Option<(Token, Vec<u8>)>, Error> {
-    let sql = format!(
-        "SELECT {COLUMNS}, secret_hash FROM tokens WHERE secret_hash = ?1 AND found_by_hash = 1"
-    );
-    let found = conn
-        .prepare_cached(&sql)?
-        .query_row([secret_hash], |r| Ok((token(r)?, r.get::<_, Vec<u8>>(12)?)))
-        .optional()?;
-    Ok(found)
+    token_with_hash(conn, "secret_hash = ?1 AND found_by_hash = 1", secret_hash)
 }
 
 /// Revokes one token; returns whether it was live until now (false: already revoked).

@@ -52,6 +52,30 @@ async function checkLabels(where) {
   check(unlabelled.length === 0, `controls without a label on ${where}: ${unlabelled.join(', ')}`);
 }
 
+/** POSTs `body` to `path` with the page's own session and CSRF token; resolves to the status. */
+async function postAsThePage(path, body) {
+  return page.evaluate(
+    async ([target, payload]) => {
+      const ui = await (await fetch('/api/v1/ui')).json();
+      const headers = {
+        'Content-Type': 'application/json',
+        'X-Requested-With': 'gatehouse-admin',
+        'X-CSRF-Token': ui.session.csrfToken,
+      };
+      return (await fetch(target, { method: 'POST', headers, body: JSON.stringify(payload) })).status;
+    },
+    [path, body],
+  );
+}
+
+/** The id of the site called `name`, as the signed-in user sees the sites. */
+async function siteId(name) {
+  return page.evaluate(async (wanted) => {
+    const sites = await (await fetch('/api/v1/sites')).json();
+    return sites.items.find((s) => s.name === wanted).id;
+  }, name);
+}
+
 /** Answers the open confirmation with `yes`, after checking that it says each of `words`. */
 async function confirmWith(yes, words) {
   const dialog = page.locator('dialog[open]');
@@ -249,23 +273,11 @@ try {
     await fetch(new URL('/api/v1/users/me', url), { headers: { Authorization: `Basic ${basic}` } });
   }
   // Many places (twelve more plants): the place picker gets a box to find one by name.
-  const made = await page.evaluate(async () => {
-    const ui = await (await fetch('/api/v1/ui')).json();
-    const headers = {
-      'Content-Type': 'application/json',
-      'X-Requested-With': 'gatehouse-admin',
-      'X-CSRF-Token': ui.session.csrfToken,
-    };
-    const sites = await (await fetch('/api/v1/sites')).json();
-    const north = sites.items.find((s) => s.name === 'North Works');
-    let created = 0;
-    for (let i = 1; i <= 12; i += 1) {
-      const body = JSON.stringify({ siteId: north.id, name: `Line ${i}` });
-      const answer = await fetch('/api/v1/plants', { method: 'POST', headers, body });
-      if (answer.status === 201) created += 1;
-    }
-    return created;
-  });
+  const north = await siteId('North Works');
+  let made = 0;
+  for (let i = 1; i <= 12; i += 1) {
+    if ((await postAsThePage('/api/v1/plants', { siteId: north, name: `Line ${i}` })) === 201) made += 1;
+  }
   check(made === 12, `twelve plants were added: ${made}`);
   await page.getByLabel('Search').fill('lee.chen');
   await page.getByRole('link', { name: 'lee.chen@acme.example' }).click();
@@ -392,21 +404,10 @@ try {
   await page.setViewportSize({ width: 1280, height: 800 });
 
   step("support staff see a read-only account, without the admins' message");
-  const support = await page.evaluate(async () => {
-    const ui = await (await fetch('/api/v1/ui')).json();
-    const headers = {
-      'Content-Type': 'application/json',
-      'X-Requested-With': 'gatehouse-admin',
-      'X-CSRF-Token': ui.session.csrfToken,
-    };
-    const sites = await (await fetch('/api/v1/sites')).json();
-    const north = sites.items.find((s) => s.name === 'North Works');
-    const body = JSON.stringify({
-      email: 'sam.support@acme.example',
-      password: 'support desk day shift',
-      memberships: [{ siteId: north.id, role: 'support' }],
-    });
-    return (await fetch('/api/v1/users', { method: 'POST', headers, body })).status;
+  const support = await postAsThePage('/api/v1/users', {
+    email: 'sam.support@acme.example',
+    password: 'support desk day shift',
+    memberships: [{ siteId: await siteId('North Works'), role: 'support' }],
   });
   check(support === 201, `a support user was created: ${support}`);
   await signOut();

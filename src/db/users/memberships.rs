@@ -14,6 +14,13 @@ const MEMBERSHIP: &str = "SELECT m.id, u.id, o.id, s.id, p.id, m.role,
     LEFT JOIN sites s ON s.number = m.site
     LEFT JOIN plants p ON p.number = m.plant";
 
+/// A role as stored in `column`; text that is no role is a conversion error, not a panic.
+pub(super) fn stored_role(text: &str, column: usize) -> rusqlite::Result<Role> {
+    Role::parse(text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
 fn membership(row: &Row) -> rusqlite::Result<Membership> {
     let role: String = row.get(5)?;
     Ok(Membership {
@@ -24,9 +31,7 @@ fn membership(row: &Row) -> rusqlite::Result<Membership> {
             site_id: row.get(3)?,
             plant_id: row.get(4)?,
         },
-        role: Role::parse(&role).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, Box::new(e))
-        })?,
+        role: stored_role(&role, 5)?,
         scope_name: row.get(6)?,
     })
 }

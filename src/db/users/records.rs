@@ -3,8 +3,9 @@
 //! walking their indexes from the user's number, with no second query and no temporary index
 //! of a list of ids.
 
+use super::memberships::stored_role;
 use super::user;
-use crate::domain::model::{Membership, Role, Scope, UserRecord};
+use crate::domain::model::{Membership, Scope, UserRecord};
 use crate::error::Error;
 use rusqlite::{Connection, OptionalExtension, Row};
 
@@ -63,13 +64,7 @@ pub(super) fn record(row: &Row) -> rusqlite::Result<UserRecord> {
                         site_id,
                         plant_id,
                     },
-                    role: Role::parse(&role).map_err(|e| {
-                        rusqlite::Error::FromSqlConversionFailure(
-                            19,
-                            rusqlite::types::Type::Text,
-                            Box::new(e),
-                        )
-                    })?,
+                    role: stored_role(&role, 19)?,
                     scope_name,
                 })
             },

@@ -208,7 +208,7 @@ async fn account_pages<R>(
 where
     R: Fn(UserOut, &str) -> Result<Vec<u8>, Error> + Send + Sync + 'static,
 {
-    stream::pages(state, frame, move |conn, _, cursor| {
+    stream::pages(state, frame, move |conn, env, cursor| {
         let account = account(conn, &p, asked.clone())?;
         let domains = domains(conn, &p)?;
         let filter = UserFilter {
@@ -217,7 +217,7 @@ where
             limit: Some(listing::MAX_LIMIT),
             ..UserFilter::default()
         };
-        let page = listing::list_users(conn, &p, filter)?;
+        let page = listing::list_users(conn, env, &p, filter)?;
         let rows = page
             .items
             .into_iter()

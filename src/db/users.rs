@@ -343,4 +343,4 @@ mod search;
 
 pub use memberships::{delete_membership, find_membership, insert_membership, list_memberships};
 pub use records::find_record;
-pub use search::{explain_search, search_records, UserQuery};
+pub use search::{count_records, explain_search, search_records, AccountState, UserQuery};

@@ -7,6 +7,7 @@ use crate::domain::access::Principal;
 use crate::domain::fields::Email;
 use crate::domain::model::{Role, Scope, UserRecord};
 use crate::error::Error;
+use crate::ops::Env;
 use rusqlite::Connection;
 
 /// The filter of a user list.
@@ -17,6 +18,8 @@ pub struct UserFilter {
     pub text: Option<String>,
     pub cursor: Option<String>,
     pub limit: Option<usize>,
+    /// `active`, `disabled`, `locked` or `mustChangePassword`.
+    pub state: Option<String>,
 }
 
 pub struct Page {
@@ -52,7 +55,12 @@ pub const MAX_LIMIT: usize = 500;
 
 /// A page of the users the caller can see under `filter`, in email order, with the cursor of
 /// the next page.
-pub fn list_users(conn: &Connection, actor: &Principal, filter: UserFilter) -> Result<Page, Error> {
+pub fn list_users(
+    conn: &Connection,
+    env: &Env,
+    actor: &Principal,
+    filter: UserFilter,
+) -> Result<Page, Error> {
     let limit = filter.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(Error::invalid(
@@ -60,7 +68,7 @@ pub fn list_users(conn: &Connection, actor: &Principal, filter: UserFilter) -> R
             format!("must be between 1 and {MAX_LIMIT}"),
         ));
     }
-    let Some(query) = page_query(conn, actor, filter, limit + 1)? else {
+    let Some(query) = page_query(conn, env, actor, filter, limit + 1)? else {
         return Ok(Page::empty());
     };
     let mut records = store::search_records(conn, &query)?;
@@ -76,16 +84,53 @@ pub fn list_users(conn: &Connection, actor: &Principal, filter: UserFilter) -> R
     Ok(Page { items, next_cursor })
 }
 
+/// How many users the caller can see under `filter`, every page together.
+pub fn count_users(
+    conn: &Connection,
+    env: &Env,
+    actor: &Principal,
+    filter: UserFilter,
+) -> Result<u64, Error> {
+    match page_query(conn, env, actor, filter, 1)? {
+        Some(query) => store::count_records(conn, &query),
+        None => Ok(0),
+    }
+}
+
+/// The states a list can be narrowed to, as the filter names them.
+fn account_state(env: &Env, named: &str) -> Result<store::AccountState, Error> {
+    Ok(match named {
+        "active" => store::AccountState::Active,
+        "disabled" => store::AccountState::Disabled,
+        "locked" => store::AccountState::Locked {
+            now: env.clock.now_text(),
+        },
+        "mustChangePassword" => store::AccountState::MustChangePassword,
+        _ => {
+            return Err(Error::invalid(
+                "state",
+                "must be one of active, disabled, locked, mustChangePassword",
+            ))
+        }
+    })
+}
+
 /// The page query for the filter as the caller may see it; None when the filter names a
 /// scope that does not exist (nobody to show).
 fn page_query(
     conn: &Connection,
+    env: &Env,
     actor: &Principal,
     filter: UserFilter,
     limit: usize,
 ) -> Result<Option<store::UserQuery>, Error> {
     let after = filter.cursor.as_deref().map(decode_cursor).transpose()?;
     let role = filter.role.as_deref().map(Role::parse).transpose()?;
+    let state = filter
+        .state
+        .as_deref()
+        .map(|named| account_state(env, named))
+        .transpose()?;
     let within = match filter.scope {
         None => None,
         Some(named) => match resolve(conn, &named)? {
@@ -102,6 +147,7 @@ fn page_query(
             .filter(|t| !t.trim().is_empty())
             .map(|t| t.trim().to_string()),
         after,
+        state,
         limit,
     }))
 }

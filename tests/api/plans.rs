@@ -26,6 +26,7 @@ fn query(reach: ListingReach, role: Option<Role>, text: Option<&str>) -> UserQue
         role,
         text: text.map(str::to_string),
         after: Some("user0900000@bench.example".into()),
+        state: None,
         limit: 51,
     }
 }

@@ -1,7 +1,7 @@
 //! Users through /api/v1: create, read, list, change, delete, memberships, modules, export.
 
 use crate::common::*;
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[actix_web::test]
 async fn a_user_created_without_a_password_gets_a_temporary_one_shown_once() {
@@ -814,4 +814,109 @@ async fn an_address_stored_under_older_rules_still_signs_in_and_is_edited() {
         )
         .await;
     assert_eq!(moved.status, 400, "{}", moved.text());
+}
+
+#[actix_web::test]
+async fn lists_narrow_to_locked_disabled_and_must_change_accounts_and_count_every_page() {
+    let app = start().await;
+    let w = app.world().await;
+    let root = Who::admin();
+    let wrong = Who::Basic("worker.p1@a.example".into(), "a wrong guess".into());
+    for _ in 0..5 {
+        app.get("/api/v1/users/me", &wrong).await;
+    }
+    let disabled = app
+        .patch(&format!("/api/v1/users/{}", w.at_p2), &root, json!({"status": "disabled"}))
+        .await;
+    assert_eq!(disabled.status, 200, "{}", disabled.text());
+    let reset = app
+        .post(
+            &format!("/api/v1/users/{}/reset-password", w.at_p3),
+            &root,
+            json!({}),
+        )
+        .await;
+    assert_eq!(reset.status, 200, "{}", reset.text());
+    let emails = |v: Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["email"].as_str().unwrap().to_string())
+            .collect()
+    };
+    for (state, who) in [
+        ("locked", "worker.p1@a.example"),
+        ("disabled", "worker.p2@a.example"),
+        ("mustChangePassword", "worker.p3@a.example"),
+    ] {
+        let page = app
+            .get(&format!("/api/v1/users?state={state}"), &root)
+            .await;
+        assert_eq!(emails(page.json()), [who], "{state}");
+        // The site admin of S1 sees P1 and P2, not P3 (site S2).
+        let site = app
+            .get(
+                &format!("/api/v1/users?state={state}&q=worker"),
+                &Who::basic(SITE_ADMIN),
+            )
+            .await;
+        let expected: Vec<&str> = if who.ends_with("p3@a.example") {
+            vec![]
+        } else {
+            vec![who]
+        };
+        assert_eq!(emails(site.json()), expected, "{state}, as the site admin");
+    }
+    let active = emails(
+        app.get("/api/v1/users?state=active&q=worker", &root)
+            .await
+            .json(),
+    );
+    assert_eq!(
+        active,
+        [
+            "worker.p1@a.example",
+            "worker.p3@a.example",
+            "worker.q1@b.example"
+        ]
+    );
+    let bad = app.get("/api/v1/users?state=asleep", &root).await;
+    assert_eq!(bad.status, 400);
+    assert_eq!(bad.json()["error"]["field"], "state", "{}", bad.text());
+
+    // The total of every page, whatever the page size, within what the caller may see.
+    let total = |path: &str, who: &Who| {
+        let path = path.to_string();
+        let who = who.clone();
+        let app = &app;
+        async move {
+            let reply = app.get(&path, &who).await;
+            assert_eq!(reply.status, 200, "{path}: {}", reply.text());
+            reply.json()["total"].as_u64().unwrap()
+        }
+    };
+    assert_eq!(
+        total("/api/v1/users/count?limit=2", &root).await,
+        app.count("users") as u64
+    );
+    assert_eq!(total("/api/v1/users/count?q=worker", &root).await, 4);
+    assert_eq!(total("/api/v1/users/count?state=disabled", &root).await, 1);
+    assert_eq!(
+        total(&format!("/api/v1/users/count?siteId={}", w.s1), &root).await,
+        6
+    );
+    // The site admin's count: the six of S1 (themselves among them), nobody of S2 or B.
+    assert_eq!(
+        total("/api/v1/users/count", &Who::basic(SITE_ADMIN)).await,
+        6
+    );
+    assert_eq!(
+        total(
+            &format!("/api/v1/users/count?organisationId={}", w.org_b),
+            &Who::basic(SITE_ADMIN)
+        )
+        .await,
+        0
+    );
 }

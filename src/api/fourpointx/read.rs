@@ -181,23 +181,27 @@ pub(super) async fn list(
         (None, None) if p.may_list_everyone() => None,
         (None, None) => return Err(Error::Malformed("Insufficient inputs".into()).into()),
     };
-    let rows = stream::pages(&state, Frame::json_array("", ""), move |conn, _, cursor| {
-        let filter = UserFilter {
-            scope: scope.clone(),
-            cursor,
-            limit: Some(listing::MAX_LIMIT),
-            ..UserFilter::default()
-        };
-        let names = site_names(conn, &p)?;
-        let page = listing::list_users(conn, &p, filter)?;
-        let rows = page
-            .items
-            .into_iter()
-            .map(|r| serde_json::to_vec(&list_item(r, &names)))
-            .collect::<Result<_, _>>()
-            .map_err(|e| Error::Internal(e.to_string()))?;
-        Ok((rows, page.next_cursor))
-    })
+    let rows = stream::pages(
+        &state,
+        Frame::json_array("", ""),
+        move |conn, env, cursor| {
+            let filter = UserFilter {
+                scope: scope.clone(),
+                cursor,
+                limit: Some(listing::MAX_LIMIT),
+                ..UserFilter::default()
+            };
+            let names = site_names(conn, &p)?;
+            let page = listing::list_users(conn, env, &p, filter)?;
+            let rows = page
+                .items
+                .into_iter()
+                .map(|r| serde_json::to_vec(&list_item(r, &names)))
+                .collect::<Result<_, _>>()
+                .map_err(|e| Error::Internal(e.to_string()))?;
+            Ok((rows, page.next_cursor))
+        },
+    )
     .await?;
     Ok(HttpResponse::Ok()
         .content_type("application/json")

@@ -206,22 +206,26 @@ async fn list(
     q: web::Query<ListQuery>,
 ) -> Reply {
     let q = q.into_inner();
-    let rows = stream::pages(&state, Frame::json_array("", ""), move |conn, _, cursor| {
-        let (scope, organisation) = list_scope(conn, &p, &q)?;
-        let filter = UserFilter {
-            scope,
-            cursor,
-            limit: Some(listing::MAX_LIMIT),
-            ..UserFilter::default()
-        };
-        let page = listing::list_users(conn, &p, filter)?;
-        let mut rows = Vec::with_capacity(page.items.len());
-        for record in page.items {
-            let user = render(conn, &p, record, organisation.as_deref())?;
-            rows.push(serde_json::to_vec(&user).map_err(|e| Error::Internal(e.to_string()))?);
-        }
-        Ok((rows, page.next_cursor))
-    })
+    let rows = stream::pages(
+        &state,
+        Frame::json_array("", ""),
+        move |conn, env, cursor| {
+            let (scope, organisation) = list_scope(conn, &p, &q)?;
+            let filter = UserFilter {
+                scope,
+                cursor,
+                limit: Some(listing::MAX_LIMIT),
+                ..UserFilter::default()
+            };
+            let page = listing::list_users(conn, env, &p, filter)?;
+            let mut rows = Vec::with_capacity(page.items.len());
+            for record in page.items {
+                let user = render(conn, &p, record, organisation.as_deref())?;
+                rows.push(serde_json::to_vec(&user).map_err(|e| Error::Internal(e.to_string()))?);
+            }
+            Ok((rows, page.next_cursor))
+        },
+    )
     .await?;
     Ok(HttpResponse::Ok()
         .content_type("application/json")

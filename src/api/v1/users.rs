@@ -21,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/users/me").route(web::get().to(me)))
     .service(web::resource("/users/me/password").route(web::put().to(change_password)))
     .service(web::resource("/users/export.csv").route(web::get().to(export::export)))
+    .service(web::resource("/users/count").route(web::get().to(count)))
     .service(
         web::resource("/users/{id}")
             .route(web::get().to(get))
@@ -156,6 +157,7 @@ struct ListQuery {
     q: Option<String>,
     limit: Option<usize>,
     cursor: Option<String>,
+    state: Option<String>,
 }
 
 impl ListQuery {
@@ -171,6 +173,7 @@ impl ListQuery {
             text: self.q,
             cursor: self.cursor,
             limit: self.limit,
+            state: self.state,
         })
     }
 }
@@ -178,11 +181,24 @@ impl ListQuery {
 async fn list(state: web::Data<AppState>, Caller(p, _): Caller, q: web::Query<ListQuery>) -> Reply {
     let filter = q.into_inner().into_filter()?;
     let page = state
-        .run(move |conn, _| listing::list_users(conn, &p, filter))
+        .run(move |conn, env| listing::list_users(conn, env, &p, filter))
         .await?;
     let mut list = List::<UserOut>::of(page.items);
     list.next_cursor = Some(page.next_cursor);
     Ok(HttpResponse::Ok().json(list))
+}
+
+/// How many users the list's filters match, all pages together: `{"total": N}`.
+async fn count(
+    state: web::Data<AppState>,
+    Caller(p, _): Caller,
+    q: web::Query<ListQuery>,
+) -> Reply {
+    let filter = q.into_inner().into_filter()?;
+    let total = state
+        .run(move |conn, env| listing::count_users(conn, env, &p, filter))
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "total": total })))
 }
 
 async fn create(

@@ -13,7 +13,7 @@ use crate::error::Error;
 use rusqlite::Connection;
 
 /// A page of users, in email order, as one caller may see them.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct UserQuery {
     pub reach: ListingReach,
     /// The caller's email key (shown to themselves when the reach says `me`).
@@ -24,7 +24,21 @@ pub struct UserQuery {
     pub text: Option<String>,
     /// Only users whose email key sorts after this (the page's cursor).
     pub after: Option<String>,
+    /// Only users in this state.
+    pub state: Option<AccountState>,
     pub limit: usize,
+}
+
+/// A state of an account that a list can be narrowed to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountState {
+    Active,
+    Disabled,
+    /// Locked out by failed sign-ins at this time (RFC 3339 UTC, as stored).
+    Locked {
+        now: String,
+    },
+    MustChangePassword,
 }
 
 /// Above this many scopes, a page merges one walk per kind of scope (each sorting its
@@ -84,6 +98,19 @@ fn text_condition(sql: &mut Sql, q: &UserQuery, alias: &str) -> String {
     )
 }
 
+/// " AND the user `alias` is in the query's state", or nothing.
+fn state_condition(sql: &mut Sql, q: &UserQuery, alias: &str) -> String {
+    match &q.state {
+        None => String::new(),
+        Some(AccountState::Active) => format!(" AND {alias}.status = 'active'"),
+        Some(AccountState::Disabled) => format!(" AND {alias}.status = 'disabled'"),
+        Some(AccountState::MustChangePassword) => format!(" AND {alias}.must_change_password = 1"),
+        Some(AccountState::Locked { now }) => {
+            format!(" AND {alias}.locked_until > {}", sql.arg(now.clone()))
+        }
+    }
+}
+
 /// " AND `alias`'s email key sorts after the cursor", or nothing.
 fn after_condition(sql: &mut Sql, q: &UserQuery, alias: &str) -> String {
     match &q.after {
@@ -115,14 +142,17 @@ fn walk(sql: &mut Sql, q: &UserQuery, kind: ScopeType, ids: &[&str]) -> String {
     };
     // The text is on the user's row; the cursor is on the membership's copy of the email key,
     // which is in the index being walked.
-    let join = if q.text.is_some() {
+    let join = if q.text.is_some() || q.state.is_some() {
         " JOIN users t ON t.email_key = m.email_key"
     } else {
         ""
     };
     let text = text_condition(sql, q, "t");
+    let state = state_condition(sql, q, "t");
     let after = after_condition(sql, q, "m");
-    format!("SELECT m.email_key AS k FROM memberships m{join} WHERE {scope}{role}{text}{after}")
+    format!(
+        "SELECT m.email_key AS k FROM memberships m{join} WHERE {scope}{role}{text}{state}{after}"
+    )
 }
 
 /// The walks of a page of members: one per scope, or one per kind of scope when there are many.
@@ -147,39 +177,44 @@ fn walks(sql: &mut Sql, q: &UserQuery, scopes: &[Scope]) -> Vec<String> {
     out
 }
 
-/// Users with a membership at or below the reach's scopes (and the caller when asked), merged
-/// in email order; None when the reach holds nobody.
-fn members_sql(q: &UserQuery, scopes: &[Scope], me: bool) -> Option<Sql> {
-    let mut sql = Sql::new();
-    let mut arms = walks(&mut sql, q, scopes);
+/// The email keys of the users with a membership at or below the reach's scopes (and the
+/// caller when asked), each once, merged in email order; None when the reach holds nobody.
+fn member_keys(sql: &mut Sql, q: &UserQuery, scopes: &[Scope], me: bool) -> Option<String> {
+    let mut arms = walks(sql, q, scopes);
     if me {
         let key = sql.arg(q.me.clone());
-        let text = text_condition(&mut sql, q, "t");
-        let after = after_condition(&mut sql, q, "t");
+        let text = text_condition(sql, q, "t");
+        let state = state_condition(sql, q, "t");
+        let after = after_condition(sql, q, "t");
         arms.push(format!(
-            "SELECT t.email_key AS k FROM users t WHERE t.email_key = {key}{text}{after}"
+            "SELECT t.email_key AS k FROM users t WHERE t.email_key = {key}{text}{state}{after}"
         ));
     }
-    if arms.is_empty() {
-        return None;
-    }
-    let limit = sql.arg(q.limit as i64);
     // DISTINCT for one walk, UNION for several: a user with two memberships shows once.
-    let keys = match arms.as_slice() {
-        [one] => one.replacen("SELECT ", "SELECT DISTINCT ", 1),
-        many => many.join(" UNION "),
-    };
+    match arms.as_slice() {
+        [] => None,
+        [one] => Some(one.replacen("SELECT ", "SELECT DISTINCT ", 1)),
+        many => Some(many.join(" UNION ")),
+    }
+}
+
+/// A page of the members of the reach's scopes (see `member_keys`).
+fn members_sql(q: &UserQuery, scopes: &[Scope], me: bool) -> Option<Sql> {
+    let mut sql = Sql::new();
+    let keys = member_keys(&mut sql, q, scopes, me)?;
+    let limit = sql.arg(q.limit as i64);
     sql.text = format!(
         "{RECORD} JOIN ({keys} ORDER BY k LIMIT {limit}) p ON u.email_key = p.k ORDER BY p.k"
     );
     Some(sql)
 }
 
-/// Every user, walking the email index; with a role filter, those holding that role anywhere.
-fn everyone_sql(q: &UserQuery) -> Sql {
-    let mut sql = Sql::new();
-    let text = text_condition(&mut sql, q, "u");
-    let after = after_condition(&mut sql, q, "u");
+/// " AND the user `u` matches the query" for a list of everyone: with a role filter, those
+/// holding that role anywhere.
+fn everyone_conditions(sql: &mut Sql, q: &UserQuery) -> String {
+    let text = text_condition(sql, q, "u");
+    let state = state_condition(sql, q, "u");
+    let after = after_condition(sql, q, "u");
     let role = match q.role {
         Some(role) => format!(
             " AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_number = u.number AND m.role = {})",
@@ -187,10 +222,32 @@ fn everyone_sql(q: &UserQuery) -> Sql {
         ),
         None => String::new(),
     };
+    format!("{role}{text}{state}{after}")
+}
+
+/// Every user, walking the email index.
+fn everyone_sql(q: &UserQuery) -> Sql {
+    let mut sql = Sql::new();
+    let conditions = everyone_conditions(&mut sql, q);
     let limit = sql.arg(q.limit as i64);
-    sql.text =
-        format!("{RECORD} WHERE 1 = 1{role}{text}{after} ORDER BY u.email_key LIMIT {limit}");
+    sql.text = format!("{RECORD} WHERE 1 = 1{conditions} ORDER BY u.email_key LIMIT {limit}");
     sql
+}
+
+/// How many users the query matches, every page together (its cursor and limit aside).
+fn count_sql(q: &UserQuery) -> Option<Sql> {
+    let mut sql = Sql::new();
+    sql.text = match &q.reach {
+        ListingReach::Everyone => {
+            let conditions = everyone_conditions(&mut sql, q);
+            format!("SELECT count(*) FROM users u WHERE 1 = 1{conditions}")
+        }
+        ListingReach::Members { scopes, me } => {
+            let keys = member_keys(&mut sql, q, scopes, *me)?;
+            format!("SELECT count(*) FROM ({keys})")
+        }
+    };
+    Some(sql)
 }
 
 fn search_sql(q: &UserQuery) -> Option<Sql> {
@@ -215,6 +272,20 @@ pub fn search_records(conn: &Connection, q: &UserQuery) -> Result<Vec<UserRecord
     let mut stmt = conn.prepare_cached(&sql.text)?;
     let rows = stmt.query_map(bound(&sql).as_slice(), record)?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// How many users a query matches, all pages together: the cursor and the limit are ignored.
+pub fn count_records(conn: &Connection, q: &UserQuery) -> Result<u64, Error> {
+    let whole = UserQuery {
+        after: None,
+        ..q.clone()
+    };
+    let Some(sql) = count_sql(&whole) else {
+        return Ok(0);
+    };
+    let mut stmt = conn.prepare_cached(&sql.text)?;
+    let count: i64 = stmt.query_row(bound(&sql).as_slice(), |r| r.get(0))?;
+    Ok(u64::try_from(count).unwrap_or(0))
 }
 
 /// SQLite's plan for a page query, one line per step: for checking that a page walks an index

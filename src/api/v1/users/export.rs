@@ -65,9 +65,10 @@ pub(super) async fn export(
 ) -> Reply {
     let filter = q.into_inner().into_filter()?;
     let frame = Frame::csv(csv::row(&CSV_HEADER));
-    let rows = stream::pages(&state, frame, move |conn, _, cursor| {
+    let rows = stream::pages(&state, frame, move |conn, env, cursor| {
         let page = listing::list_users(
             conn,
+            env,
             &p,
             UserFilter {
                 cursor,

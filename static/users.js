@@ -15,6 +15,17 @@ const ROLES = [
   ['viewer', 'Viewer'],
 ];
 
+const STATES = [
+  ['', 'Any state'],
+  ['active', 'Active'],
+  ['disabled', 'Disabled'],
+  ['locked', 'Locked out'],
+  ['mustChangePassword', 'Must change password'],
+];
+
+/** Roles shown in a row before "+N more": a row stays one line. */
+const PILLS = 2;
+
 export function describeMembership(m) {
   return `${m.role} · ${m.scopeName} (${m.scopeType})`;
 }
@@ -23,34 +34,90 @@ export function isLocked(user) {
   return Boolean(user.lockedUntil && new Date(user.lockedUntil) > new Date());
 }
 
-function row(user) {
-  const name = [user.firstName, user.lastName].filter(Boolean).join(' ') || user.displayName;
+function nameOf(user) {
+  return [user.firstName, user.lastName].filter(Boolean).join(' ') || user.displayName;
+}
+
+/** What the status column says, most urgent first: it is also what the column sorts by. */
+function standing(user) {
+  if (user.status !== 'active') return 'disabled';
+  if (isLocked(user)) return 'locked';
+  if (user.mustChangePassword) return 'must change password';
+  return 'active';
+}
+
+/** A role pill: the role and the place, a plant with its site, the whole path on hover. */
+function pill(m, names) {
+  const site = m.siteId ? names.sites.get(m.siteId) : null;
+  const where = m.scopeType === 'plant' && site ? `${m.scopeName} (${site})` : m.scopeName;
+  const path = [names.organisations.get(m.organisationId), site, m.scopeType === 'plant' ? m.scopeName : null].filter(Boolean).join(' › ');
+  return h('span', { class: 'tag', title: `${m.role} at ${path || where} (${m.scopeType})` }, `${m.role} · ${where}`);
+}
+
+function rolesCell(user, names) {
+  const pills = user.memberships.map((m) => pill(m, names));
+  const more = pills.length - PILLS;
+  return h(
+    'td',
+    { class: 'roles' },
+    user.superadmin ? h('span', { class: 'tag' }, 'superadmin') : null,
+    pills.slice(0, PILLS),
+    more > 0 ? h('span', { class: 'muted', title: user.memberships.map(describeMembership).join('\n') }, `+${more} more`) : null,
+  );
+}
+
+function statusCell(user) {
+  const state = standing(user);
+  const title = state === 'locked' ? `locked out until ${formatTime(user.lockedUntil)}` : undefined;
+  return h('td', { class: 'nowrap' }, h('span', { class: state === 'active' ? 'tag good' : 'tag bad', title }, state));
+}
+
+/** The columns: label, how a row sorts by it, and whether it hides at tablet width. */
+const COLUMNS = [
+  { label: 'Email', sort: (u) => u.email.toLowerCase() },
+  { label: 'Name', sort: (u) => nameOf(u).toLowerCase() },
+  { label: 'Roles at places' },
+  { label: 'Modules', narrow: true },
+  { label: 'Status', sort: standing },
+  { label: 'Last sign-in', narrow: true, sort: (u) => u.lastLoginAt || '' },
+];
+
+function row(user, names) {
   return h(
     'tr',
     {},
-    h('td', {}, h('a', { href: `#/users/${encodeURIComponent(user.id)}` }, user.email)),
-    h('td', {}, name),
-    h(
-      'td',
-      {},
-      user.superadmin ? h('span', { class: 'tag' }, 'superadmin') : null,
-      user.memberships.map((m) => h('span', { class: 'tag' }, describeMembership(m))),
-    ),
+    h('td', { class: 'nowrap' }, h('a', { href: `#/users/${encodeURIComponent(user.id)}` }, user.email)),
+    h('td', { class: 'nowrap' }, nameOf(user)),
+    rolesCell(user, names),
     h('td', { class: 'hide-narrow' }, user.modules.join(', ') || h('span', { class: 'muted' }, 'none')),
-    h('td', {}, h('span', { class: user.status === 'active' ? 'tag good' : 'tag bad' }, user.status)),
+    statusCell(user),
     h('td', { class: 'nowrap hide-narrow' }, formatTime(user.lastLoginAt)),
-    h(
-      'td',
-      {},
-      isLocked(user) ? h('span', { class: 'tag bad' }, `until ${formatTime(user.lockedUntil)}`) : h('span', { class: 'muted' }, 'no'),
-    ),
   );
+}
+
+/** Sortable headers: a click sorts the page shown by that column, a second click reverses. */
+function sortableHead(onSort) {
+  const cells = COLUMNS.map((column, i) => {
+    const props = { scope: 'col', class: column.narrow ? 'hide-narrow' : undefined };
+    if (!column.sort) return h('th', props, column.label);
+    const button = h('button', { type: 'button', class: 'sort', title: `Sort this page by ${column.label.toLowerCase()}` }, column.label);
+    const cell = h('th', { ...props, 'aria-sort': i === 0 ? 'ascending' : 'none' }, button);
+    button.addEventListener('click', () => onSort(i));
+    return cell;
+  });
+  return { element: h('thead', {}, h('tr', {}, cells)), cells };
 }
 
 export async function usersView(main) {
   const errors = errorBox();
-  const filters = { q: '', organisationId: '', siteId: '', plantId: '', role: '' };
+  const filters = { q: '', organisationId: '', siteId: '', plantId: '', role: '', state: '' };
   let structure = { organisations: [], sites: [], plants: [] };
+  let names = { organisations: new Map(), sites: new Map() };
+  let shown = [];
+  let sorting = { column: 0, direction: 1 };
+  let counted = null;
+  let total = null;
+  let counts = '';
 
   const body = h('tbody', {});
   const exportLink = h('a', { href: '/api/v1/users/export.csv', download: 'users.csv', class: 'button-link' }, 'Export CSV');
@@ -60,25 +127,35 @@ export async function usersView(main) {
   const siteSelect = select('siteId', [['', 'All sites']], '');
   const plantSelect = select('plantId', [['', 'All plants']], '');
   const roleSelect = select('role', ROLES, '');
+  const stateSelect = select('state', STATES, '');
+  const allColumns = h('input', { type: 'checkbox', name: 'allColumns' });
+  const wrap = h('div', { class: 'table-wrap' });
 
   function fillScopes() {
     const sites = structure.sites.filter((s) => !filters.organisationId || s.organisationId === filters.organisationId);
     const plants = structure.plants.filter(
       (p) => (!filters.siteId || p.siteId === filters.siteId) && (!filters.organisationId || p.organisationId === filters.organisationId),
     );
+    const options = (first, items, current) => [first, ...items].map(([v, l]) => h('option', { value: v, selected: v === current }, l));
     orgSelect.replaceChildren(
-      ...[['', 'All organisations'], ...structure.organisations.map((o) => [o.id, o.name])].map(([v, l]) =>
-        h('option', { value: v, selected: v === filters.organisationId }, l),
+      ...options(
+        ['', 'All organisations'],
+        structure.organisations.map((o) => [o.id, o.name]),
+        filters.organisationId,
       ),
     );
     siteSelect.replaceChildren(
-      ...[['', 'All sites'], ...sites.map((s) => [s.id, s.name])].map(([v, l]) =>
-        h('option', { value: v, selected: v === filters.siteId }, l),
+      ...options(
+        ['', 'All sites'],
+        sites.map((s) => [s.id, s.name]),
+        filters.siteId,
       ),
     );
     plantSelect.replaceChildren(
-      ...[['', 'All plants'], ...plants.map((p) => [p.id, `${p.name} (${p.siteName})`])].map(([v, l]) =>
-        h('option', { value: v, selected: v === filters.plantId }, l),
+      ...options(
+        ['', 'All plants'],
+        plants.map((p) => [p.id, `${p.name} (${p.siteName})`]),
+        filters.plantId,
       ),
     );
   }
@@ -92,22 +169,55 @@ export async function usersView(main) {
         : filters.organisationId
           ? { organisationId: filters.organisationId }
           : {};
-    return { q: filters.q.trim(), role: filters.role, ...scope };
+    return { q: filters.q.trim(), role: filters.role, state: filters.state, ...scope };
+  }
+
+  const head = sortableHead((i) => {
+    sorting = { column: i, direction: sorting.column === i ? -sorting.direction : 1 };
+    draw();
+  });
+
+  function draw() {
+    const { column, direction } = sorting;
+    const key = COLUMNS[column].sort;
+    const rows = [...shown].sort((a, b) => direction * String(key(a)).localeCompare(String(key(b))));
+    head.cells.forEach((cell, i) => {
+      if (COLUMNS[i].sort) cell.setAttribute('aria-sort', i !== column ? 'none' : direction > 0 ? 'ascending' : 'descending');
+    });
+    const sorted = column === 0 && direction > 0 ? '' : ' (this page sorted)';
+    pages.status.textContent = counts + sorted;
+    body.replaceChildren(
+      ...(rows.length
+        ? rows.map((u) => row(u, names))
+        : [h('tr', {}, h('td', { colspan: COLUMNS.length, class: 'muted' }, 'No users match.'))]),
+    );
   }
 
   const pages = pager(load);
+
+  /** The total of every page, asked again only when the filters change. */
+  async function countAll(filter) {
+    const key = query(filter);
+    if (key !== counted) {
+      counted = key;
+      total = (await api('GET', `/api/v1/users/count${key}`)).total;
+    }
+    return total;
+  }
 
   async function load() {
     clearError(errors);
     exportLink.href = `/api/v1/users/export.csv${query(params())}`;
     pages.status.textContent = 'Loading…';
     try {
-      const page = await api('GET', `/api/v1/users${query({ ...params(), limit: PAGE, cursor: pages.cursor() })}`);
-      body.replaceChildren(
-        ...(page.items.length ? page.items.map(row) : [h('tr', {}, h('td', { colspan: 7, class: 'muted' }, 'No users match.'))]),
-      );
+      const [page, all] = await Promise.all([
+        api('GET', `/api/v1/users${query({ ...params(), limit: PAGE, cursor: pages.cursor() })}`),
+        countAll(params()),
+      ]);
+      shown = page.items;
       const first = pages.before() * PAGE + (page.items.length ? 1 : 0);
-      pages.status.textContent = `Users ${first}–${pages.before() * PAGE + page.items.length}`;
+      counts = `Users ${first}–${pages.before() * PAGE + page.items.length} of ${all.toLocaleString()}`;
+      draw();
       pages.shown(page);
     } catch (error) {
       pages.status.textContent = '';
@@ -125,28 +235,20 @@ export async function usersView(main) {
       restart();
     }, 300);
   });
-  orgSelect.addEventListener('change', () => {
-    filters.organisationId = orgSelect.value;
-    filters.siteId = '';
-    filters.plantId = '';
-    fillScopes();
-    restart();
-  });
-  siteSelect.addEventListener('change', () => {
-    filters.siteId = siteSelect.value;
-    filters.plantId = '';
-    fillScopes();
-    restart();
-  });
-  plantSelect.addEventListener('change', () => {
-    filters.plantId = plantSelect.value;
-    restart();
-  });
-  roleSelect.addEventListener('change', () => {
-    filters.role = roleSelect.value;
-    restart();
-  });
+  const onChange = (control, apply) =>
+    control.addEventListener('change', () => {
+      apply(control.value);
+      fillScopes();
+      restart();
+    });
+  onChange(orgSelect, (v) => Object.assign(filters, { organisationId: v, siteId: '', plantId: '' }));
+  onChange(siteSelect, (v) => Object.assign(filters, { siteId: v, plantId: '' }));
+  onChange(plantSelect, (v) => Object.assign(filters, { plantId: v }));
+  onChange(roleSelect, (v) => Object.assign(filters, { role: v }));
+  onChange(stateSelect, (v) => Object.assign(filters, { state: v }));
+  allColumns.addEventListener('change', () => wrap.classList.toggle('all-columns', allColumns.checked));
 
+  wrap.append(h('table', { id: 'users-table', class: 'dense', 'aria-label': 'Users' }, head.element, body));
   main.replaceChildren(
     h('h1', {}, 'Users'),
     h(
@@ -160,51 +262,28 @@ export async function usersView(main) {
         field('Site', siteSelect),
         field('Plant', plantSelect),
         field('Role', roleSelect),
+        field('State', stateSelect),
       ),
       h(
         'div',
         { class: 'actions' },
         mayCreateUsers()
-          ? h(
-              'button',
-              {
-                type: 'button',
-                class: 'primary',
-                onclick: () => {
-                  location.hash = '#/users/new';
-                },
-              },
-              'New user',
-            )
+          ? h('button', { type: 'button', class: 'primary', onclick: () => (location.hash = '#/users/new') }, 'New user')
           : null,
         exportLink,
+        h('label', { class: 'only-narrow check' }, allColumns, ' Show all columns'),
       ),
     ),
     errors,
-    h(
-      'div',
-      { class: 'table-wrap' },
-      h(
-        'table',
-        { id: 'users-table', 'aria-label': 'Users' },
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            ['Email', 'Name', 'Roles at scopes', 'Modules', 'Status', 'Last sign-in', 'Locked'].map((t, i) =>
-              h('th', { scope: 'col', class: i === 3 || i === 5 ? 'hide-narrow' : undefined }, t),
-            ),
-          ),
-        ),
-        body,
-      ),
-    ),
+    wrap,
     pages.element,
   );
   try {
     structure = await loadStructure();
+    names = {
+      organisations: new Map(structure.organisations.map((o) => [o.id, o.name])),
+      sites: new Map(structure.sites.map((s) => [s.id, s.name])),
+    };
     fillScopes();
   } catch (error) {
     showError(errors, error);

@@ -845,6 +845,12 @@ async fn lists_narrow_to_locked_disabled_and_must_change_accounts_and_count_ever
             .map(|u| u["email"].as_str().unwrap().to_string())
             .collect()
     };
+    // A role names the organisation and the site its place is in.
+    let locked = app.get("/api/v1/users?state=locked", &root).await.json();
+    let held = &locked["items"][0]["memberships"][0];
+    assert_eq!(held["organisationId"], w.org_a.as_str());
+    assert_eq!(held["siteId"], w.s1.as_str());
+    assert_eq!(held["scopeId"], w.p1.as_str());
     for (state, who) in [
         ("locked", "worker.p1@a.example"),
         ("disabled", "worker.p2@a.example"),

@@ -52,6 +52,53 @@ async function checkLabels(where) {
   check(unlabelled.length === 0, `controls without a label on ${where}: ${unlabelled.join(', ')}`);
 }
 
+/** The users table: a total, dense rows, sorting, state filters, pills naming a plant's site. */
+async function usersTableChecks() {
+  step('the users table: a total, dense rows, sorting, state filters, roles naming the site');
+  await page.getByText('Users 1–50 of 58').waitFor();
+  const rows = page.locator('#users-table tbody tr');
+  const top = await rows.nth(0).boundingBox();
+  const fifteenth = await rows.nth(14).boundingBox();
+  const span = fifteenth.y + fifteenth.height - top.y;
+  check(span <= 760, `15 rows take ${span}px of an 800px screen`);
+  const emailHeader = page.locator('#users-table th', { hasText: 'Email' });
+  check((await emailHeader.getAttribute('aria-sort')) === 'ascending', 'the table starts in email order');
+  await emailHeader.getByRole('button').click();
+  check((await emailHeader.getAttribute('aria-sort')) === 'descending', 'a second click reverses');
+  const firstEmail = await rows.nth(0).locator('td').first().textContent();
+  const lastEmail = await rows.nth(49).locator('td').first().textContent();
+  check(firstEmail > lastEmail, `descending: ${firstEmail} before ${lastEmail}`);
+  await page.getByText('(this page sorted)').waitFor();
+  const nameHeader = page.locator('#users-table th', { hasText: 'Name' });
+  await nameHeader.getByRole('button').click();
+  check((await nameHeader.getAttribute('aria-sort')) === 'ascending', 'sorted by name');
+  check((await emailHeader.getAttribute('aria-sort')) === 'none', 'and no longer by email');
+  for (const label of ['Status', 'Last sign-in']) {
+    await page.locator('#users-table th', { hasText: label }).getByRole('button').click();
+  }
+  await page.getByLabel('State').selectOption({ label: 'Must change password' });
+  await page.locator('#users-table').getByText('crew00@acme.example').waitFor();
+  const states = await rows.locator('td:nth-child(5)').allTextContents();
+  check(states.length >= 1 && states.every((t) => t.includes('must change password')), `must change only: ${states}`);
+  await page.getByLabel('State').selectOption({ label: 'Disabled' });
+  await page.getByText('No users match.').waitFor();
+  await page.getByLabel('State').selectOption({ label: 'Any state' });
+  await page.getByLabel('Search').fill('lee.chen');
+  await page.getByText('Users 1–1 of 1').waitFor();
+  await page.locator('#users-table .tag', { hasText: 'member · Press Shop (North Works)' }).waitFor();
+  await page.setViewportSize({ width: 768, height: 1024 });
+  const modules = page.locator('#users-table th', { hasText: 'Modules' });
+  check(!(await modules.isVisible()), 'Modules is hidden at tablet width');
+  await page.getByLabel('Show all columns').check();
+  check(await modules.isVisible(), 'Show all columns brings the hidden columns back');
+  await page.screenshot({ path: join(screenshots, 'users-table-all-columns-tablet.png'), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await emailHeader.getByRole('button').click();
+  check((await emailHeader.getAttribute('aria-sort')) === 'ascending', 'back in email order');
+  await page.getByLabel('Search').fill('');
+  await page.getByText('Users 1–50 of 58', { exact: true }).waitFor();
+}
+
 /** POSTs `body` to `path` with the page's own session and CSRF token; resolves to the status. */
 async function postAsThePage(path, body) {
   return page.evaluate(
@@ -246,7 +293,9 @@ try {
     const headers = { 'Content-Type': 'application/json', 'X-CSRF-Token': session.csrfToken };
     for (let i = 0; i < 55; i += 1) {
       const email = `crew${String(i).padStart(2, '0')}@acme.example`;
-      await fetch('/api/v1/users', { method: 'POST', headers, body: JSON.stringify({ email, password: 'crew member pass phrase' }) });
+      // crew00 gets a temporary password: they must change it.
+      const password = i === 0 ? undefined : 'crew member pass phrase';
+      await fetch('/api/v1/users', { method: 'POST', headers, body: JSON.stringify({ email, password }) });
     }
   });
   await page.getByRole('link', { name: 'Users' }).click();
@@ -255,8 +304,9 @@ try {
   await page.getByText('Users 51–58').waitFor();
   await page.getByRole('button', { name: 'Previous' }).click();
   await page.getByText('Users 1–50').waitFor();
+  await usersTableChecks();
   await page.getByLabel('Search').fill('crew5');
-  await page.getByText('Users 1–5', { exact: true }).waitFor();
+  await page.getByText('Users 1–5 of 5', { exact: true }).waitFor();
 
   step('export the current filter as CSV');
   const href = await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href');

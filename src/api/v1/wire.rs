@@ -108,6 +108,11 @@ pub struct MembershipOut {
     pub scope_id: String,
     pub scope_name: String,
     pub role: Role,
+    /// The organisation the scope is in (the scope itself for an organisation's role).
+    pub organisation_id: String,
+    /// The site the scope is in, for a site's or a plant's role.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site_id: Option<String>,
 }
 
 impl From<&Membership> for MembershipOut {
@@ -118,6 +123,8 @@ impl From<&Membership> for MembershipOut {
             scope_id: m.scope.id().to_string(),
             scope_name: m.scope_name.clone(),
             role: m.role,
+            organisation_id: m.scope.organisation_id.clone(),
+            site_id: m.scope.site_id.clone(),
         }
     }
 }

@@ -131,6 +131,12 @@ pub struct AuditQuery {
     /// None: everything. Some: rows concerning one of these organisations.
     pub organisations: Option<Vec<String>>,
     pub actor: Option<String>,
+    /// Rows this person did or that were done to them: the text asked (an id or an email) and
+    /// the id of the user it names.
+    pub person: Option<String>,
+    pub person_id: Option<String>,
+    /// Rows concerning this organisation.
+    pub organisation: Option<String>,
     pub target: Option<String>,
     pub action: Option<String>,
     pub since: Option<String>,
@@ -150,6 +156,10 @@ pub fn list(conn: &Connection, q: &AuditQuery) -> Result<Vec<AuditRow>, Error> {
            AND (?5 IS NULL OR at >= ?5)
            AND (?6 IS NULL OR at <= ?6)
            AND (?7 IS NULL OR seq < ?7)
+           AND (?9 IS NULL OR actor_id = ?9 OR actor_email = ?9 COLLATE NOCASE
+                OR actor_id = ?10 OR target_id = ?10)
+           AND (?11 IS NULL OR EXISTS (SELECT 1 FROM json_each(audit.organisations) o
+                                       WHERE o.value = ?11))
          ORDER BY seq DESC LIMIT ?8"
     );
     let organisations = q
@@ -166,7 +176,10 @@ pub fn list(conn: &Connection, q: &AuditQuery) -> Result<Vec<AuditRow>, Error> {
             q.since,
             q.until,
             q.before_seq,
-            q.limit as i64
+            q.limit as i64,
+            q.person,
+            q.person_id,
+            q.organisation
         ],
         row,
     )?;

@@ -6,13 +6,15 @@
 use super::Env;
 use crate::clock;
 use crate::config::Retention;
-use crate::db::audit::{self as store, AuditQuery, AuditRow};
-use crate::domain::access::AuditReach;
+use crate::db::audit::{self as store, AuditRow};
 use crate::domain::access::Principal;
 use crate::domain::model::{Membership, User};
 use crate::error::Error;
 use rusqlite::Connection;
 use serde_json::Value;
+
+mod reading;
+pub use reading::{list, AuditFilter, AuditPage, NamedRow};
 
 /// Who did something and from where; for sign-in failures, only the name they tried.
 #[derive(Debug, Clone, Default)]
@@ -150,79 +152,6 @@ pub fn record(conn: &Connection, env: &Env, actor: &Actor, event: Event) -> Resu
         ..AuditRow::default()
     };
     store::append(conn, &row)
-}
-
-/// What a caller asks of the trail.
-#[derive(Debug, Default, Clone)]
-pub struct AuditFilter {
-    pub actor: Option<String>,
-    pub target: Option<String>,
-    pub action: Option<String>,
-    pub since: Option<String>,
-    pub until: Option<String>,
-    pub cursor: Option<String>,
-    pub limit: Option<usize>,
-}
-
-pub struct AuditPage {
-    pub items: Vec<AuditRow>,
-    pub next_cursor: Option<String>,
-}
-
-fn time_filter(field: &str, value: Option<String>) -> Result<Option<String>, Error> {
-    value
-        .filter(|v| !v.trim().is_empty())
-        .map(|v| {
-            clock::parse(&v).map(clock::format).ok_or_else(|| {
-                Error::invalid(
-                    field,
-                    "must be an RFC 3339 time such as 2026-11-01T00:00:00Z",
-                )
-            })
-        })
-        .transpose()
-}
-
-/// Superadmins read everything; organisation admins read the events of their organisations.
-pub fn list(conn: &Connection, actor: &Principal, filter: AuditFilter) -> Result<AuditPage, Error> {
-    let organisations = match actor.audit_reach() {
-        Some(AuditReach::Everything) => None,
-        Some(AuditReach::Organisations(ids)) => Some(ids),
-        None => {
-            return Err(Error::Forbidden(
-                "only superadmins and organisation admins read the audit trail".into(),
-            ))
-        }
-    };
-    let limit = filter.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(Error::invalid("limit", "must be between 1 and 1000"));
-    }
-    let before_seq = filter
-        .cursor
-        .map(|c| {
-            c.parse::<i64>()
-                .map_err(|_| Error::invalid("cursor", "is not a cursor this server gave out"))
-        })
-        .transpose()?;
-    let query = AuditQuery {
-        organisations,
-        actor: filter.actor.filter(|v| !v.is_empty()),
-        target: filter.target.filter(|v| !v.is_empty()),
-        action: filter.action.filter(|v| !v.is_empty()),
-        since: time_filter("since", filter.since)?,
-        until: time_filter("until", filter.until)?,
-        before_seq,
-        limit: limit + 1,
-    };
-    let mut items = store::list(conn, &query)?;
-    let next_cursor = if items.len() > limit {
-        items.truncate(limit);
-        items.last().map(|r| r.seq.to_string())
-    } else {
-        None
-    };
-    Ok(AuditPage { items, next_cursor })
 }
 
 /// Removes audit rows older than the configured retention; the pruning is itself audited.

@@ -496,3 +496,87 @@ async fn the_audit_export_is_written_a_page_at_a_time_and_holds_every_row_once()
         .collect();
     assert_eq!(numbers.len(), 2_345, "no row twice, none missing");
 }
+
+#[actix_web::test]
+async fn the_trail_names_people_and_places_and_narrows_to_a_person_or_an_organisation() {
+    let app = start().await;
+    let w = app.world().await;
+    let root = Who::admin();
+    let renamed = app
+        .patch(
+            &format!("/api/v1/users/{}", w.at_p1),
+            &Who::basic(ORG_ADMIN),
+            json!({"displayName": "Pat Worker"}),
+        )
+        .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text());
+    let page = app
+        .get("/api/v1/audit?person=worker.p1@a.example", &root)
+        .await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    let rows = page.json()["items"].as_array().unwrap().clone();
+    assert!(!rows.is_empty());
+    for r in &rows {
+        assert!(
+            r["actorId"] == w.at_p1.as_str() || r["targetId"] == w.at_p1.as_str(),
+            "only events of worker.p1: {r}"
+        );
+    }
+    let update = rows
+        .iter()
+        .find(|r| r["action"] == "user.update")
+        .expect("the rename");
+    assert_eq!(update["targetName"], "Pat Worker");
+    assert_eq!(update["targetEmail"], "worker.p1@a.example");
+    assert_eq!(
+        update["actorName"], "org.admin",
+        "the org admin's display name"
+    );
+    // By id as well as by email.
+    let by_id = app
+        .get(&format!("/api/v1/audit?person={}", w.at_p1), &root)
+        .await
+        .json();
+    assert_eq!(by_id["items"].as_array().unwrap().len(), rows.len());
+    // A place is named too.
+    let all = app
+        .get("/api/v1/audit?action=site.create", &root)
+        .await
+        .json();
+    let names: Vec<&str> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["targetName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["East", "South", "North"]);
+    // An organisation's events only: B's site and plant, none of A's.
+    let of_b = app
+        .get(
+            &format!(
+                "/api/v1/audit?organisationId={}&action=site.create",
+                w.org_b
+            ),
+            &root,
+        )
+        .await
+        .json();
+    assert_eq!(of_b["items"].as_array().unwrap().len(), 1);
+    assert_eq!(of_b["items"][0]["targetId"], w.t1.as_str());
+    // An organisation admin of A asking for B's events sees none, and no name from B.
+    let asked = app
+        .get(
+            &format!("/api/v1/audit?organisationId={}", w.org_b),
+            &Who::basic(ORG_ADMIN),
+        )
+        .await
+        .json();
+    assert!(asked["items"].as_array().unwrap().is_empty());
+    let own = app
+        .get("/api/v1/audit?limit=1000", &Who::basic(ORG_ADMIN))
+        .await
+        .json();
+    for r in own["items"].as_array().unwrap() {
+        assert_ne!(r["targetEmail"], "worker.q1@b.example", "{r}");
+    }
+}

@@ -826,7 +826,11 @@ async fn lists_narrow_to_locked_disabled_and_must_change_accounts_and_count_ever
         app.get("/api/v1/users/me", &wrong).await;
     }
     let disabled = app
-        .patch(&format!("/api/v1/users/{}", w.at_p2), &root, json!({"status": "disabled"}))
+        .patch(
+            &format!("/api/v1/users/{}", w.at_p2),
+            &root,
+            json!({"status": "disabled"}),
+        )
         .await;
     assert_eq!(disabled.status, 200, "{}", disabled.text());
     let reset = app

@@ -86,6 +86,7 @@ async function usersTableChecks() {
   await page.getByLabel('Search').fill('lee.chen');
   await page.getByText('Users 1–1 of 1').waitFor();
   await page.locator('#users-table .tag', { hasText: 'member · Press Shop (North Works)' }).waitFor();
+  check(!(await page.getByLabel('Show all columns').isVisible()), 'no column is hidden at 1280 px, so no toggle');
   await page.setViewportSize({ width: 768, height: 1024 });
   const modules = page.locator('#users-table th', { hasText: 'Modules' });
   check(!(await modules.isVisible()), 'Modules is hidden at tablet width');

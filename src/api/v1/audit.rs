@@ -5,7 +5,7 @@ use crate::api::extract::Caller;
 use crate::api::refusal::ApiError;
 use crate::api::stream::{self, Frame};
 use crate::db::audit::AuditRow;
-use crate::ops::audit::{self as ops, AuditFilter};
+use crate::ops::audit::{self as ops, AuditFilter, NamedRow};
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -19,6 +19,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[serde(deny_unknown_fields)]
 struct Query {
     actor: Option<String>,
+    person: Option<String>,
+    #[serde(rename = "organisationId")]
+    organisation_id: Option<String>,
     target: Option<String>,
     action: Option<String>,
     since: Option<String>,
@@ -31,6 +34,8 @@ impl From<Query> for AuditFilter {
     fn from(q: Query) -> AuditFilter {
         AuditFilter {
             actor: q.actor,
+            person: q.person,
+            organisation_id: q.organisation_id,
             target: q.target,
             action: q.action,
             since: q.since,
@@ -44,8 +49,30 @@ impl From<Query> for AuditFilter {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Page {
-    items: Vec<AuditRow>,
+    items: Vec<AuditOut>,
     next_cursor: Option<String>,
+}
+
+/// An event with the names of its actor and target as the reader may see them now.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AuditOut {
+    #[serde(flatten)]
+    row: AuditRow,
+    actor_name: Option<String>,
+    target_name: Option<String>,
+    target_email: Option<String>,
+}
+
+impl From<NamedRow> for AuditOut {
+    fn from(n: NamedRow) -> Self {
+        AuditOut {
+            row: n.row,
+            actor_name: n.actor_name,
+            target_name: n.target_name,
+            target_email: n.target_email,
+        }
+    }
 }
 
 async fn list(
@@ -58,7 +85,7 @@ async fn list(
         .run(move |conn, _| ops::list(conn, &p, filter))
         .await?;
     Ok(HttpResponse::Ok().json(Page {
-        items: page.items,
+        items: page.items.into_iter().map(AuditOut::from).collect(),
         next_cursor: page.next_cursor,
     }))
 }
@@ -114,7 +141,11 @@ async fn export(
                 ..filter.clone()
             };
             let page = ops::list(conn, &p, filter)?;
-            let rows = page.items.iter().map(|e| row(e).into_bytes()).collect();
+            let rows = page
+                .items
+                .iter()
+                .map(|e| row(&e.row).into_bytes())
+                .collect();
             Ok((rows, page.next_cursor))
         },
     )

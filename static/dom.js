@@ -186,6 +186,23 @@ export function formatTime(iso) {
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, TIME_FORMAT);
 }
 
+const SHORT_TIME = {
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+  timeZoneName: 'short',
+};
+
+/** A time for a table cell: no year, seconds kept, the zone named ("Dec 1, 22:14:05 UTC"). */
+export function formatShortTime(iso) {
+  if (!iso) return '—';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, SHORT_TIME);
+}
+
 /** Shows a secret once, with a button that copies it. */
 export function secretBox(label, value) {
   const code = h('code', { 'data-secret': 'true' }, value);

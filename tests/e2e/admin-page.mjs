@@ -52,6 +52,39 @@ async function checkLabels(where) {
   check(unlabelled.length === 0, `controls without a label on ${where}: ${unlabelled.join(', ')}`);
 }
 
+/** The audit view: names not ids, one line a row, details, a person filter, no sideways scroll. */
+async function auditViewChecks(table) {
+  step('the audit view speaks names, one line a row, with details and filters');
+  const created = table.locator('tbody tr', { hasText: 'User created' }).filter({
+    has: page.locator('td:nth-child(4)', { hasText: 'Maria Silva · maria.silva@acme.example' }),
+  });
+  check((await created.count()) === 1, 'the new user is named by name and email');
+  check(/^user id /.test(await created.locator('td').nth(3).getAttribute('title')), 'with the id on hover');
+  const heights = await table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getBoundingClientRect().height));
+  check(Math.max(...heights) <= 40, `one line a row: the tallest is ${Math.max(...heights)}px`);
+  await created.getByRole('button', { name: /^Details of User created/ }).click();
+  const details = page.locator('#audit-details');
+  await details.getByText('Chain hash').waitFor();
+  check((await details.textContent()).includes('maria.silva@acme.example'), 'the details name the user');
+  await page.screenshot({ path: join(screenshots, 'audit-details.png') });
+  await details.getByRole('button', { name: 'Close' }).click();
+  await page.getByLabel('Person (email)').fill('maria.silva@acme.example');
+  await page.getByLabel('Organisation', { exact: true }).selectOption({ label: 'Acme Steel' });
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.waitForFunction(() => !document.querySelector('#audit-table').textContent.includes('root@plant.example · Organisation'));
+  const rows = await table.locator('tbody tr').allTextContents();
+  check(rows.length > 0 && rows.every((r) => r.includes('maria.silva@acme.example')), `only Maria's events: ${rows.join(' | ')}`);
+  await page.screenshot({ path: join(screenshots, 'audit.png'), fullPage: true });
+  await page.setViewportSize({ width: 768, height: 1024 });
+  const sideways = await page.evaluate(() => {
+    const wrap = document.querySelector('#audit-table').parentElement;
+    return [wrap.scrollWidth - wrap.clientWidth, document.documentElement.scrollWidth - window.innerWidth];
+  });
+  check(sideways[0] <= 0 && sideways[1] <= 0, `no sideways scrolling at 768 px: ${sideways}`);
+  await page.screenshot({ path: join(screenshots, 'audit-tablet.png'), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
 /** The users table: a total, dense rows, sorting, state filters, pills naming a plant's site. */
 async function usersTableChecks() {
   step('the users table: a total, dense rows, sorting, state filters, roles naming the site');
@@ -280,13 +313,13 @@ try {
   const table = page.locator('#audit-table');
   await table.locator('tbody tr').first().waitFor();
   const text = await table.textContent();
-  for (const action of ['organisation.create', 'site.create', 'plant.create', 'user.create', 'password.change', 'session.create']) {
+  for (const action of ['Organisation created', 'Site created', 'Plant created', 'User created', 'Password changed', 'Session created']) {
     check(text.includes(action), `audit shows ${action}`);
   }
   check(text.includes('maria.silva@acme.example'), 'the site admin appears as an actor');
-  const creates = await table.locator('tbody tr', { hasText: 'user.create' }).count();
+  const creates = await table.locator('tbody tr', { hasText: 'User created' }).count();
   check(creates === 2, `two user.create events, not ${creates} (the double click made one)`);
-  await page.screenshot({ path: join(screenshots, 'audit.png'), fullPage: true });
+  await auditViewChecks(table);
 
   step('the users table pages through many users');
   await page.evaluate(async () => {

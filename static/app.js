@@ -71,13 +71,15 @@ function shell(current) {
 
 function route() {
   if (!state.session) return;
-  const [path, ...rest] = (location.hash.replace(/^#\/?/, '') || 'users').split('/');
+  // `#/users?siteId=…`: a view's filters ride after the path.
+  const [where, filters = ''] = location.hash.replace(/^#\/?/, '').split('?');
+  const [path, ...rest] = (where || 'users').split('/');
   let view;
   if (path === 'users' && rest.length > 0) {
     view = (main) => userFormView(main, rest[0] === 'new' ? null : decodeURIComponent(rest[0]));
   } else {
     const page = pages.find((p) => p.path === path && (!p.shown || p.shown())) || pages[0];
-    view = page.view;
+    view = (main) => page.view(main, new URLSearchParams(filters));
   }
   const main = h('main', { id: 'main' });
   root.replaceChildren(shell(path), main);

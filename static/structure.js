@@ -71,7 +71,7 @@ export async function structureView(main) {
       showError(errors, error);
     }
   };
-  const remove = (what, name, path) => async (event) => {
+  const remove = (what, name, path, usersFilter) => async (event) => {
     if (!(await confirmDialog(`Delete the ${what} “${name}”? This cannot be undone.`))) return;
     try {
       event.target.disabled = true;
@@ -80,6 +80,14 @@ export async function structureView(main) {
     } catch (error) {
       event.target.disabled = false;
       showError(errors, error);
+      // Refused because something is still in it: the way to what is in the way.
+      if (error.status === 409) {
+        errors.append(
+          ' ',
+          h('a', { href: `#/users?${new URLSearchParams(usersFilter)}` }, `See the ${what}’s users`),
+          what === 'plant' ? '' : `; its ${what === 'organisation' ? 'sites and plants' : 'plants'} are listed under it below.`,
+        );
+      }
     }
   };
   const button = (label, onclick, danger) => h('button', { type: 'button', class: danger ? 'danger' : undefined, onclick }, label);
@@ -116,7 +124,9 @@ export async function structureView(main) {
               ),
             )
           : null,
-        org.canManage ? button('Delete', remove('organisation', org.name, `/api/v1/organisations/${org.id}`), true) : null,
+        org.canManage
+          ? button('Delete', remove('organisation', org.name, `/api/v1/organisations/${org.id}`, { organisationId: org.id }), true)
+          : null,
       ];
       const siteItems = orgSites.map((site) => {
         const sitePlants = plants.filter((p) => p.siteId === site.id);
@@ -141,7 +151,7 @@ export async function structureView(main) {
                 ),
               )
             : null,
-          manageSite ? button('Delete', remove('site', site.name, `/api/v1/sites/${site.id}`), true) : null,
+          manageSite ? button('Delete', remove('site', site.name, `/api/v1/sites/${site.id}`, { siteId: site.id }), true) : null,
         ];
         const plantItems = sitePlants.map((plant) => {
           const managePlant = plant.canManage;
@@ -154,7 +164,7 @@ export async function structureView(main) {
                     nameDialog(`Rename ${plant.name}`, { method: 'PATCH', path: `/api/v1/plants/${plant.id}`, current: plant }, refresh),
                   )
                 : null,
-              managePlant ? button('Delete', remove('plant', plant.name, `/api/v1/plants/${plant.id}`), true) : null,
+              managePlant ? button('Delete', remove('plant', plant.name, `/api/v1/plants/${plant.id}`, { plantId: plant.id }), true) : null,
             ]),
           );
         });

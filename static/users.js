@@ -108,9 +108,11 @@ function sortableHead(onSort) {
   return { element: h('thead', {}, h('tr', {}, cells)), cells };
 }
 
-export async function usersView(main) {
+/** The users table; `preset` (from the address) may name a place, a role or a state to start with. */
+export async function usersView(main, preset = new URLSearchParams()) {
   const errors = errorBox();
   const filters = { q: '', organisationId: '', siteId: '', plantId: '', role: '', state: '' };
+  for (const key of ['organisationId', 'siteId', 'plantId', 'role', 'state']) filters[key] = preset.get(key) || '';
   let structure = { organisations: [], sites: [], plants: [] };
   let names = { organisations: new Map(), sites: new Map() };
   let shown = [];
@@ -126,8 +128,8 @@ export async function usersView(main) {
   const orgSelect = select('organisationId', [['', 'All organisations']], '');
   const siteSelect = select('siteId', [['', 'All sites']], '');
   const plantSelect = select('plantId', [['', 'All plants']], '');
-  const roleSelect = select('role', ROLES, '');
-  const stateSelect = select('state', STATES, '');
+  const roleSelect = select('role', ROLES, filters.role);
+  const stateSelect = select('state', STATES, filters.state);
   const allColumns = h('input', { type: 'checkbox', name: 'allColumns' });
   const wrap = h('div', { class: 'table-wrap' });
 

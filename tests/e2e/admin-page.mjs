@@ -445,6 +445,24 @@ try {
   await page.locator('dialog[open]').getByRole('button', { name: 'Delete' }).click();
   await node('South Yard').waitFor({ state: 'detached' });
 
+  step('a refused delete says what is in the way, with a link to it');
+  // The browser logs the refused request as a console error; that one is expected.
+  const logged = problems.length;
+  await node('North Works').getByRole('button', { name: 'Delete' }).first().click();
+  await confirmWith('Delete', ['North Works']);
+  const refusal = page.locator('p.error[role="alert"]');
+  await refusal.getByText(/still has/).waitFor();
+  problems.splice(logged);
+  await refusal.getByRole('link', { name: 'See the site’s users' }).click();
+  await page.getByText(/^Users 1–\d+ of \d+$/).waitFor();
+  check((await page.getByLabel('Site', { exact: true }).inputValue()) !== '', 'the users table is filtered to the site');
+  const listed = await page.locator('#users-table tbody tr').allTextContents();
+  check(
+    listed.some((r) => r.includes('maria.silva@acme.example')),
+    `the site's admin is listed: ${listed.length} rows`,
+  );
+  check(!listed.some((r) => r.includes('root@plant.example')), 'and nobody outside the site');
+
   step('my account: an API key shown once and revoked, and a password change');
   await page.getByRole('link', { name: 'My account' }).click();
   await page.getByLabel('Key name').fill('historian export');

@@ -115,6 +115,39 @@ pub fn remove_membership(
     Ok(membership)
 }
 
+/// Grants the role the request names to the user of `record` inside the caller's transaction,
+/// unless they hold it already; returns whether it was granted.
+pub(crate) fn add_in(
+    tx: &Connection,
+    env: &Env,
+    actor: &Principal,
+    record: &UserRecord,
+    request: &NewMembership,
+) -> Result<bool, Error> {
+    let membership = resolve(tx, actor, &record.user.id, request)?;
+    if record.memberships.iter().any(|m| same(m, &membership)) {
+        return Ok(false);
+    }
+    grant(tx, env, actor, &membership)?;
+    Ok(true)
+}
+
+/// Takes the role the request names from the user of `record` inside the caller's
+/// transaction, if they hold it; returns whether it was taken.
+pub(crate) fn remove_in(
+    tx: &Connection,
+    env: &Env,
+    actor: &Principal,
+    record: &UserRecord,
+    request: &NewMembership,
+) -> Result<bool, Error> {
+    let asked = resolve(tx, actor, &record.user.id, request)?;
+    match record.memberships.iter().find(|m| same(m, &asked)) {
+        Some(held) => revoke(tx, env, actor, held).map(|()| true),
+        None => Ok(false),
+    }
+}
+
 /// Which of a user's memberships a replacement touches: those in one organisation (or all),
 /// at the given levels (or all levels).
 #[derive(Debug, Clone, Default)]

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod bootstrap;
+pub mod bulk;
 pub mod cache;
 pub mod health;
 pub mod import;

@@ -6,6 +6,7 @@ mod common;
 mod audit;
 mod authentication;
 mod authorization;
+mod bulk;
 mod busroot;
 mod cli;
 mod cross_site;

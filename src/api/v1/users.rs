@@ -22,6 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/users/me/password").route(web::put().to(change_password)))
     .service(web::resource("/users/export.csv").route(web::get().to(export::export)))
     .service(web::resource("/users/count").route(web::get().to(count)))
+    .service(web::resource("/users/bulk").route(web::post().to(bulk::bulk)))
     .service(
         web::resource("/users/{id}")
             .route(web::get().to(get))
@@ -37,6 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
+mod bulk;
 mod export;
 
 type Reply = Result<HttpResponse, ApiError>;

@@ -344,6 +344,26 @@ fn record_changes(
     Ok(())
 }
 
+/// Sets an account active or disabled inside the caller's transaction, as a PATCH of its
+/// status would; returns whether its credentials ended.
+pub(crate) fn set_status_in(
+    tx: &Connection,
+    env: &Env,
+    actor: &Principal,
+    record: &UserRecord,
+    status: UserStatus,
+) -> Result<bool, Error> {
+    let changes = UserChanges {
+        status: Some(status.as_str().to_string()),
+        ..UserChanges::default()
+    };
+    let prepared = Prepared {
+        status: Some(status),
+        ..Prepared::default()
+    };
+    apply_in(tx, env, actor, record, changes, prepared, None)
+}
+
 pub fn delete_user(
     conn: &mut Connection,
     env: &Env,
@@ -352,20 +372,31 @@ pub fn delete_user(
 ) -> Result<UserRecord, Error> {
     let tx = db::write(conn)?;
     let record = visible(&tx, actor, id)?;
+    delete_in(&tx, env, actor, &record)?;
+    tx.commit()?;
+    env.cache.forget(id);
+    Ok(as_seen_by(actor, record))
+}
+
+/// Deletes the user of `record` (read in the caller's transaction) and records it.
+pub(crate) fn delete_in(
+    tx: &Connection,
+    env: &Env,
+    actor: &Principal,
+    record: &UserRecord,
+) -> Result<(), Error> {
+    let id = record.user.id.as_str();
     if record.user.id == actor.user_id {
         return Err(Error::bad_request("you cannot delete yourself"));
     }
-    let write = require_manageable(actor, &record)?;
-    keep_a_superadmin(&tx, &record.user)?;
-    store::delete_user(&tx, &write)?;
+    let write = require_manageable(actor, record)?;
+    keep_a_superadmin(tx, &record.user)?;
+    store::delete_user(tx, &write)?;
     let mut orgs = account_organisations(&record.user);
     orgs.extend(organisations_of(&record.memberships));
     let event = Event::new("user.delete")
         .target("user", id)
         .organisations(orgs)
         .summary(json!({"email": record.user.email}));
-    audit::record(&tx, env, &Actor::of(actor), event)?;
-    tx.commit()?;
-    env.cache.forget(id);
-    Ok(as_seen_by(actor, record))
+    audit::record(tx, env, &Actor::of(actor), event)
 }

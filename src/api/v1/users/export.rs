@@ -10,7 +10,7 @@ use crate::ops::listing::{self, UserFilter};
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
 
-const CSV_HEADER: [&str; 11] = [
+pub(super) const CSV_HEADER: [&str; 11] = [
     "id",
     "email",
     "firstName",
@@ -24,7 +24,7 @@ const CSV_HEADER: [&str; 11] = [
     "lastLoginAt",
 ];
 
-fn csv_row(r: &UserRecord) -> String {
+pub(super) fn csv_row(r: &UserRecord) -> String {
     let u = &r.user;
     let roles = r
         .memberships

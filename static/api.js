@@ -17,7 +17,10 @@ export class ApiError extends Error {
   }
 }
 
-/** Sends one request; resolves to the parsed answer (null for 204), rejects with ApiError. */
+/**
+ * Sends one request; resolves to the parsed answer (null for 204; the text of an answer that is
+ * not JSON, such as a CSV file), rejects with ApiError.
+ */
 export async function api(method, path, body) {
   const headers = { Accept: 'application/json', 'X-Requested-With': 'gatehouse-admin' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -35,14 +38,15 @@ export async function api(method, path, body) {
   }
   if (response.status === 204) return null;
   const text = await response.text();
-  let data = null;
+  const json = (response.headers.get('Content-Type') || '').includes('json');
+  let data = json ? null : text;
   try {
-    data = text ? JSON.parse(text) : null;
+    if (json && text) data = JSON.parse(text);
   } catch {
     data = null;
   }
   if (!response.ok) {
-    const detail = data && data.error ? data.error : { code: 'error', message: text || response.statusText };
+    const detail = data && typeof data === 'object' && data.error ? data.error : { code: 'error', message: text || response.statusText };
     const error = new ApiError(response.status, detail.code, detail.message, response.headers.get('Retry-After'), detail.field);
     if (response.status === 401 && path !== '/api/v1/auth/login') {
       window.dispatchEvent(new CustomEvent('gatehouse:signed-out', { detail: error }));

@@ -4,6 +4,7 @@ import { api, query } from './api.js';
 import { h, field, errorBox, showError, clearError, formatTime, select, pager } from './dom.js';
 import { mayCreateUsers } from './session.js';
 import { loadStructure } from './structure.js';
+import { bulkBar } from './bulk.js';
 
 const PAGE = 50;
 const ROLES = [
@@ -82,10 +83,13 @@ const COLUMNS = [
   { label: 'Last sign-in', narrow: true, sort: (u) => u.lastLoginAt || '' },
 ];
 
-function row(user, names) {
+function row(user, names, ticked) {
+  const tick = h('input', { type: 'checkbox', 'aria-label': `Select ${user.email}`, checked: ticked.has(user.id) });
+  tick.addEventListener('change', () => (tick.checked ? ticked.add(user.id) : ticked.delete(user.id)));
   return h(
     'tr',
     {},
+    h('td', { class: 'tick' }, tick),
     h('td', { class: 'nowrap' }, h('a', { href: `#/users/${encodeURIComponent(user.id)}` }, user.email)),
     h('td', { class: 'nowrap' }, nameOf(user)),
     rolesCell(user, names),
@@ -96,7 +100,7 @@ function row(user, names) {
 }
 
 /** Sortable headers: a click sorts the page shown by that column, a second click reverses. */
-function sortableHead(onSort) {
+function sortableHead(onSort, tickAll) {
   const cells = COLUMNS.map((column, i) => {
     const props = { scope: 'col', class: column.narrow ? 'hide-narrow' : undefined };
     if (!column.sort) return h('th', props, column.label);
@@ -105,7 +109,7 @@ function sortableHead(onSort) {
     button.addEventListener('click', () => onSort(i));
     return cell;
   });
-  return { element: h('thead', {}, h('tr', {}, cells)), cells };
+  return { element: h('thead', {}, h('tr', {}, h('th', { scope: 'col', class: 'tick' }, tickAll), cells)), cells };
 }
 
 /** The users table; `preset` (from the address) may name a place, a role or a state to start with. */
@@ -120,6 +124,8 @@ export async function usersView(main, preset = new URLSearchParams()) {
   let counted = null;
   let total = null;
   let counts = '';
+  const ticked = new Set();
+  const tickAll = h('input', { type: 'checkbox', 'aria-label': 'Select every user on this page' });
 
   const body = h('tbody', {});
   const exportLink = h('a', { href: '/api/v1/users/export.csv', download: 'users.csv', class: 'button-link' }, 'Export CSV');
@@ -177,6 +183,10 @@ export async function usersView(main, preset = new URLSearchParams()) {
   const head = sortableHead((i) => {
     sorting = { column: i, direction: sorting.column === i ? -sorting.direction : 1 };
     draw();
+  }, tickAll);
+  tickAll.addEventListener('change', () => {
+    for (const u of shown) tickAll.checked ? ticked.add(u.id) : ticked.delete(u.id);
+    draw();
   });
 
   function draw() {
@@ -186,12 +196,13 @@ export async function usersView(main, preset = new URLSearchParams()) {
     head.cells.forEach((cell, i) => {
       if (COLUMNS[i].sort) cell.setAttribute('aria-sort', i !== column ? 'none' : direction > 0 ? 'ascending' : 'descending');
     });
+    tickAll.checked = shown.length > 0 && shown.every((u) => ticked.has(u.id));
     const sorted = column === 0 && direction > 0 ? '' : ' (this page sorted)';
     pages.status.textContent = counts + sorted;
     body.replaceChildren(
       ...(rows.length
-        ? rows.map((u) => row(u, names))
-        : [h('tr', {}, h('td', { colspan: COLUMNS.length, class: 'muted' }, 'No users match.'))]),
+        ? rows.map((u) => row(u, names, ticked))
+        : [h('tr', {}, h('td', { colspan: COLUMNS.length + 1, class: 'muted' }, 'No users match.'))]),
     );
   }
 
@@ -227,7 +238,12 @@ export async function usersView(main, preset = new URLSearchParams()) {
     }
   }
 
-  const restart = () => pages.restart();
+  /** Back to the first page of what the filters match; the ticks go with the old filters. */
+  const restart = () => {
+    ticked.clear();
+    tickAll.checked = false;
+    pages.restart();
+  };
 
   let typing = null;
   search.addEventListener('input', () => {
@@ -277,6 +293,18 @@ export async function usersView(main, preset = new URLSearchParams()) {
       ),
     ),
     errors,
+    mayCreateUsers()
+      ? bulkBar({
+          selected: () => [...ticked],
+          filter: () => Object.fromEntries(Object.entries(params()).filter(([, v]) => v)),
+          total: () => total || 0,
+          structure: () => structure,
+          done: async () => {
+            counted = null;
+            restart();
+          },
+        })
+      : null,
     wrap,
     pages.element,
   );

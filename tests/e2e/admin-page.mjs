@@ -3,7 +3,7 @@
 // Exits non-zero on the first failed step or on any console error.
 
 import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const url = process.env.GATEHOUSE_URL;
@@ -85,6 +85,50 @@ async function auditViewChecks(table) {
   await page.setViewportSize({ width: 1280, height: 800 });
 }
 
+/** Bulk actions on the ticked users and on all that match, each confirmed with its count. */
+async function bulkChecks() {
+  step('bulk actions: on the ticked users, on all that match, each confirmed with the count');
+  await page.getByLabel('Search').fill('crew0');
+  await page.getByText('Users 1–10 of 10', { exact: true }).waitFor();
+  await page.getByLabel('Select crew01@acme.example').check();
+  await page.getByLabel('Select crew02@acme.example').check();
+  const bar = page.locator('#bulk-actions');
+  await bar.getByLabel('Action').selectOption({ label: 'Disable' });
+  await bar.getByRole('button', { name: 'Apply' }).click();
+  await confirmWith('Disable', ['Disable 2 users?', 'signed out']);
+  await bar.getByText('Done: 2 of 2 users changed.').waitFor();
+  const disabled = page.locator('#users-table tbody tr', { hasText: 'disabled' });
+  check((await disabled.count()) === 2, `two rows say disabled: ${await disabled.count()}`);
+  await bar.getByLabel('Act on').selectOption({ label: 'All that match the filters' });
+  await bar.getByLabel('Action').selectOption({ label: 'Enable' });
+  await bar.getByRole('button', { name: 'Apply' }).click();
+  await confirmWith('Enable', ['Enable 10 users?']);
+  await bar.getByText('Done: 2 of 10 users changed (8 already were so).').waitFor();
+  await bar.getByLabel('Action').selectOption({ label: 'Add a role' });
+  await bar.getByRole('button', { name: 'Apply' }).click();
+  const dialog = page.locator('dialog[open]');
+  await dialog.getByLabel('Where').selectOption({ label: 'Acme Steel › North Works (whole site)' });
+  await dialog.getByLabel('Role').selectOption('viewer');
+  await dialog.getByRole('button', { name: 'Add the role for 10 users' }).click();
+  await bar.getByText('Done: 10 of 10 users changed.').waitFor();
+  await page.locator('#users-table .tag', { hasText: 'viewer · North Works' }).first().waitFor();
+  await page.getByLabel('Select crew03@acme.example').check();
+  await bar.getByLabel('Act on').selectOption({ label: 'The selected users' });
+  await bar.getByLabel('Action').selectOption({ label: 'Export as CSV' });
+  const downloaded = page.waitForEvent('download');
+  await bar.getByRole('button', { name: 'Apply' }).click();
+  await confirmWith('Export as CSV', ['Export 1 user as CSV?']);
+  const file = await (await downloaded).path();
+  const exported = readFileSync(file, 'utf8');
+  check(exported.includes('crew03@acme.example') && !exported.includes('crew04@'), 'the export holds the ticked user only');
+  await bar.getByLabel('Action').selectOption({ label: 'Delete' });
+  await bar.getByRole('button', { name: 'Apply' }).click();
+  await confirmWith('Delete', ['Delete 1 user?', 'cannot be undone']);
+  await page.getByText('Users 1–9 of 9', { exact: true }).waitFor();
+  await page.screenshot({ path: join(screenshots, 'users-bulk.png'), fullPage: true });
+  await page.getByLabel('Search').fill('');
+}
+
 /** The users table: a total, dense rows, sorting, state filters, pills naming a plant's site. */
 async function usersTableChecks() {
   step('the users table: a total, dense rows, sorting, state filters, roles naming the site');
@@ -98,8 +142,8 @@ async function usersTableChecks() {
   check((await emailHeader.getAttribute('aria-sort')) === 'ascending', 'the table starts in email order');
   await emailHeader.getByRole('button').click();
   check((await emailHeader.getAttribute('aria-sort')) === 'descending', 'a second click reverses');
-  const firstEmail = await rows.nth(0).locator('td').first().textContent();
-  const lastEmail = await rows.nth(49).locator('td').first().textContent();
+  const firstEmail = await rows.nth(0).locator('td').nth(1).textContent();
+  const lastEmail = await rows.nth(49).locator('td').nth(1).textContent();
   check(firstEmail > lastEmail, `descending: ${firstEmail} before ${lastEmail}`);
   await page.getByText('(this page sorted)').waitFor();
   const nameHeader = page.locator('#users-table th', { hasText: 'Name' });
@@ -111,7 +155,7 @@ async function usersTableChecks() {
   }
   await page.getByLabel('State').selectOption({ label: 'Must change password' });
   await page.locator('#users-table').getByText('crew00@acme.example').waitFor();
-  const states = await rows.locator('td:nth-child(5)').allTextContents();
+  const states = await rows.locator('td:nth-child(6)').allTextContents();
   check(states.length >= 1 && states.every((t) => t.includes('must change password')), `must change only: ${states}`);
   await page.getByLabel('State').selectOption({ label: 'Disabled' });
   await page.getByText('No users match.').waitFor();
@@ -350,6 +394,8 @@ try {
     csv.startsWith('"id","email",') && csv.includes('crew50@acme.example') && !csv.includes('crew49@'),
     'the CSV holds the filtered users',
   );
+
+  await bulkChecks();
 
   step('edit a user: profile, modules, roles, unlock, disable and enable, reset, delete');
   const basic = Buffer.from('lee.chen@acme.example:a wrong guess, again').toString('base64');

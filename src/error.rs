@@ -86,6 +86,14 @@ impl Error {
         }
     }
 
+    /// The request field at fault, when the error names one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Error::Invalid { field, .. } => field.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The message a client may see: never the cause of an internal error.
     pub fn public_message(&self) -> String {
         match self {

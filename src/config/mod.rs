@@ -110,6 +110,9 @@ impl Config {
         if self.server.body_limit < 1024 {
             return Err("server.body_limit: must be at least 1024 bytes".into());
         }
+        if self.server.import_limit < 1024 {
+            return Err("server.import_limit: must be at least 1024 bytes".into());
+        }
         if self.server.bind.parse::<std::net::SocketAddr>().is_err() {
             return Err(format!(
                 "server.bind: `{}` is not an address such as 127.0.0.1:8080",
@@ -188,6 +191,11 @@ impl Config {
                 "server.body_limit",
                 self.server.body_limit as u64,
                 64 * 1024 * 1024,
+            ),
+            (
+                "server.import_limit",
+                self.server.import_limit as u64,
+                256 * 1024 * 1024,
             ),
         ];
         for (name, value, most) in counts {

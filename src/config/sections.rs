@@ -152,6 +152,8 @@ pub struct Server {
     pub bind: String,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// Largest file the admin page may import (`POST /api/v1/users/import`), in bytes.
+    pub import_limit: usize,
     /// Worker threads answering HTTP; 0 means one per core.
     pub workers: usize,
     /// The origin browsers reach Gatehouse at, when that is not the bind address (behind a
@@ -220,6 +222,7 @@ impl Default for Server {
         Server {
             bind: "127.0.0.1:8080".into(),
             body_limit: 64 * 1024,
+            import_limit: 16 * 1024 * 1024,
             workers: 0,
             public_url: None,
         }

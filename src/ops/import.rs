@@ -19,6 +19,9 @@ use rusqlite::Connection;
 use serde_json::json;
 use std::collections::HashMap;
 
+mod sent;
+pub use sent::{import_sent, preview, LinePreview};
+
 /// Lines written per transaction.
 pub const BATCH: usize = 5000;
 

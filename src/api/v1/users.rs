@@ -23,6 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/users/export.csv").route(web::get().to(export::export)))
     .service(web::resource("/users/count").route(web::get().to(count)))
     .service(web::resource("/users/bulk").route(web::post().to(bulk::bulk)))
+    .service(web::resource("/users/import").route(web::post().to(import::import)))
     .service(
         web::resource("/users/{id}")
             .route(web::get().to(get))
@@ -40,6 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 mod bulk;
 mod export;
+mod import;
 
 type Reply = Result<HttpResponse, ApiError>;
 

@@ -18,12 +18,12 @@ export class ApiError extends Error {
 }
 
 /**
- * Sends one request; resolves to the parsed answer (null for 204; the text of an answer that is
+ * Sends one request (`body` as JSON, or as text of `type`); resolves to the parsed answer (null for 204; the text of an answer that is
  * not JSON, such as a CSV file), rejects with ApiError.
  */
-export async function api(method, path, body) {
+export async function api(method, path, body, type = 'application/json') {
   const headers = { Accept: 'application/json', 'X-Requested-With': 'gatehouse-admin' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (body !== undefined) headers['Content-Type'] = type;
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let response;
   try {
@@ -31,7 +31,8 @@ export async function api(method, path, body) {
       method,
       headers,
       credentials: 'same-origin',
-      body: body === undefined ? undefined : JSON.stringify(body),
+      // A body of another type (a file's text) is sent as it is.
+      body: body === undefined || type !== 'application/json' ? body : JSON.stringify(body),
     });
   } catch {
     throw new ApiError(0, 'network', 'The server cannot be reached. Check the network connection and try again.');

@@ -5,6 +5,7 @@ import { h, field, errorBox, showError, clearError, formatTime, select, pager } 
 import { mayCreateUsers } from './session.js';
 import { loadStructure } from './structure.js';
 import { bulkBar } from './bulk.js';
+import { openImport } from './importing.js';
 
 const PAGE = 50;
 const ROLES = [
@@ -289,6 +290,9 @@ export async function usersView(main, preset = new URLSearchParams()) {
           ? h('button', { type: 'button', class: 'primary', onclick: () => (location.hash = '#/users/new') }, 'New user')
           : null,
         exportLink,
+        mayCreateUsers()
+          ? h('button', { type: 'button', onclick: () => openImport(async () => ((counted = null), restart())) }, 'Import users')
+          : null,
         h('label', { class: 'only-narrow check' }, allColumns, ' Show all columns'),
       ),
     ),

@@ -85,6 +85,30 @@ async function auditViewChecks(table) {
   await page.setViewportSize({ width: 1280, height: 800 });
 }
 
+/** Importing a file on the page: every line previewed, errors by line, then written. */
+async function importChecks() {
+  step('import users from a CSV file: a preview with the errors by line, then the import');
+  await page.getByRole('button', { name: 'Import users' }).click();
+  const dialog = page.locator('#import-users');
+  const file = (text) => ({ name: 'users.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
+  await dialog.getByLabel('File').setInputFiles(file('email,firstName,lastName\nfiled.one@acme.example,Filed,One\nbroken@nodot,Bro,Ken\n'));
+  const preview = page.locator('#import-preview');
+  await preview.getByText('cannot be imported').waitFor();
+  const bad = await preview.locator('tr.bad').textContent();
+  check(bad.includes('broken@nodot') && /domain/i.test(bad), `the bad line says why: ${bad}`);
+  check(await dialog.getByRole('button', { name: /^Import/ }).isDisabled(), 'nothing can be imported while a line is wrong');
+  await dialog
+    .getByLabel('File')
+    .setInputFiles(file('email,firstName,lastName\nfiled.one@acme.example,Filed,One\nfiled.two@acme.example,Filed,Two\n'));
+  await dialog.getByRole('button', { name: 'Import 2 users' }).click();
+  await dialog.getByText('Imported: 2 new and 0 changed users.').waitFor();
+  await page.screenshot({ path: join(screenshots, 'users-import.png') });
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await page.getByLabel('Search').fill('filed.');
+  await page.getByText('Users 1–2 of 2', { exact: true }).waitFor();
+  await page.getByLabel('Search').fill('');
+}
+
 /** Bulk actions on the ticked users and on all that match, each confirmed with its count. */
 async function bulkChecks() {
   step('bulk actions: on the ticked users, on all that match, each confirmed with the count');
@@ -396,6 +420,7 @@ try {
   );
 
   await bulkChecks();
+  await importChecks();
 
   step('edit a user: profile, modules, roles, unlock, disable and enable, reset, delete');
   const basic = Buffer.from('lee.chen@acme.example:a wrong guess, again').toString('base64');

@@ -386,3 +386,7 @@ CREATE INDEX tokens_by_user ON tokens (user_id);
 CREATE INDEX tokens_by_family ON tokens (family_id);
 CREATE INDEX tokens_by_expiry ON tokens (expires_at);
 CREATE UNIQUE INDEX tokens_by_old_secret ON tokens (secret_hash) WHERE found_by_hash = 1;
+
+-- migration 7: where each token was issued
+-- A user's page lists their sessions and tokens with the address each was issued to.
+ALTER TABLE tokens ADD COLUMN address TEXT;

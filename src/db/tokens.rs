@@ -42,10 +42,12 @@ pub struct Token {
     pub expires_at: String,
     pub last_used_at: Option<String>,
     pub revoked_at: Option<String>,
+    /// The address the token was issued to (none for tokens issued before migration 7).
+    pub address: Option<String>,
 }
 
 const COLUMNS: &str = "id, kind, user_id, family_id, api_key_id, audience, epoch, csrf_token,
-    created_at, expires_at, last_used_at, revoked_at";
+    created_at, expires_at, last_used_at, revoked_at, address";
 
 fn token(r: &Row) -> rusqlite::Result<Token> {
     Ok(Token {
@@ -61,15 +63,16 @@ fn token(r: &Row) -> rusqlite::Result<Token> {
         expires_at: r.get(9)?,
         last_used_at: r.get(10)?,
         revoked_at: r.get(11)?,
+        address: r.get(12)?,
     })
 }
 
 pub fn insert_token(conn: &Connection, t: &Token, secret_hash: &[u8]) -> Result<(), Error> {
     conn.prepare_cached("INSERT INTO tokens (id, kind, user_id, secret_hash, family_id, api_key_id, audience, epoch,
-            csrf_token, created_at, expires_at, last_used_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?10)")?.execute(params![
+            csrf_token, created_at, expires_at, last_used_at, address)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?10, ?12)")?.execute(params![
             t.id, t.kind.as_str(), t.user_id, secret_hash, t.family_id, t.api_key_id, t.audience, t.epoch,
-            t.csrf_token, t.created_at, t.expires_at
+            t.csrf_token, t.created_at, t.expires_at, t.address
         ])?;
     Ok(())
 }
@@ -84,7 +87,7 @@ fn token_with_hash(
     let sql = format!("SELECT {COLUMNS}, secret_hash FROM tokens WHERE {condition}");
     Ok(conn
         .prepare_cached(&sql)?
-        .query_row([key], |r| Ok((token(r)?, r.get::<_, Vec<u8>>(12)?)))
+        .query_row([key], |r| Ok((token(r)?, r.get::<_, Vec<u8>>(13)?)))
         .optional()?)
 }
 
@@ -145,6 +148,24 @@ pub fn delete_expired_tokens(conn: &Connection, now: &str) -> Result<usize, Erro
     Ok(conn
         .prepare_cached("DELETE FROM tokens WHERE expires_at < ?1")?
         .execute([now])?)
+}
+
+/// A user's tokens that still work: not revoked, not expired, of the current credential epoch,
+/// and (sessions) used since `idle_since`; newest first.
+pub fn live_tokens_of(
+    conn: &Connection,
+    user_id: &str,
+    epoch: i64,
+    now: &str,
+    idle_since: &str,
+) -> Result<Vec<Token>, Error> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM tokens WHERE user_id = ?1 AND epoch = ?2 AND revoked_at IS NULL
+           AND expires_at > ?3 AND (kind <> 'session' OR last_used_at >= ?4)
+         ORDER BY created_at DESC, id DESC"
+    ))?;
+    let rows = stmt.query_map(params![user_id, epoch, now, idle_since], token)?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub fn find_token_by_id(conn: &Connection, id: &str) -> Result<Option<Token>, Error> {

@@ -16,6 +16,7 @@ pub mod lookup;
 pub mod memberships;
 pub mod profile;
 pub mod sessions;
+pub mod signed_in;
 pub mod signin;
 pub mod structure;
 pub mod tokens;

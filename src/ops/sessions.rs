@@ -31,6 +31,7 @@ pub fn login(
     let ttl = env.config.sessions.absolute_timeout.0;
     let (mut session, secret) = issue(env, TokenKind::Session, &user_id, epoch, &new_id(), ttl)?;
     session.csrf_token = Some(secrets::token("", 32)?);
+    session.address = Some(source.to_string());
     store::insert_token(&tx, &session, &secrets::digest(&secret))?;
     let actor = Actor::user(&tx, &user_id, "session", Some(session.id.clone()), source)?;
     let orgs = audit::account_organisations_by_id(&tx, &user_id)?;

@@ -21,6 +21,7 @@ mod layers;
 mod page_import;
 mod plans;
 mod sessions;
+mod signed_in;
 mod structure;
 mod tokens;
 mod users;

@@ -32,6 +32,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(web::resource("/users/{id}/reset-password").route(web::post().to(reset_password)))
     .service(web::resource("/users/{id}/unlock").route(web::post().to(unlock)))
+    .service(
+        web::resource("/users/{id}/sessions")
+            .route(web::get().to(signed_in::list))
+            .route(web::delete().to(signed_in::end_all)),
+    )
     .service(web::resource("/users/{id}/memberships").route(web::post().to(add_membership)))
     .service(
         web::resource("/users/{id}/memberships/{membership}")
@@ -42,6 +47,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 mod bulk;
 mod export;
 mod import;
+mod signed_in;
 
 type Reply = Result<HttpResponse, ApiError>;
 

@@ -122,6 +122,7 @@ pub fn issue(
         expires_at: clock::format(now + ttl),
         last_used_at: None,
         revoked_at: None,
+        address: None,
     };
     Ok((token, secret))
 }
@@ -282,6 +283,7 @@ fn store_one(
 ) -> Result<(Token, String), Error> {
     let (mut token, secret) = self::issue(env, kind, issue.user_id, epoch, issue.family_id, ttl)?;
     token.audience = issue.audience.clone();
+    token.address = Some(issue.source.to_string());
     if kind == TokenKind::Access {
         token.api_key_id = issue.api_key_id.clone();
     }

@@ -8,6 +8,7 @@ import { describeMembership, isLocked } from './users.js';
 import { newPasswordField } from './password.js';
 import { grantableScopes, scopeField, roleField } from './pickers.js';
 import { guardForm } from './leaving.js';
+import { signedInPanel } from './signedin.js';
 
 function scopeBody(value, role) {
   const [key, id] = value.split(':');
@@ -225,7 +226,13 @@ function editForm(main, user, structure) {
             ),
         form,
       ),
-      h('div', {}, membershipsPanel(user, structure, reload), user.canManage ? accountPanel(user, reload) : null),
+      h(
+        'div',
+        {},
+        membershipsPanel(user, structure, reload),
+        user.canManage ? accountPanel(user, reload) : null,
+        user.canManage ? signedInPanel(user) : null,
+      ),
     ),
     h('p', {}, h('a', { href: '#/users' }, 'Back to users')),
   );

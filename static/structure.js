@@ -47,8 +47,34 @@ function nameDialog(title, { method, path, body = {}, current = {}, extra = [] }
   });
 }
 
-function node(kind, name, buttons) {
-  return h('div', { class: 'node' }, h('span', { class: 'kind' }, kind), h('span', { class: 'name' }, name), buttons);
+const LEVEL = { Organisation: ['organisations', 'organisationId'], Site: ['sites', 'siteId'], Plant: ['plants', 'plantId'] };
+
+/** A node of the tree: its kind, name, a link to its users (their count filled in later), buttons. */
+function node(kind, name, buttons, id) {
+  const [group, filter] = LEVEL[kind];
+  const users = h(
+    'a',
+    { class: 'count', href: `#/users?${filter}=${encodeURIComponent(id)}`, 'data-count': `${group}:${id}`, title: `The users of ${name}` },
+    'users',
+  );
+  return h(
+    'div',
+    { class: `node level-${kind.toLowerCase()}` },
+    h('span', { class: 'kind' }, kind),
+    h('span', { class: 'name' }, name),
+    users,
+    buttons,
+  );
+}
+
+/** Fills in each node's count of users, once the server has counted them. */
+async function showCounts(tree) {
+  const counts = await api('GET', '/api/v1/users/count-by-place');
+  for (const link of tree.querySelectorAll('a[data-count]')) {
+    const [group, id] = link.dataset.count.split(':');
+    const n = counts[group][id] ?? 0;
+    link.textContent = `${n.toLocaleString()} ${n === 1 ? 'user' : 'users'}`;
+  }
 }
 
 /** The IANA time zone names the server accepts, as a list the time zone fields offer. */
@@ -67,6 +93,7 @@ export async function structureView(main) {
   const refresh = async () => {
     try {
       render(await loadStructure());
+      await showCounts(tree);
     } catch (error) {
       showError(errors, error);
     }
@@ -158,19 +185,26 @@ export async function structureView(main) {
           return h(
             'li',
             {},
-            node('Plant', plant.name, [
-              managePlant
-                ? button('Rename', () =>
-                    nameDialog(`Rename ${plant.name}`, { method: 'PATCH', path: `/api/v1/plants/${plant.id}`, current: plant }, refresh),
-                  )
-                : null,
-              managePlant ? button('Delete', remove('plant', plant.name, `/api/v1/plants/${plant.id}`, { plantId: plant.id }), true) : null,
-            ]),
+            node(
+              'Plant',
+              plant.name,
+              [
+                managePlant
+                  ? button('Rename', () =>
+                      nameDialog(`Rename ${plant.name}`, { method: 'PATCH', path: `/api/v1/plants/${plant.id}`, current: plant }, refresh),
+                    )
+                  : null,
+                managePlant
+                  ? button('Delete', remove('plant', plant.name, `/api/v1/plants/${plant.id}`, { plantId: plant.id }), true)
+                  : null,
+              ],
+              plant.id,
+            ),
           );
         });
-        return h('li', {}, node('Site', site.name, siteButtons), plantItems.length ? h('ul', {}, plantItems) : null);
+        return h('li', {}, node('Site', site.name, siteButtons, site.id), plantItems.length ? h('ul', {}, plantItems) : null);
       });
-      return h('li', {}, node('Organisation', org.name, orgButtons), siteItems.length ? h('ul', {}, siteItems) : null);
+      return h('li', {}, node('Organisation', org.name, orgButtons, org.id), siteItems.length ? h('ul', {}, siteItems) : null);
     });
     tree.replaceChildren(...(items.length ? items : [h('li', { class: 'muted' }, 'Nothing here yet.')]));
   }

@@ -97,6 +97,43 @@ pub fn count_users(
     }
 }
 
+/// How many users the caller sees at each place they see (its members and those of the places
+/// below it, each once): the counts of the structure tree, ids to counts by kind of place.
+pub struct PlaceCounts {
+    pub organisations: Vec<(String, u64)>,
+    pub sites: Vec<(String, u64)>,
+    pub plants: Vec<(String, u64)>,
+}
+
+pub fn count_by_place(conn: &Connection, env: &Env, actor: &Principal) -> Result<PlaceCounts, Error> {
+    let count = |scope: ScopeRef| {
+        count_users(
+            conn,
+            env,
+            actor,
+            UserFilter {
+                scope: Some(scope),
+                ..UserFilter::default()
+            },
+        )
+    };
+    let mut out = PlaceCounts {
+        organisations: Vec::new(),
+        sites: Vec::new(),
+        plants: Vec::new(),
+    };
+    for o in crate::ops::structure::list_organisations(conn, actor)? {
+        out.organisations.push((o.id.clone(), count(ScopeRef::Organisation(o.id))?));
+    }
+    for s in crate::ops::structure::list_sites(conn, actor, None)? {
+        out.sites.push((s.id.clone(), count(ScopeRef::Site(s.id))?));
+    }
+    for p in crate::ops::structure::list_plants(conn, actor, None)? {
+        out.plants.push((p.id.clone(), count(ScopeRef::Plant(p.id))?));
+    }
+    Ok(out)
+}
+
 /// The states a list can be narrowed to, as the filter names them.
 fn account_state(env: &Env, named: &str) -> Result<store::AccountState, Error> {
     Ok(match named {

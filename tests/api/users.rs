@@ -930,3 +930,26 @@ async fn lists_narrow_to_locked_disabled_and_must_change_accounts_and_count_ever
         0
     );
 }
+
+#[actix_web::test]
+async fn the_structure_counts_the_users_each_caller_sees_at_each_place() {
+    let app = start().await;
+    let w = app.world().await;
+    let all = app.get("/api/v1/users/count-by-place", &Who::admin()).await;
+    assert_eq!(all.status, 200, "{}", all.text());
+    let all = all.json();
+    assert_eq!(all["organisations"][&w.org_a], 8, "{all}");
+    assert_eq!(all["organisations"][&w.org_b], 1);
+    assert_eq!(all["sites"][&w.s1], 6);
+    assert_eq!(all["sites"][&w.s2], 1);
+    assert_eq!(all["plants"][&w.p1], 3);
+    // The site admin of S1: their site's people only, and no count of what they cannot see.
+    let site = app
+        .get("/api/v1/users/count-by-place", &Who::basic(SITE_ADMIN))
+        .await
+        .json();
+    assert_eq!(site["sites"][&w.s1], 6, "{site}");
+    assert!(site["sites"].get(&w.s2).is_none(), "{site}");
+    assert!(site["organisations"].get(&w.org_b).is_none(), "{site}");
+    assert_eq!(site["plants"][&w.p1], 3);
+}

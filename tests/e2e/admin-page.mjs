@@ -313,7 +313,7 @@ try {
   await node('Press Shop').waitFor();
 
   step('create a site admin with a temporary password');
-  await page.getByRole('link', { name: 'Users' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users', exact: true }).click();
   await page.getByRole('button', { name: 'New user' }).click();
   const form = page.locator('#user-form');
   await form.getByLabel('Email').fill('maria.silva@acme.example');
@@ -390,7 +390,7 @@ try {
   await node('Acme Steel').waitFor();
 
   step('the site admin creates a plant user');
-  await page.getByRole('link', { name: 'Users' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users', exact: true }).click();
   await page.getByRole('button', { name: 'New user' }).click();
   await form.getByLabel('Email').fill('lee.chen@acme.example');
   await form.getByLabel('Where').selectOption({ label: 'Acme Steel › North Works › Press Shop' });
@@ -426,7 +426,7 @@ try {
       await fetch('/api/v1/users', { method: 'POST', headers, body: JSON.stringify({ email, password }) });
     }
   });
-  await page.getByRole('link', { name: 'Users' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users', exact: true }).click();
   await page.getByText('Users 1–50').waitFor();
   await page.getByRole('button', { name: 'Next' }).click();
   await page.getByText('Users 51–58').waitFor();
@@ -542,6 +542,21 @@ try {
   await node('South Yard').getByRole('button', { name: 'Delete' }).click();
   await page.locator('dialog[open]').getByRole('button', { name: 'Delete' }).click();
   await node('South Yard').waitFor({ state: 'detached' });
+
+  step('the tree counts the users at each place, links to them, and sets each level apart');
+  const northCount = node('North Works').locator('a.count');
+  await northCount.filter({ hasText: /^\d+ users?$/ }).waitFor();
+  const looks = await page.evaluate(() =>
+    ['organisation', 'site', 'plant'].map((level) => {
+      const style = getComputedStyle(document.querySelector(`.node.level-${level}`));
+      return `${style.backgroundColor}|${style.borderLeftStyle}|${style.borderLeftColor}`;
+    }),
+  );
+  check(new Set(looks).size === 3, `each level looks its own: ${looks.join(' / ')}`);
+  await page.screenshot({ path: join(screenshots, 'structure.png'), fullPage: true });
+  await page.setViewportSize({ width: 768, height: 1024 });
+  await page.screenshot({ path: join(screenshots, 'structure-tablet.png'), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
 
   step('a refused delete says what is in the way, with a link to it');
   // The browser logs the refused request as a console error; that one is expected.

@@ -22,6 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/users/me/password").route(web::put().to(change_password)))
     .service(web::resource("/users/export.csv").route(web::get().to(export::export)))
     .service(web::resource("/users/count").route(web::get().to(count)))
+    .service(web::resource("/users/count-by-place").route(web::get().to(count_by_place)))
     .service(web::resource("/users/bulk").route(web::post().to(bulk::bulk)))
     .service(web::resource("/users/import").route(web::post().to(import::import)))
     .service(
@@ -196,6 +197,24 @@ async fn list(state: web::Data<AppState>, Caller(p, _): Caller, q: web::Query<Li
     let mut list = List::<UserOut>::of(page.items);
     list.next_cursor = Some(page.next_cursor);
     Ok(HttpResponse::Ok().json(list))
+}
+
+/// How many users the caller sees at each place they see:
+/// `{"organisations": {id: N}, "sites": {id: N}, "plants": {id: N}}`.
+async fn count_by_place(state: web::Data<AppState>, Caller(p, _): Caller) -> Reply {
+    let counts = state
+        .run(move |conn, env| listing::count_by_place(conn, env, &p))
+        .await?;
+    let map = |v: Vec<(String, u64)>| {
+        v.into_iter()
+            .map(|(id, n)| (id, serde_json::Value::from(n)))
+            .collect::<serde_json::Map<_, _>>()
+    };
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "organisations": map(counts.organisations),
+        "sites": map(counts.sites),
+        "plants": map(counts.plants),
+    })))
 }
 
 /// How many users the list's filters match, all pages together: `{"total": N}`.

@@ -186,6 +186,64 @@ pub fn list(conn: &Connection, q: &AuditQuery) -> Result<Vec<AuditRow>, Error> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// The audit rows concerning one of `organisations` (None: every row), as a condition on `?1`.
+const CONCERNING: &str = "(?1 IS NULL OR EXISTS (SELECT 1 FROM json_each(audit.organisations) o
+    WHERE o.value IN (SELECT value FROM json_each(?1))))";
+
+/// Sign-ins since `since`, by hour (`2026-12-01T14`) and outcome: (hour, succeeded, count).
+pub fn sign_ins_by_hour(
+    conn: &Connection,
+    since: &str,
+    organisations: Option<&[String]>,
+) -> Result<Vec<(String, bool, i64)>, Error> {
+    let sql = format!(
+        "SELECT substr(at, 1, 13) AS hour, outcome = 'success', count(*) FROM audit
+         WHERE at >= ?2 AND action = 'signin' AND {CONCERNING}
+         GROUP BY hour, outcome ORDER BY hour"
+    );
+    let organisations = organisations.map(|o| serde_json::to_string(o).unwrap_or_default());
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![organisations, since], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// How many rows of `action` since `since`.
+pub fn count_since(
+    conn: &Connection,
+    action: &str,
+    since: &str,
+    organisations: Option<&[String]>,
+) -> Result<i64, Error> {
+    let sql = format!("SELECT count(*) FROM audit WHERE at >= ?2 AND action = ?3 AND {CONCERNING}");
+    let organisations = organisations.map(|o| serde_json::to_string(o).unwrap_or_default());
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row(params![organisations, since, action], |r| r.get(0))?)
+}
+
+/// The addresses most failed sign-ins came from since `since`, most first.
+pub fn failing_sources(
+    conn: &Connection,
+    since: &str,
+    organisations: Option<&[String]>,
+    limit: usize,
+) -> Result<Vec<(String, i64)>, Error> {
+    let sql = format!(
+        "SELECT source, count(*) AS n FROM audit
+         WHERE at >= ?2 AND action = 'signin' AND outcome = 'failure' AND source IS NOT NULL
+           AND {CONCERNING}
+         GROUP BY source ORDER BY n DESC, source LIMIT ?3"
+    );
+    let organisations = organisations.map(|o| serde_json::to_string(o).unwrap_or_default());
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![organisations, since, limit as i64], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// Walks the chain from its anchor; the error names the first row that does not fit.
 pub fn verify(conn: &Connection) -> Result<i64, String> {
     let fail = |e: rusqlite::Error| e.to_string();

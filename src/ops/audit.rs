@@ -14,7 +14,7 @@ use rusqlite::Connection;
 use serde_json::Value;
 
 mod reading;
-pub use reading::{list, AuditFilter, AuditPage, NamedRow};
+pub use reading::{activity, list, Activity, AuditFilter, AuditPage, HourCount, NamedRow};
 
 /// Who did something and from where; for sign-in failures, only the name they tried.
 #[derive(Debug, Clone, Default)]

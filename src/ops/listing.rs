@@ -105,7 +105,11 @@ pub struct PlaceCounts {
     pub plants: Vec<(String, u64)>,
 }
 
-pub fn count_by_place(conn: &Connection, env: &Env, actor: &Principal) -> Result<PlaceCounts, Error> {
+pub fn count_by_place(
+    conn: &Connection,
+    env: &Env,
+    actor: &Principal,
+) -> Result<PlaceCounts, Error> {
     let count = |scope: ScopeRef| {
         count_users(
             conn,
@@ -123,13 +127,15 @@ pub fn count_by_place(conn: &Connection, env: &Env, actor: &Principal) -> Result
         plants: Vec::new(),
     };
     for o in crate::ops::structure::list_organisations(conn, actor)? {
-        out.organisations.push((o.id.clone(), count(ScopeRef::Organisation(o.id))?));
+        out.organisations
+            .push((o.id.clone(), count(ScopeRef::Organisation(o.id))?));
     }
     for s in crate::ops::structure::list_sites(conn, actor, None)? {
         out.sites.push((s.id.clone(), count(ScopeRef::Site(s.id))?));
     }
     for p in crate::ops::structure::list_plants(conn, actor, None)? {
-        out.plants.push((p.id.clone(), count(ScopeRef::Plant(p.id))?));
+        out.plants
+            .push((p.id.clone(), count(ScopeRef::Plant(p.id))?));
     }
     Ok(out)
 }

@@ -580,3 +580,63 @@ async fn the_trail_names_people_and_places_and_narrows_to_a_person_or_an_organis
         assert_ne!(r["targetEmail"], "worker.q1@b.example", "{r}");
     }
 }
+
+#[actix_web::test]
+async fn the_start_page_activity_counts_sign_ins_per_hour_lockouts_and_failing_addresses() {
+    let app = start().await;
+    let w = app.world().await;
+    let wrong = Who::Basic("worker.p1@a.example".into(), "not the password".into());
+    for _ in 0..5 {
+        app.get("/api/v1/users/me", &wrong).await;
+    }
+    app.get("/api/v1/users/me", &Who::basic("worker.p2@a.example"))
+        .await;
+    let reply = app.get("/api/v1/audit/activity", &Who::admin()).await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let a = reply.json();
+    let hours = a["hours"].as_array().unwrap();
+    assert_eq!(hours.len(), 7 * 24);
+    assert!(hours[0]["hour"].as_str().unwrap().ends_with(":00:00Z"));
+    assert_eq!(a["since"], hours[0]["hour"]);
+    let now = hours.last().unwrap();
+    assert_eq!(now["failedSignIns"], 5, "{now}");
+    assert!(now["signIns"].as_u64().unwrap() >= 2, "{now}");
+    let sum: u64 = hours
+        .iter()
+        .map(|h| h["failedSignIns"].as_u64().unwrap())
+        .sum();
+    assert_eq!(sum, 5);
+    assert_eq!(a["lockouts"], 1);
+    assert_eq!(a["failingAddresses"][0]["failedSignIns"], 5, "{a}");
+    assert!(a["failingAddresses"][0]["address"].is_string());
+    // An organisation admin of A sees A's sign-ins; of B, none of them.
+    let of_b = app
+        .create_user(
+            &Who::admin(),
+            "b.admin@b.example",
+            json!([{"organisationId": w.org_b, "role": "admin"}]),
+        )
+        .await;
+    assert!(!of_b.is_empty());
+    let b = app
+        .get("/api/v1/audit/activity", &Who::basic("b.admin@b.example"))
+        .await
+        .json();
+    assert_eq!(b["lockouts"], 0, "{b}");
+    assert!(b["failingAddresses"].as_array().unwrap().is_empty(), "{b}");
+    let a_admin = app
+        .get("/api/v1/audit/activity", &Who::basic(ORG_ADMIN))
+        .await
+        .json();
+    assert_eq!(a_admin["lockouts"], 1, "{a_admin}");
+    assert_eq!(
+        app.status(
+            "GET",
+            "/api/v1/audit/activity",
+            &Who::basic(SITE_ADMIN),
+            None
+        )
+        .await,
+        403
+    );
+}

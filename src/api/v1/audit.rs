@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/audit", web::get().to(list))
+        .route("/audit/activity", web::get().to(activity))
         .route("/audit/export.csv", web::get().to(export));
 }
 
@@ -154,4 +155,31 @@ async fn export(
         .content_type("text/csv; charset=utf-8")
         .insert_header(("Content-Disposition", "attachment; filename=\"audit.csv\""))
         .streaming(rows))
+}
+
+/// Sign-ins and failed sign-ins per hour over the last seven days, lockouts, and the addresses
+/// most failed sign-ins came from: what the start page draws.
+async fn activity(
+    state: web::Data<AppState>,
+    Caller(p, _): Caller,
+) -> Result<HttpResponse, ApiError> {
+    let a = state
+        .run(move |conn, env| ops::activity(conn, env, &p))
+        .await?;
+    let hours: Vec<serde_json::Value> = a
+        .hours
+        .iter()
+        .map(|h| serde_json::json!({"hour": h.hour, "signIns": h.succeeded, "failedSignIns": h.failed}))
+        .collect();
+    let addresses: Vec<serde_json::Value> = a
+        .failing_addresses
+        .iter()
+        .map(|(address, n)| serde_json::json!({"address": address, "failedSignIns": n}))
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "since": a.since,
+        "hours": hours,
+        "lockouts": a.lockouts,
+        "failingAddresses": addresses,
+    })))
 }

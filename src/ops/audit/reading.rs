@@ -55,17 +55,19 @@ fn time_filter(field: &str, value: Option<String>) -> Result<Option<String>, Err
         .transpose()
 }
 
-/// Superadmins read everything; organisation admins read the events of their organisations.
+/// Superadmins read everything (None); organisation admins the events of their organisations.
+fn readable(actor: &Principal) -> Result<Option<Vec<String>>, Error> {
+    match actor.audit_reach() {
+        Some(AuditReach::Everything) => Ok(None),
+        Some(AuditReach::Organisations(ids)) => Ok(Some(ids)),
+        None => Err(Error::Forbidden(
+            "only superadmins and organisation admins read the audit trail".into(),
+        )),
+    }
+}
+
 pub fn list(conn: &Connection, actor: &Principal, filter: AuditFilter) -> Result<AuditPage, Error> {
-    let organisations = match actor.audit_reach() {
-        Some(AuditReach::Everything) => None,
-        Some(AuditReach::Organisations(ids)) => Some(ids),
-        None => {
-            return Err(Error::Forbidden(
-                "only superadmins and organisation admins read the audit trail".into(),
-            ))
-        }
-    };
+    let organisations = readable(actor)?;
     let limit = filter.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(Error::invalid("limit", "must be between 1 and 1000"));
@@ -168,4 +170,73 @@ impl<'a> Names<'a> {
         self.known.insert(key, found.clone());
         Ok(found)
     }
+}
+
+/// The hours a start page draws: the last seven days.
+pub const ACTIVITY_HOURS: i64 = 7 * 24;
+
+/// Sign-ins in one hour.
+pub struct HourCount {
+    /// The hour's start, RFC 3339 UTC.
+    pub hour: String,
+    pub succeeded: u64,
+    pub failed: u64,
+}
+
+/// What the trail says of sign-ins over the last seven days, as the reader may see it.
+pub struct Activity {
+    pub since: String,
+    /// Every hour of the seven days, oldest first, those without sign-ins included.
+    pub hours: Vec<HourCount>,
+    pub lockouts: u64,
+    /// The addresses most failed sign-ins came from, most first.
+    pub failing_addresses: Vec<(String, u64)>,
+}
+
+pub fn activity(
+    conn: &Connection,
+    env: &crate::ops::Env,
+    actor: &Principal,
+) -> Result<Activity, Error> {
+    let organisations = readable(actor)?;
+    let now = env.clock.now();
+    let this_hour = now
+        .replace_minute(0)
+        .and_then(|t| t.replace_second(0))
+        .unwrap_or(now);
+    let first = this_hour - time::Duration::hours(ACTIVITY_HOURS - 1);
+    let since = clock::format(first);
+    let scope = organisations.as_deref();
+    let mut by_hour: HashMap<String, (u64, u64)> = HashMap::new();
+    for (hour, succeeded, count) in store::sign_ins_by_hour(conn, &since, scope)? {
+        let entry = by_hour.entry(hour).or_default();
+        let count = u64::try_from(count).unwrap_or(0);
+        if succeeded {
+            entry.0 += count;
+        } else {
+            entry.1 += count;
+        }
+    }
+    let hours = (0..ACTIVITY_HOURS)
+        .map(|i| {
+            let hour = clock::format(first + time::Duration::hours(i));
+            let (succeeded, failed) = by_hour.get(&hour[..13]).copied().unwrap_or_default();
+            HourCount {
+                hour,
+                succeeded,
+                failed,
+            }
+        })
+        .collect();
+    let failing_addresses = store::failing_sources(conn, &since, scope, 5)?
+        .into_iter()
+        .map(|(address, n)| (address, u64::try_from(n).unwrap_or(0)))
+        .collect();
+    let lockouts = store::count_since(conn, "account.lock", &since, scope)?;
+    Ok(Activity {
+        since,
+        hours,
+        lockouts: u64::try_from(lockouts).unwrap_or(0),
+        failing_addresses,
+    })
 }

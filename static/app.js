@@ -11,10 +11,12 @@ import { usersView } from './users.js';
 import { userFormView } from './userform.js';
 import { accountView } from './account.js';
 import { auditView } from './audit.js';
+import { startView } from './start.js';
 
 const root = document.getElementById('app');
 
 const pages = [
+  { path: 'start', label: 'Overview', view: startView },
   { path: 'users', label: 'Users', view: usersView },
   { path: 'structure', label: 'Structure', view: structureView },
   { path: 'account', label: 'My account', view: accountView },
@@ -73,7 +75,7 @@ function route() {
   if (!state.session) return;
   // `#/users?siteId=…`: a view's filters ride after the path.
   const [where, filters = ''] = location.hash.replace(/^#\/?/, '').split('?');
-  const [path, ...rest] = (where || 'users').split('/');
+  const [path, ...rest] = (where || 'start').split('/');
   let view;
   if (path === 'users' && rest.length > 0) {
     view = (main) => userFormView(main, rest[0] === 'new' ? null : decodeURIComponent(rest[0]));

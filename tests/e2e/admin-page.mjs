@@ -618,6 +618,32 @@ try {
   check(overflow <= 0, `My account does not scroll sideways at 768 px: ${overflow} px too wide`);
   await page.setViewportSize({ width: 1280, height: 800 });
 
+  step('the start page draws sign-ins, lockouts, failing addresses and users by site');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).click();
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  const charts = page.locator('svg.chart[role="img"]');
+  await charts.nth(2).waitFor();
+  const described = await charts.evaluateAll((all) =>
+    all.map((c) => `${c.querySelector('title').textContent}: ${c.querySelector('desc').textContent}`),
+  );
+  check(
+    described.some((d) => /^Sign-ins and failed sign-ins per hour/.test(d) && /\d+ failed sign-ins/.test(d)),
+    `the hours chart: ${described}`,
+  );
+  check(
+    described.some((d) => d.startsWith('Failed sign-ins by address') && d.includes('127.0.0.1')),
+    `the addresses chart: ${described}`,
+  );
+  check(
+    described.some((d) => d.startsWith('Users by site') && d.includes('North Works')),
+    `the sites chart: ${described}`,
+  );
+  check(Number(await page.locator('#lockouts').textContent()) >= 1, 'the lockout of lee.chen is counted');
+  await page.screenshot({ path: join(screenshots, 'start.png'), fullPage: true });
+  await page.setViewportSize({ width: 768, height: 1024 });
+  await page.screenshot({ path: join(screenshots, 'start-tablet.png'), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
+
   step("support staff see a read-only account, without the admins' message");
   const support = await postAsThePage('/api/v1/users', {
     email: 'sam.support@acme.example',
@@ -627,6 +653,11 @@ try {
   check(support === 201, `a support user was created: ${support}`);
   await signOut();
   await signIn('sam.support@acme.example', 'support desk day shift');
+  // Support staff start on the overview too: users by site, without the audit's pictures.
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  await page.locator('svg.chart').first().waitFor();
+  check((await page.locator('#lockouts').count()) === 0, 'no audit pictures for support staff');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users', exact: true }).click();
   await page.getByLabel('Search').fill('maria.silva');
   await page.getByRole('link', { name: 'maria.silva@acme.example' }).click();
   await page.locator('#user-read-only').waitFor();

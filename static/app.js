@@ -12,6 +12,7 @@ import { userFormView } from './userform.js';
 import { accountView } from './account.js';
 import { auditView } from './audit.js';
 import { startView } from './start.js';
+import { listenForShortcuts, showHelp } from './shortcuts.js';
 
 const root = document.getElementById('app');
 
@@ -67,6 +68,11 @@ function shell(current) {
     h('span', { class: 'brand' }, 'GATEHOUSE'),
     h('nav', { 'aria-label': 'Main' }, links),
     h('span', { class: 'who', title: me.email }, me.displayName, h('span', { class: 'who-email' }, ' · ', me.email)),
+    h(
+      'button',
+      { type: 'button', class: 'help', 'aria-label': 'Keyboard shortcuts', title: 'Keyboard shortcuts (?)', onclick: showHelp },
+      '?',
+    ),
     h('button', { type: 'button', onclick: signOut }, 'Sign out'),
   );
 }
@@ -98,6 +104,7 @@ window.addEventListener('hashchange', async (event) => {
   }
   route();
 });
+listenForShortcuts(() => Boolean(state.session && !state.session.user.mustChangePassword));
 window.addEventListener('beforeunload', (event) => {
   if (hasUnsavedChanges()) event.preventDefault();
 });

@@ -4,6 +4,7 @@
 
 import { chromium } from 'playwright-core';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 const url = process.env.GATEHOUSE_URL;
@@ -52,6 +53,81 @@ async function checkLabels(where) {
   check(unlabelled.length === 0, `controls without a label on ${where}: ${unlabelled.join(', ')}`);
 }
 
+/** axe-core, read once and run in the page (evaluated, so the page's CSP stays as it is). */
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** No serious or critical accessibility violation on the screen as it is now. */
+async function scan(where) {
+  const { found, checked } = await page.evaluate(async (source) => {
+    if (!window.axe) (0, eval)(source);
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return {
+      checked: result.passes.length + result.violations.length,
+      found: result.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map(
+          (v) =>
+            `${v.id} (${v.impact}) at ${v.nodes
+              .slice(0, 3)
+              .map((n) => n.target.join(' '))
+              .join(', ')}`,
+        ),
+    };
+  }, axeSource);
+  check(checked > 10, `axe-core ran its rules on ${where}: ${checked}`);
+  check(found.length === 0, `accessibility of ${where}: ${found.join('; ')}`);
+}
+
+/** A screen, at both sizes: scanned for accessibility and photographed (`name`, `name-tablet`). */
+async function screen(name) {
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await scan(name);
+  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+  await page.setViewportSize({ width: 768, height: 1024 });
+  await scan(`${name} at tablet width`);
+  await page.screenshot({ path: join(screenshots, `${name}-tablet.png`), fullPage: true });
+  await page.setViewportSize(size);
+}
+
+/** The dark theme follows the system; `/`, `n` and `?` work from anywhere but a field. */
+async function themeAndShortcutChecks() {
+  step('keyboard shortcuts: / finds a user, n starts a new one, ? lists them');
+  await page.keyboard.press('?');
+  const help = page.locator('#shortcuts');
+  await help.getByText('New user').waitFor();
+  await screen('shortcuts');
+  await help.getByRole('button', { name: 'Close' }).click();
+  await page.keyboard.press('/');
+  await page.waitForFunction(() => document.activeElement && document.activeElement.name === 'q');
+  check(page.url().includes('#/users'), `/ goes to the users' search: ${page.url()}`);
+  await page.keyboard.type('n');
+  check(!page.url().includes('#/users/new'), 'an n typed into the search box is only a letter');
+  await page.locator('main h1').click();
+  await page.keyboard.press('n');
+  await page.locator('#user-form').waitFor();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).click();
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+
+  step('a dark theme follows the system setting, and stays readable');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  const dark = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const [r, g, b] = dark.match(/\d+/g).map(Number);
+  check(r + g + b < 150, `the page is dark: ${dark}`);
+  await page.locator('svg.chart').first().waitFor();
+  await screen('start-dark');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users', exact: true }).click();
+  await page.getByText(/^Users 1–\d+ of \d+$/).waitFor();
+  await screen('users-table-dark');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Structure' }).click();
+  await node('North Works')
+    .locator('a.count')
+    .filter({ hasText: /users?$/ })
+    .waitFor();
+  await screen('structure-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
 /** The audit view: names not ids, one line a row, details, a person filter, no sideways scroll. */
 async function auditViewChecks(table) {
   step('the audit view speaks names, one line a row, with details and filters');
@@ -66,7 +142,7 @@ async function auditViewChecks(table) {
   const details = page.locator('#audit-details');
   await details.getByText('Chain hash').waitFor();
   check((await details.textContent()).includes('maria.silva@acme.example'), 'the details name the user');
-  await page.screenshot({ path: join(screenshots, 'audit-details.png') });
+  await screen('audit-details');
   await details.getByRole('button', { name: 'Close' }).click();
   await page.getByLabel('Person (email)').fill('maria.silva@acme.example');
   await page.getByLabel('Organisation', { exact: true }).selectOption({ label: 'Acme Steel' });
@@ -76,14 +152,13 @@ async function auditViewChecks(table) {
   );
   const rows = await table.locator('tbody tr').allTextContents();
   check(rows.length > 0 && rows.every((r) => r.includes('maria.silva@acme.example')), `only Maria's events: ${rows.join(' | ')}`);
-  await page.screenshot({ path: join(screenshots, 'audit.png'), fullPage: true });
+  await screen('audit');
   await page.setViewportSize({ width: 768, height: 1024 });
   const sideways = await page.evaluate(() => {
     const wrap = document.querySelector('#audit-table').parentElement;
     return [wrap.scrollWidth - wrap.clientWidth, document.documentElement.scrollWidth - window.innerWidth];
   });
   check(sideways[0] <= 0 && sideways[1] <= 0, `no sideways scrolling at 768 px: ${sideways}`);
-  await page.screenshot({ path: join(screenshots, 'audit-tablet.png'), fullPage: true });
   await page.setViewportSize({ width: 1280, height: 800 });
 }
 
@@ -102,7 +177,7 @@ async function signedInChecks() {
   const panel = page.locator('#signed-in');
   await panel.getByText('Admin page session').waitFor();
   check((await panel.textContent()).includes('127.0.0.1'), 'the session says where it was made');
-  await page.screenshot({ path: join(screenshots, 'user-sessions.png'), fullPage: true });
+  await screen('user-page');
   await panel.getByRole('button', { name: 'Sign out everywhere' }).click();
   await confirmWith('Sign out everywhere', ['crew10@acme.example', '1 session', 'API keys keep working']);
   await panel.getByText('Signed out: 1 ended.').waitFor();
@@ -128,7 +203,7 @@ async function importChecks() {
     .setInputFiles(file('email,firstName,lastName\nfiled.one@acme.example,Filed,One\nfiled.two@acme.example,Filed,Two\n'));
   await dialog.getByRole('button', { name: 'Import 2 users' }).click();
   await dialog.getByText('Imported: 2 new and 0 changed users.').waitFor();
-  await page.screenshot({ path: join(screenshots, 'users-import.png') });
+  await screen('users-import');
   await dialog.getByRole('button', { name: 'Close' }).click();
   await page.getByLabel('Search').fill('filed.');
   await page.getByText('Users 1–2 of 2', { exact: true }).waitFor();
@@ -175,7 +250,7 @@ async function bulkChecks() {
   await bar.getByRole('button', { name: 'Apply' }).click();
   await confirmWith('Delete', ['Delete 1 user?', 'cannot be undone']);
   await page.getByText('Users 1–9 of 9', { exact: true }).waitFor();
-  await page.screenshot({ path: join(screenshots, 'users-bulk.png'), fullPage: true });
+  await screen('users-bulk');
   await page.getByLabel('Search').fill('');
 }
 
@@ -287,6 +362,8 @@ try {
   const banner = await page.locator('#system-use-banner').textContent();
   check(banner.includes('Authorised use only'), `banner: ${banner}`);
 
+  await screen('sign-in');
+
   step('sign in as the bootstrap admin, from the keyboard alone');
   await checkLabels('the sign-in form');
   await page.keyboard.type(adminEmail);
@@ -348,7 +425,7 @@ try {
   // Left empty here: the server makes a temporary one.
   await passwordField.fill('');
   await checkLabels('the user form');
-  await page.screenshot({ path: join(screenshots, 'user-form.png'), fullPage: true });
+  await screen('user-form');
   // A double click must not create the user twice.
   await form.getByRole('button', { name: 'Create user' }).dblclick();
   await page.locator('#user-created').waitFor();
@@ -362,10 +439,7 @@ try {
   const rows = await page.locator('#users-table tbody tr').count();
   check(rows === 2, `two users, not ${rows}`);
   await checkLabels('the users page');
-  await page.screenshot({ path: join(screenshots, 'users-table.png'), fullPage: true });
-  await page.setViewportSize({ width: 768, height: 1024 });
-  await page.screenshot({ path: join(screenshots, 'users-table-tablet.png'), fullPage: true });
-  await page.setViewportSize({ width: 1280, height: 800 });
+  await screen('users-table');
 
   step('sign in as the site admin and change the temporary password');
   await signOut();
@@ -553,10 +627,7 @@ try {
     }),
   );
   check(new Set(looks).size === 3, `each level looks its own: ${looks.join(' / ')}`);
-  await page.screenshot({ path: join(screenshots, 'structure.png'), fullPage: true });
-  await page.setViewportSize({ width: 768, height: 1024 });
-  await page.screenshot({ path: join(screenshots, 'structure-tablet.png'), fullPage: true });
-  await page.setViewportSize({ width: 1280, height: 800 });
+  await screen('structure');
 
   step('a refused delete says what is in the way, with a link to it');
   // The browser logs the refused request as a console error; that one is expected.
@@ -612,11 +683,11 @@ try {
     });
     return middles.filter((m) => Math.abs(m - middles[0]) > 6).length + 1;
   });
-  await page.screenshot({ path: join(screenshots, 'account-tablet.png'), fullPage: true });
   check(menuRows === 1, `the top menu is on one row at 768 px: ${menuRows} rows`);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   check(overflow <= 0, `My account does not scroll sideways at 768 px: ${overflow} px too wide`);
   await page.setViewportSize({ width: 1280, height: 800 });
+  await screen('account');
 
   step('the start page draws sign-ins, lockouts, failing addresses and users by site');
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).click();
@@ -639,10 +710,9 @@ try {
     `the sites chart: ${described}`,
   );
   check(Number(await page.locator('#lockouts').textContent()) >= 1, 'the lockout of lee.chen is counted');
-  await page.screenshot({ path: join(screenshots, 'start.png'), fullPage: true });
-  await page.setViewportSize({ width: 768, height: 1024 });
-  await page.screenshot({ path: join(screenshots, 'start-tablet.png'), fullPage: true });
-  await page.setViewportSize({ width: 1280, height: 800 });
+  await screen('start');
+
+  await themeAndShortcutChecks();
 
   step("support staff see a read-only account, without the admins' message");
   const support = await postAsThePage('/api/v1/users', {
@@ -666,7 +736,7 @@ try {
   const controls = await page.locator('main').locator('input, select, textarea, button').count();
   check(controls === 0, `the read-only view has no controls: ${controls}`);
   check((await page.getByText('you do not administer').count()) === 0, 'no message meant for admins');
-  await page.screenshot({ path: join(screenshots, 'user-read-only.png'), fullPage: true });
+  await screen('user-read-only');
 
   step('when the session ends, the sign-in form comes back');
   const before = problems.length;

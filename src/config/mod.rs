@@ -139,7 +139,7 @@ impl Config {
 
     /// Upper bounds on durations and counts: a value past them is a typo, and one large enough
     /// would overflow the clock and make a rule fail open (a lock that never locks).
-    /// long: two tables of bounds, one line per setting; splitting them would scatter the list.
+    /// long: the table of durations, one line per setting.
     fn within_bounds(&self) -> Result<(), String> {
         const DAY: u64 = 86_400;
         let spans = [
@@ -174,6 +174,11 @@ impl Config {
                 return Err("audit.retention: must be at most 36600d, or \"forever\"".into());
             }
         }
+        self.counts_within_bounds()
+    }
+
+    /// Upper bounds on counts and sizes, one line per setting.
+    fn counts_within_bounds(&self) -> Result<(), String> {
         let counts = [
             (
                 "lockout.max_failures",

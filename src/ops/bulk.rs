@@ -120,25 +120,7 @@ pub fn apply(
     let mut ended = Vec::new();
     for id in &ids {
         let record = chosen_record(&tx, actor, id)?;
-        let (did, ends) = match action {
-            BulkAction::AddRole(role) => (add_in(&tx, env, actor, &record, role)?, false),
-            BulkAction::RemoveRole(role) => (remove_in(&tx, env, actor, &record, role)?, false),
-            BulkAction::Disable | BulkAction::Enable => {
-                let status = match action {
-                    BulkAction::Disable => UserStatus::Disabled,
-                    _ => UserStatus::Active,
-                };
-                if record.user.status == status {
-                    (false, false)
-                } else {
-                    (true, set_status_in(&tx, env, actor, &record, status)?)
-                }
-            }
-            BulkAction::Delete => {
-                delete_in(&tx, env, actor, &record)?;
-                (true, true)
-            }
-        };
+        let (did, ends) = apply_one(&tx, env, actor, action, &record)?;
         changed += usize::from(did);
         if ends {
             ended.push(id);
@@ -151,5 +133,35 @@ pub fn apply(
     Ok(BulkDone {
         matched: ids.len(),
         changed,
+    })
+}
+
+/// The action for one user, as the single action does it: whether it changed them, and whether
+/// their credentials ended.
+fn apply_one(
+    tx: &Connection,
+    env: &Env,
+    actor: &Principal,
+    action: &BulkAction,
+    record: &UserRecord,
+) -> Result<(bool, bool), Error> {
+    Ok(match action {
+        BulkAction::AddRole(role) => (add_in(tx, env, actor, record, role)?, false),
+        BulkAction::RemoveRole(role) => (remove_in(tx, env, actor, record, role)?, false),
+        BulkAction::Disable | BulkAction::Enable => {
+            let status = match action {
+                BulkAction::Disable => UserStatus::Disabled,
+                _ => UserStatus::Active,
+            };
+            if record.user.status == status {
+                (false, false)
+            } else {
+                (true, set_status_in(tx, env, actor, record, status)?)
+            }
+        }
+        BulkAction::Delete => {
+            delete_in(tx, env, actor, record)?;
+            (true, true)
+        }
     })
 }

@@ -67,32 +67,11 @@ fn readable(actor: &Principal) -> Result<Option<Vec<String>>, Error> {
 }
 
 pub fn list(conn: &Connection, actor: &Principal, filter: AuditFilter) -> Result<AuditPage, Error> {
-    let organisations = readable(actor)?;
     let limit = filter.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(Error::invalid("limit", "must be between 1 and 1000"));
     }
-    let before_seq = filter
-        .cursor
-        .map(|c| {
-            c.parse::<i64>()
-                .map_err(|_| Error::invalid("cursor", "is not a cursor this server gave out"))
-        })
-        .transpose()?;
-    let person = filter.person.filter(|v| !v.trim().is_empty());
-    let query = AuditQuery {
-        organisations,
-        actor: filter.actor.filter(|v| !v.is_empty()),
-        person_id: person.as_deref().map(|p| person_id(conn, p)).transpose()?,
-        person,
-        organisation: filter.organisation_id.filter(|v| !v.is_empty()),
-        target: filter.target.filter(|v| !v.is_empty()),
-        action: filter.action.filter(|v| !v.is_empty()),
-        since: time_filter("since", filter.since)?,
-        until: time_filter("until", filter.until)?,
-        before_seq,
-        limit: limit + 1,
-    };
+    let query = query_of(conn, readable(actor)?, filter, limit)?;
     let mut items = store::list(conn, &query)?;
     let next_cursor = if items.len() > limit {
         items.truncate(limit);
@@ -108,6 +87,36 @@ pub fn list(conn: &Connection, actor: &Principal, filter: AuditFilter) -> Result
     Ok(AuditPage { items, next_cursor })
 }
 
+/// The store's query for a filter, within the organisations the reader may read.
+fn query_of(
+    conn: &Connection,
+    organisations: Option<Vec<String>>,
+    filter: AuditFilter,
+    limit: usize,
+) -> Result<AuditQuery, Error> {
+    let before_seq = filter
+        .cursor
+        .map(|c| {
+            c.parse::<i64>()
+                .map_err(|_| Error::invalid("cursor", "is not a cursor this server gave out"))
+        })
+        .transpose()?;
+    let person = filter.person.filter(|v| !v.trim().is_empty());
+    Ok(AuditQuery {
+        organisations,
+        actor: filter.actor.filter(|v| !v.is_empty()),
+        person_id: person.as_deref().map(|p| person_id(conn, p)).transpose()?,
+        person,
+        organisation: filter.organisation_id.filter(|v| !v.is_empty()),
+        target: filter.target.filter(|v| !v.is_empty()),
+        action: filter.action.filter(|v| !v.is_empty()),
+        since: time_filter("since", filter.since)?,
+        until: time_filter("until", filter.until)?,
+        before_seq,
+        limit: limit + 1,
+    })
+}
+
 /// The id of the user a person filter names by email (or the text itself: an id, or the
 /// email of someone since deleted, still found in the events' actor column).
 fn person_id(conn: &Connection, person: &str) -> Result<String, Error> {
@@ -115,12 +124,16 @@ fn person_id(conn: &Connection, person: &str) -> Result<String, Error> {
     Ok(found.map_or_else(|| person.trim().to_string(), |u| u.id))
 }
 
+/// A person's display name and email, or a place's name (and no email); None when unknown to
+/// the reader.
+type Named = Option<(String, Option<String>)>;
+
 /// The names of the people and places a page speaks of, each looked up once.
 struct Names<'a> {
     conn: &'a Connection,
     reader: &'a Principal,
     /// A user's display name and email, or a place's name (and no email).
-    known: HashMap<(String, String), Option<(String, Option<String>)>>,
+    known: HashMap<(String, String), Named>,
 }
 
 impl<'a> Names<'a> {
@@ -150,7 +163,7 @@ impl<'a> Names<'a> {
         })
     }
 
-    fn lookup(&mut self, kind: &str, id: &str) -> Result<Option<(String, Option<String>)>, Error> {
+    fn lookup(&mut self, kind: &str, id: &str) -> Result<Named, Error> {
         let key = (kind.to_string(), id.to_string());
         if let Some(found) = self.known.get(&key) {
             return Ok(found.clone());
@@ -207,8 +220,27 @@ pub fn activity(
     let first = this_hour - time::Duration::hours(ACTIVITY_HOURS - 1);
     let since = clock::format(first);
     let scope = organisations.as_deref();
+    let failing_addresses = store::failing_sources(conn, &since, scope, 5)?
+        .into_iter()
+        .map(|(address, n)| (address, u64::try_from(n).unwrap_or(0)))
+        .collect();
+    let lockouts = store::count_since(conn, "account.lock", &since, scope)?;
+    Ok(Activity {
+        hours: hours_from(conn, first, scope)?,
+        since,
+        lockouts: u64::try_from(lockouts).unwrap_or(0),
+        failing_addresses,
+    })
+}
+
+/// Every hour from `first` for `ACTIVITY_HOURS`, with its sign-ins (none for a quiet hour).
+fn hours_from(
+    conn: &Connection,
+    first: time::OffsetDateTime,
+    scope: Option<&[String]>,
+) -> Result<Vec<HourCount>, Error> {
     let mut by_hour: HashMap<String, (u64, u64)> = HashMap::new();
-    for (hour, succeeded, count) in store::sign_ins_by_hour(conn, &since, scope)? {
+    for (hour, succeeded, count) in store::sign_ins_by_hour(conn, &clock::format(first), scope)? {
         let entry = by_hour.entry(hour).or_default();
         let count = u64::try_from(count).unwrap_or(0);
         if succeeded {
@@ -217,7 +249,7 @@ pub fn activity(
             entry.1 += count;
         }
     }
-    let hours = (0..ACTIVITY_HOURS)
+    Ok((0..ACTIVITY_HOURS)
         .map(|i| {
             let hour = clock::format(first + time::Duration::hours(i));
             let (succeeded, failed) = by_hour.get(&hour[..13]).copied().unwrap_or_default();
@@ -227,16 +259,5 @@ pub fn activity(
                 failed,
             }
         })
-        .collect();
-    let failing_addresses = store::failing_sources(conn, &since, scope, 5)?
-        .into_iter()
-        .map(|(address, n)| (address, u64::try_from(n).unwrap_or(0)))
-        .collect();
-    let lockouts = store::count_since(conn, "account.lock", &since, scope)?;
-    Ok(Activity {
-        since,
-        hours,
-        lockouts: u64::try_from(lockouts).unwrap_or(0),
-        failing_addresses,
-    })
+        .collect())
 }

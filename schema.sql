@@ -390,3 +390,43 @@ CREATE UNIQUE INDEX tokens_by_old_secret ON tokens (secret_hash) WHERE found_by_
 -- migration 7: where each token was issued
 -- A user's page lists their sessions and tokens with the address each was issued to.
 ALTER TABLE tokens ADD COLUMN address TEXT;
+
+-- migration 8: membership ids made from their numbers
+-- A membership's id was a UUID kept twice, in its row and in a unique index: 85 MiB of a
+-- million users' database. A new membership's id is made from its number instead
+-- (`00000000-0000-8000-8000-` and the number in 12 hex digits); the number is never reused
+-- (AUTOINCREMENT), so an id never comes to name another membership. Memberships made before
+-- keep the ids they were given, found through an index that holds only them.
+DROP TRIGGER memberships_follow_the_email;
+CREATE TABLE memberships_8 (
+    number        INTEGER PRIMARY KEY AUTOINCREMENT,
+    -- The id given before migration 8; NULL for a membership whose id is made from its number.
+    id            TEXT,
+    user_number   INTEGER NOT NULL REFERENCES users (number) ON DELETE CASCADE,
+    -- The scope and its ancestors: a plant's membership names its site and organisation too.
+    organisation  INTEGER NOT NULL REFERENCES organisations (number),
+    site          INTEGER REFERENCES sites (number),
+    plant         INTEGER REFERENCES plants (number),
+    role          TEXT NOT NULL CHECK (role IN ('admin', 'support', 'supervisor', 'member', 'viewer')),
+    created_at    TEXT NOT NULL,
+    -- The user's email key (migration 4), kept by the trigger below.
+    email_key     TEXT NOT NULL,
+    CHECK (plant IS NULL OR site IS NOT NULL)
+);
+INSERT INTO memberships_8 (number, id, user_number, organisation, site, plant, role, created_at,
+        email_key)
+    SELECT number, id, user_number, organisation, site, plant, role, created_at, email_key
+    FROM memberships ORDER BY number;
+DROP TABLE memberships;
+ALTER TABLE memberships_8 RENAME TO memberships;
+CREATE UNIQUE INDEX memberships_by_old_id ON memberships (id) WHERE id IS NOT NULL;
+CREATE UNIQUE INDEX memberships_unique
+    ON memberships (user_number, organisation, ifnull(site, 0), ifnull(plant, 0), role);
+CREATE INDEX memberships_by_organisation ON memberships (organisation, email_key, role);
+CREATE INDEX memberships_by_site ON memberships (site, email_key, role);
+CREATE INDEX memberships_by_plant ON memberships (plant, email_key, role);
+CREATE TRIGGER memberships_follow_the_email AFTER UPDATE OF email_key ON users
+WHEN NEW.email_key IS NOT OLD.email_key
+BEGIN
+    UPDATE memberships SET email_key = NEW.email_key WHERE user_number = NEW.number;
+END;

@@ -8,7 +8,7 @@ use super::audit::{self, Actor, Event};
 use super::profile::{apply_profile, parse_modules};
 use super::users::create::parse_profile;
 use super::users::{load_record, resolve_scope, NewMembership, NewUser, ScopeRef, UserChanges};
-use super::{hash_password, new_id, Env};
+use super::{hash_password, Env};
 use crate::db::{self, keys, users as store};
 use crate::domain::access::Principal;
 use crate::domain::fields::Email;
@@ -210,7 +210,8 @@ fn resolve_all(
         .map(|request| {
             let (scope, scope_name) = places.resolve(tx, actor, request)?;
             Ok(Membership {
-                id: new_id(),
+                // Given when it is stored.
+                id: String::new(),
                 user_id: String::new(),
                 scope,
                 scope_name,

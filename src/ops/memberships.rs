@@ -4,7 +4,7 @@
 //! caller administers the scope) and write the audit record.
 
 use super::users::{resolve_scope, visible, NewMembership};
-use super::{new_id, Env};
+use super::Env;
 use crate::db::{self, users as store};
 use crate::domain::access::Principal;
 use crate::domain::model::{Membership, ScopeType, UserRecord};
@@ -31,7 +31,8 @@ fn resolve(
     let role = request.role;
     let (scope, scope_name) = resolve_scope(tx, actor, &request.scope)?;
     Ok(Membership {
-        id: new_id(),
+        // Given when it is stored.
+        id: String::new(),
         user_id: user_id.to_string(),
         scope,
         scope_name,
@@ -39,26 +40,31 @@ fn resolve(
     })
 }
 
-/// Stores a new membership if the caller administers its scope, and records it.
+/// Stores a new membership if the caller administers its scope, and records it; returns it
+/// with the id it is known by from now on.
 fn grant(
     tx: &Connection,
     env: &Env,
     actor: &Principal,
     membership: &Membership,
-) -> Result<(), Error> {
+) -> Result<Membership, Error> {
     let write = actor.may_change_membership(membership).ok_or_else(|| {
         Error::Forbidden(format!(
             "you may not grant roles at {}",
             membership.scope_name
         ))
     })?;
-    store::insert_membership(tx, &write, &env.clock.now_text())?;
+    let stored = Membership {
+        id: store::insert_membership(tx, &write, &env.clock.now_text())?,
+        ..membership.clone()
+    };
     audit::record(
         tx,
         env,
         &Actor::of(actor),
-        membership_event("membership.create", membership),
-    )
+        membership_event("membership.create", &stored),
+    )?;
+    Ok(stored)
 }
 
 /// Removes a membership if the caller administers its scope, and records it.
@@ -93,9 +99,9 @@ pub fn add_membership(
     let tx = db::write(conn)?;
     visible(&tx, actor, user_id)?;
     let membership = resolve(&tx, actor, user_id, &request)?;
-    grant(&tx, env, actor, &membership)?;
+    let stored = grant(&tx, env, actor, &membership)?;
     tx.commit()?;
-    Ok(membership)
+    Ok(stored)
 }
 
 pub fn remove_membership(

@@ -649,6 +649,56 @@ fn the_migrations_give_existing_users_an_owner_and_keep_every_membership_module_
         number, 5,
         "the number of a user deleted before the migration is not reused"
     );
+    // Migration 8: the memberships made before keep their ids; a new one's is made from its
+    // number, and a number deleted is not given again.
+    let m1 = gatehouse::db::users::find_membership(&conn, "m1")
+        .unwrap()
+        .expect("an old id still finds its membership");
+    assert_eq!(
+        (m1.user_id.as_str(), m1.role.as_str()),
+        ("member", "member")
+    );
+    let grant = |role: gatehouse::domain::model::Role| {
+        let m = gatehouse::domain::model::Membership {
+            id: String::new(),
+            user_id: "new".into(),
+            scope: gatehouse::domain::model::Scope::site("o", "s"),
+            scope_name: "S".into(),
+            role,
+        };
+        gatehouse::db::users::insert_membership(
+            &conn,
+            &gatehouse::domain::access::MembershipWrite::by_the_operator(&m),
+            now,
+        )
+        .unwrap()
+    };
+    let first = grant(gatehouse::domain::model::Role::Member);
+    assert!(first.starts_with("00000000-0000-8000-8000-"), "{first}");
+    let found = gatehouse::db::users::find_membership(&conn, &first)
+        .unwrap()
+        .expect("found by its made id");
+    gatehouse::db::users::delete_membership(
+        &conn,
+        &gatehouse::domain::access::MembershipWrite::by_the_operator(&found),
+    )
+    .unwrap();
+    assert!(gatehouse::db::users::find_membership(&conn, &first)
+        .unwrap()
+        .is_none());
+    let second = grant(gatehouse::domain::model::Role::Member);
+    assert_ne!(
+        second, first,
+        "a deleted membership's number is not given again"
+    );
+    let stored: Option<String> = conn
+        .query_row(
+            "SELECT id FROM memberships WHERE user_number = 5",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, None, "a new membership stores no id");
     assert!(gatehouse::db::check(&conn).unwrap().is_empty());
 }
 

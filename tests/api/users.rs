@@ -953,3 +953,60 @@ async fn the_structure_counts_the_users_each_caller_sees_at_each_place() {
     assert!(site["organisations"].get(&w.org_b).is_none(), "{site}");
     assert_eq!(site["plants"][&w.p1], 3);
 }
+
+#[actix_web::test]
+async fn a_membership_id_names_one_membership_of_one_user_and_is_never_given_again() {
+    let app = start().await;
+    let w = app.world().await;
+    let root = Who::admin();
+    let add = |user: &str| format!("/api/v1/users/{user}/memberships");
+    let first = app
+        .post(
+            &add(&w.at_p1),
+            &root,
+            json!({"siteId": w.s2, "role": "viewer"}),
+        )
+        .await;
+    assert_eq!(first.status, 201, "{}", first.text());
+    let id = first.json()["id"].as_str().unwrap().to_string();
+    let shown = app
+        .get(&format!("/api/v1/users/{}", w.at_p1), &root)
+        .await
+        .json();
+    assert!(
+        shown["memberships"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["id"] == id.as_str()),
+        "the id answered is the id shown: {shown}"
+    );
+    // Another user's path with this id: no such membership there.
+    assert_eq!(
+        app.status("DELETE", &format!("{}/{id}", add(&w.at_p2)), &root, None)
+            .await,
+        404
+    );
+    assert_eq!(
+        app.status("DELETE", &format!("{}/{id}", add(&w.at_p1)), &root, None)
+            .await,
+        204
+    );
+    let again = app
+        .post(
+            &add(&w.at_p1),
+            &root,
+            json!({"siteId": w.s2, "role": "viewer"}),
+        )
+        .await;
+    assert_ne!(
+        again.json()["id"].as_str().unwrap(),
+        id,
+        "a removed membership's id is not reused"
+    );
+    assert_eq!(
+        app.status("DELETE", &format!("{}/{id}", add(&w.at_p1)), &root, None)
+            .await,
+        404
+    );
+}

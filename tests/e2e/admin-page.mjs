@@ -222,8 +222,9 @@ async function bulkChecks() {
   await bar.getByRole('button', { name: 'Apply' }).click();
   await confirmWith('Disable', ['Disable 2 users?', 'signed out']);
   await bar.getByText('Done: 2 of 2 users changed.').waitFor();
-  const disabled = page.locator('#users-table tbody tr', { hasText: 'disabled' });
-  check((await disabled.count()) === 2, `two rows say disabled: ${await disabled.count()}`);
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('#users-table tbody tr')].filter((r) => r.textContent.includes('disabled')).length === 2,
+  );
   await bar.getByLabel('Act on').selectOption({ label: 'All that match the filters' });
   await bar.getByLabel('Action').selectOption({ label: 'Enable' });
   await bar.getByRole('button', { name: 'Apply' }).click();
@@ -280,6 +281,10 @@ async function usersTableChecks() {
   }
   await page.getByLabel('State').selectOption({ label: 'Must change password' });
   await page.locator('#users-table').getByText('crew00@acme.example').waitFor();
+  // The rows of the filter, not the ones still shown from before it.
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('#users-table tbody tr td:nth-child(6)')].every((td) => td.textContent.includes('must change password')),
+  );
   const states = await rows.locator('td:nth-child(6)').allTextContents();
   check(states.length >= 1 && states.every((t) => t.includes('must change password')), `must change only: ${states}`);
   await page.getByLabel('State').selectOption({ label: 'Disabled' });

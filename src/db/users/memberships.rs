@@ -5,14 +5,58 @@ use crate::domain::model::{Membership, Role, Scope};
 use crate::error::Error;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+/// What a membership's id is made from since migration 8: this, then its number in 12 hex
+/// digits. (Ids given before are UUIDs of version 7 and never begin so.)
+const MADE_ID: &str = "00000000-0000-8000-8000-";
+
+/// The id of the membership numbered `number`, when none was stored.
+pub fn made_id(number: i64) -> String {
+    format!("{MADE_ID}{number:012x}")
+}
+
+/// The number a made id carries, or None for an id that was stored.
+fn number_in(id: &str) -> Option<i64> {
+    let hex = id.strip_prefix(MADE_ID)?;
+    (hex.len() == 12 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| i64::from_str_radix(hex, 16).ok())
+        .flatten()
+}
+
+/// The condition on `m` that finds the membership with this id, and the value to bind.
+fn by_id(id: &str) -> (&'static str, rusqlite::types::Value) {
+    match number_in(id) {
+        Some(n) => ("m.number = ?1 AND m.id IS NULL", n.into()),
+        None => ("m.id = ?1", id.to_string().into()),
+    }
+}
+
+/// A membership's id as read: the one stored, or the one its number makes (the SQL of
+/// `made_id`, for membership alias `m`).
+macro_rules! membership_id {
+    ($m:literal) => {
+        concat!(
+            "coalesce(",
+            $m,
+            ".id, printf('00000000-0000-8000-8000-%012x', ",
+            $m,
+            ".number))"
+        )
+    };
+}
+pub(super) use membership_id;
+
 /// A membership with the ids of its user and scopes and its scope's name, read in one go.
-const MEMBERSHIP: &str = "SELECT m.id, u.id, o.id, s.id, p.id, m.role,
+const MEMBERSHIP: &str = concat!(
+    "SELECT ",
+    membership_id!("m"),
+    ", u.id, o.id, s.id, p.id, m.role,
         coalesce(p.name, s.name, o.name)
     FROM memberships m
     JOIN users u ON u.number = m.user_number
     JOIN organisations o ON o.number = m.organisation
     LEFT JOIN sites s ON s.number = m.site
-    LEFT JOIN plants p ON p.number = m.plant";
+    LEFT JOIN plants p ON p.number = m.plant"
+);
 
 /// A role as stored in `column`; text that is no role is a conversion error, not a panic.
 pub(super) fn stored_role(text: &str, column: usize) -> rusqlite::Result<Role> {
@@ -59,16 +103,22 @@ pub fn list_memberships(conn: &Connection, user_ids: &[&str]) -> Result<Vec<Memb
 }
 
 pub fn find_membership(conn: &Connection, id: &str) -> Result<Option<Membership>, Error> {
+    let (condition, key) = by_id(id);
     Ok(conn
-        .prepare_cached(&format!("{MEMBERSHIP} WHERE m.id = ?1"))?
-        .query_row([id], membership)
+        .prepare_cached(&format!("{MEMBERSHIP} WHERE {condition}"))?
+        .query_row([key], membership)
         .optional()?)
 }
 
 /// A user's number and email key, and the numbers of an organisation, site and plant.
 type Numbers = (i64, String, i64, Option<i64>, Option<i64>);
 
-pub fn insert_membership(conn: &Connection, w: &MembershipWrite, now: &str) -> Result<(), Error> {
+/// Stores the membership; returns the id it is known by (made from its number).
+pub fn insert_membership(
+    conn: &Connection,
+    w: &MembershipWrite,
+    now: &str,
+) -> Result<String, Error> {
     let m = w.membership();
     // The user's number and email key and the scopes' numbers come from their ids (migrations
     // 4 and 5), read first: an INSERT from a SELECT may insert many rows, so SQLite journals
@@ -98,16 +148,17 @@ pub fn insert_membership(conn: &Connection, w: &MembershipWrite, now: &str) -> R
         return Err(Error::not_found("the user or the scope of this role"));
     };
     conn.prepare_cached(
-        "INSERT INTO memberships (id, user_number, email_key, organisation, site, plant, role, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO memberships (user_number, email_key, organisation, site, plant, role, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
-    .execute(params![m.id, user, email_key, organisation, site, plant, m.role.as_str(), now])
+    .execute(params![user, email_key, organisation, site, plant, m.role.as_str(), now])
     .map_err(|e| crate::db::unique_or(e, "the user already holds this role at this scope"))?;
-    Ok(())
+    Ok(made_id(conn.last_insert_rowid()))
 }
 
 pub fn delete_membership(conn: &Connection, w: &MembershipWrite) -> Result<(), Error> {
-    conn.prepare_cached("DELETE FROM memberships WHERE id = ?1")?
-        .execute([&w.membership().id])?;
+    let (condition, key) = by_id(&w.membership().id);
+    conn.prepare_cached(&format!("DELETE FROM memberships AS m WHERE {condition}"))?
+        .execute([key])?;
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! walking their indexes from the user's number, with no second query and no temporary index
 //! of a list of ids.
 
-use super::memberships::stored_role;
+use super::memberships::{membership_id, stored_role};
 use super::user;
 use crate::domain::model::{Membership, Scope, UserRecord};
 use crate::error::Error;
@@ -16,7 +16,9 @@ pub(super) const RECORD: &str = concat!(
     "SELECT ",
     user_columns!(),
     ",
-    (SELECT json_group_array(json_array(h.number, h.id, ho.id, hs.id, hp.id, h.role,
+    (SELECT json_group_array(json_array(h.number, ",
+    membership_id!("h"),
+    ", ho.id, hs.id, hp.id, h.role,
             coalesce(hp.name, hs.name, ho.name)))
         FROM memberships h
         JOIN organisations ho ON ho.number = h.organisation

@@ -187,7 +187,8 @@ fn resolve_memberships(
         .map(|(request, role)| {
             let (scope, scope_name) = resolve_scope(conn, actor, &request.scope)?;
             Ok(Membership {
-                id: new_id(),
+                // Given when it is stored.
+                id: String::new(),
                 user_id: user_id.to_string(),
                 scope,
                 scope_name,

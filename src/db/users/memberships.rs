@@ -113,17 +113,11 @@ pub fn find_membership(conn: &Connection, id: &str) -> Result<Option<Membership>
 /// A user's number and email key, and the numbers of an organisation, site and plant.
 type Numbers = (i64, String, i64, Option<i64>, Option<i64>);
 
-/// Stores the membership; returns the id it is known by (made from its number).
-pub fn insert_membership(
-    conn: &Connection,
-    w: &MembershipWrite,
-    now: &str,
-) -> Result<String, Error> {
-    let m = w.membership();
-    // The user's number and email key and the scopes' numbers come from their ids (migrations
-    // 4 and 5), read first: an INSERT from a SELECT may insert many rows, so SQLite journals
-    // every page it changes for the statement's own rollback (at a bulk load, two thirds of
-    // the time went to that journal).
+/// The numbers a membership row holds, from the ids of its user and scopes (migrations 4 and
+/// 5), read before the insert: an INSERT from a SELECT may insert many rows, so SQLite journals
+/// every page it changes for the statement's own rollback (at a bulk load, two thirds of the
+/// time went to that journal).
+fn numbers_of(conn: &Connection, m: &Membership) -> Result<Numbers, Error> {
     let numbers = "SELECT u.number, u.email_key, o.number, s.number, p.number
          FROM users u
          JOIN organisations o ON o.id = ?2
@@ -142,11 +136,22 @@ pub fn insert_membership(
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )
         .optional()?;
-    let Some((user, email_key, organisation, site, plant)) = found.filter(|(.., site, plant)| {
-        site.is_some() == m.scope.site_id.is_some() && plant.is_some() == m.scope.plant_id.is_some()
-    }) else {
-        return Err(Error::not_found("the user or the scope of this role"));
-    };
+    found
+        .filter(|(.., site, plant)| {
+            site.is_some() == m.scope.site_id.is_some()
+                && plant.is_some() == m.scope.plant_id.is_some()
+        })
+        .ok_or_else(|| Error::not_found("the user or the scope of this role"))
+}
+
+/// Stores the membership; returns the id it is known by (made from its number).
+pub fn insert_membership(
+    conn: &Connection,
+    w: &MembershipWrite,
+    now: &str,
+) -> Result<String, Error> {
+    let m = w.membership();
+    let (user, email_key, organisation, site, plant) = numbers_of(conn, m)?;
     conn.prepare_cached(
         "INSERT INTO memberships (user_number, email_key, organisation, site, plant, role, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

@@ -74,14 +74,14 @@ function statusCell(user) {
   return h('td', { class: 'nowrap' }, h('span', { class: state === 'active' ? 'tag good' : 'tag bad', title }, state));
 }
 
-/** The columns: label, how a row sorts by it, and whether it hides at tablet width. */
+/** The columns: label, the server's order by it (`sort=`), and whether it hides at tablet width. */
 const COLUMNS = [
-  { label: 'Email', sort: (u) => u.email.toLowerCase() },
-  { label: 'Name', sort: (u) => nameOf(u).toLowerCase() },
+  { label: 'Email', sort: 'email' },
+  { label: 'Name', sort: 'name' },
   { label: 'Roles at places' },
   { label: 'Modules', narrow: true },
-  { label: 'Status', sort: standing },
-  { label: 'Last sign-in', narrow: true, sort: (u) => u.lastLoginAt || '' },
+  { label: 'Status', sort: 'status' },
+  { label: 'Last sign-in', narrow: true, sort: 'lastSignIn' },
 ];
 
 function row(user, names, ticked) {
@@ -100,12 +100,12 @@ function row(user, names, ticked) {
   );
 }
 
-/** Sortable headers: a click sorts the page shown by that column, a second click reverses. */
+/** Sortable headers: a click lists every page in that column's order, a second reverses it. */
 function sortableHead(onSort, tickAll) {
   const cells = COLUMNS.map((column, i) => {
     const props = { scope: 'col', class: column.narrow ? 'hide-narrow' : undefined };
     if (!column.sort) return h('th', props, column.label);
-    const button = h('button', { type: 'button', class: 'sort', title: `Sort this page by ${column.label.toLowerCase()}` }, column.label);
+    const button = h('button', { type: 'button', class: 'sort', title: `Sort by ${column.label.toLowerCase()}` }, column.label);
     const cell = h('th', { ...props, 'aria-sort': i === 0 ? 'ascending' : 'none' }, button);
     button.addEventListener('click', () => onSort(i));
     return cell;
@@ -178,12 +178,16 @@ export async function usersView(main, preset = new URLSearchParams()) {
         : filters.organisationId
           ? { organisationId: filters.organisationId }
           : {};
-    return { q: filters.q.trim(), role: filters.role, state: filters.state, ...scope };
+    const order =
+      sorting.column === 0 && sorting.direction > 0
+        ? {}
+        : { sort: COLUMNS[sorting.column].sort, order: sorting.direction > 0 ? 'asc' : 'desc' };
+    return { q: filters.q.trim(), role: filters.role, state: filters.state, ...scope, ...order };
   }
 
   const head = sortableHead((i) => {
     sorting = { column: i, direction: sorting.column === i ? -sorting.direction : 1 };
-    draw();
+    pages.restart();
   }, tickAll);
   tickAll.addEventListener('change', () => {
     for (const u of shown) tickAll.checked ? ticked.add(u.id) : ticked.delete(u.id);
@@ -192,14 +196,12 @@ export async function usersView(main, preset = new URLSearchParams()) {
 
   function draw() {
     const { column, direction } = sorting;
-    const key = COLUMNS[column].sort;
-    const rows = [...shown].sort((a, b) => direction * String(key(a)).localeCompare(String(key(b))));
+    const rows = shown;
     head.cells.forEach((cell, i) => {
       if (COLUMNS[i].sort) cell.setAttribute('aria-sort', i !== column ? 'none' : direction > 0 ? 'ascending' : 'descending');
     });
     tickAll.checked = shown.length > 0 && shown.every((u) => ticked.has(u.id));
-    const sorted = column === 0 && direction > 0 ? '' : ' (this page sorted)';
-    pages.status.textContent = counts + sorted;
+    pages.status.textContent = counts;
     body.replaceChildren(
       ...(rows.length
         ? rows.map((u) => row(u, names, ticked))
@@ -226,7 +228,7 @@ export async function usersView(main, preset = new URLSearchParams()) {
     try {
       const [page, all] = await Promise.all([
         api('GET', `/api/v1/users${query({ ...params(), limit: PAGE, cursor: pages.cursor() })}`),
-        countAll(params()),
+        countAll({ ...params(), sort: undefined, order: undefined }),
       ]);
       shown = page.items;
       const first = pages.before() * PAGE + (page.items.length ? 1 : 0);

@@ -343,4 +343,6 @@ mod search;
 
 pub use memberships::{delete_membership, find_membership, insert_membership, list_memberships};
 pub use records::find_record;
-pub use search::{count_records, explain_search, search_records, AccountState, UserQuery};
+pub use search::{
+    count_records, explain_search, search_records, search_sorted, AccountState, SortKey, UserQuery,
+};

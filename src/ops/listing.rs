@@ -20,6 +20,10 @@ pub struct UserFilter {
     pub limit: Option<usize>,
     /// `active`, `disabled`, `locked` or `mustChangePassword`.
     pub state: Option<String>,
+    /// `email` (the default), `name`, `lastSignIn` or `status`.
+    pub sort: Option<String>,
+    /// `asc` (the default) or `desc`.
+    pub order: Option<String>,
 }
 
 pub struct Page {
@@ -71,17 +75,56 @@ pub fn list_users(
     let Some(query) = page_query(conn, env, actor, filter, limit + 1)? else {
         return Ok(Page::empty());
     };
-    let mut records = store::search_records(conn, &query)?;
+    // Each record with its cursor: its email key, and in another order the value it sorted by.
+    let mut records: Vec<(UserRecord, String)> = match query.walks_in_email_order() {
+        true => store::search_records(conn, &query)?
+            .into_iter()
+            .map(|r| {
+                let cursor = encode_cursor(&Email::key_of(&r.user.email));
+                (r, cursor)
+            })
+            .collect(),
+        false => store::search_sorted(conn, &query)?
+            .into_iter()
+            .map(|(r, value)| {
+                let cursor = encode_cursor(&format!("{value}\0{}", Email::key_of(&r.user.email)));
+                (r, cursor)
+            })
+            .collect(),
+    };
     let next_cursor = if records.len() > limit {
         records.truncate(limit);
-        records
-            .last()
-            .map(|r| encode_cursor(&Email::key_of(&r.user.email)))
+        records.last().map(|(_, cursor)| cursor.clone())
     } else {
         None
     };
-    let items = records.into_iter().map(|r| as_seen_by(actor, r)).collect();
+    let items = records
+        .into_iter()
+        .map(|(r, _)| as_seen_by(actor, r))
+        .collect();
     Ok(Page { items, next_cursor })
+}
+
+/// The order a filter asks for: the key, and whether it is descending.
+fn order_of(filter: &UserFilter) -> Result<(store::SortKey, bool), Error> {
+    let key = match filter.sort.as_deref().unwrap_or("email") {
+        "email" => store::SortKey::Email,
+        "name" => store::SortKey::Name,
+        "lastSignIn" => store::SortKey::LastSignIn,
+        "status" => store::SortKey::Status,
+        _ => {
+            return Err(Error::invalid(
+                "sort",
+                "must be one of email, name, lastSignIn, status",
+            ))
+        }
+    };
+    let descending = match filter.order.as_deref().unwrap_or("asc") {
+        "asc" => false,
+        "desc" => true,
+        _ => return Err(Error::invalid("order", "must be asc or desc")),
+    };
+    Ok((key, descending))
 }
 
 /// How many users the caller can see under `filter`, every page together.
@@ -167,7 +210,22 @@ fn page_query(
     filter: UserFilter,
     limit: usize,
 ) -> Result<Option<store::UserQuery>, Error> {
-    let after = filter.cursor.as_deref().map(decode_cursor).transpose()?;
+    let (sort, descending) = order_of(&filter)?;
+    let cursor = filter.cursor.as_deref().map(decode_cursor).transpose()?;
+    // In an order other than email, a cursor is the last row's sort value and email key.
+    let (after_value, after) = match (sort == store::SortKey::Email && !descending, cursor) {
+        (_, None) => (None, None),
+        (true, Some(email)) => (None, Some(email)),
+        (false, Some(both)) => match both.rsplit_once('\0') {
+            Some((value, email)) => (Some(value.to_string()), Some(email.to_string())),
+            None => {
+                return Err(Error::invalid(
+                    "cursor",
+                    "is not a cursor of a page in this order",
+                ))
+            }
+        },
+    };
     let role = filter.role.as_deref().map(Role::parse).transpose()?;
     let state = filter
         .state
@@ -191,6 +249,9 @@ fn page_query(
             .map(|t| t.trim().to_string()),
         after,
         state,
+        sort,
+        descending,
+        after_value,
         limit,
     }))
 }

@@ -27,6 +27,9 @@ fn query(reach: ListingReach, role: Option<Role>, text: Option<&str>) -> UserQue
         text: text.map(str::to_string),
         after: Some("user0900000@bench.example".into()),
         state: None,
+        sort: Default::default(),
+        descending: false,
+        after_value: None,
         limit: 51,
     }
 }

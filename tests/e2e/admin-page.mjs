@@ -268,14 +268,24 @@ async function usersTableChecks() {
   check((await emailHeader.getAttribute('aria-sort')) === 'ascending', 'the table starts in email order');
   await emailHeader.getByRole('button').click();
   check((await emailHeader.getAttribute('aria-sort')) === 'descending', 'a second click reverses');
+  // Every page in that order, from the server: the first page now starts at the end.
+  await page.waitForFunction(() => {
+    const first = document.querySelector('#users-table tbody tr td:nth-child(2)');
+    return first && first.textContent === 'root@plant.example';
+  });
   const firstEmail = await rows.nth(0).locator('td').nth(1).textContent();
   const lastEmail = await rows.nth(49).locator('td').nth(1).textContent();
   check(firstEmail > lastEmail, `descending: ${firstEmail} before ${lastEmail}`);
-  await page.getByText('(this page sorted)').waitFor();
+  await page.getByText('Users 1–50 of 58', { exact: true }).waitFor();
   const nameHeader = page.locator('#users-table th', { hasText: 'Name' });
   await nameHeader.getByRole('button').click();
   check((await nameHeader.getAttribute('aria-sort')) === 'ascending', 'sorted by name');
   check((await emailHeader.getAttribute('aria-sort')) === 'none', 'and no longer by email');
+  // By name, "Administrator" (root) comes first and "crew00" next.
+  await page.waitForFunction(() => {
+    const cells = [...document.querySelectorAll('#users-table tbody tr td:nth-child(3)')].slice(0, 2);
+    return cells.map((c) => c.textContent).join('|') === 'Administrator|crew00';
+  });
   for (const label of ['Status', 'Last sign-in']) {
     await page.locator('#users-table th', { hasText: label }).getByRole('button').click();
   }

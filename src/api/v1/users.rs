@@ -169,6 +169,8 @@ struct ListQuery {
     limit: Option<usize>,
     cursor: Option<String>,
     state: Option<String>,
+    sort: Option<String>,
+    order: Option<String>,
 }
 
 impl ListQuery {
@@ -185,6 +187,8 @@ impl ListQuery {
             cursor: self.cursor,
             limit: self.limit,
             state: self.state,
+            sort: self.sort,
+            order: self.order,
         })
     }
 }

@@ -12,13 +12,15 @@ use rusqlite::{Connection, OptionalExtension, Row};
 /// What `record` reads: the user's columns, then their memberships and modules as JSON arrays.
 /// The arrays are put in order here, not in SQL: an ORDER BY inside the aggregate sorts through
 /// a temporary B-tree for every user.
-pub(super) const RECORD: &str = concat!(
-    "SELECT ",
-    user_columns!(),
-    ",
+macro_rules! record_columns {
+    () => {
+        concat!(
+            "SELECT ",
+            user_columns!(),
+            ",
     (SELECT json_group_array(json_array(h.number, ",
-    membership_id!("h"),
-    ", ho.id, hs.id, hp.id, h.role,
+            membership_id!("h"),
+            ", ho.id, hs.id, hp.id, h.role,
             coalesce(hp.name, hs.name, ho.name)))
         FROM memberships h
         JOIN organisations ho ON ho.number = h.organisation
@@ -26,10 +28,17 @@ pub(super) const RECORD: &str = concat!(
         LEFT JOIN plants hp ON hp.number = h.plant
         WHERE h.user_number = u.number),
     (SELECT json_group_array(g.module)
-        FROM user_modules g WHERE g.user_number = u.number)
-    FROM ",
-    user_tables!()
-);
+        FROM user_modules g WHERE g.user_number = u.number)"
+        )
+    };
+}
+
+pub(super) const RECORD: &str = concat!(record_columns!(), " FROM ", user_tables!());
+
+/// `RECORD` with one more column after the record's: `p.s`, the value a sorted page sorted by
+/// (the statement joins `p`).
+pub(super) const RECORD_AND_SORT_VALUE: &str =
+    concat!(record_columns!(), ", p.s FROM ", user_tables!());
 
 /// A membership as `RECORD` gathers it: number, id, organisation, site, plant, role, scope name.
 type Held = (

@@ -6,7 +6,7 @@
 //! per scope, merged (SQLite's `MERGE (UNION)`), and a page of everyone is a walk of the
 //! users' email index.
 
-use super::records::{record, RECORD};
+use super::records::{record, RECORD, RECORD_AND_SORT_VALUE};
 use crate::domain::access::ListingReach;
 use crate::domain::model::{Role, Scope, ScopeType, UserRecord};
 use crate::error::Error;
@@ -26,7 +26,44 @@ pub struct UserQuery {
     pub after: Option<String>,
     /// Only users in this state.
     pub state: Option<AccountState>,
+    /// The order of the page; `after` (and, for an order other than email, `after_value`) is
+    /// the last row of the page before.
+    pub sort: SortKey,
+    pub descending: bool,
+    pub after_value: Option<String>,
     pub limit: usize,
+}
+
+/// What a page is sorted by; ties, and the email order itself, go by email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortKey {
+    #[default]
+    Email,
+    /// The name as a list shows it: first and last name, or else the display name.
+    Name,
+    LastSignIn,
+    Status,
+}
+
+impl SortKey {
+    /// The value a row sorts by, for the users alias `a`.
+    fn value(self, a: &str) -> String {
+        match self {
+            SortKey::Email => format!("{a}.email_key"),
+            SortKey::Name => format!(
+                "lower(coalesce(nullif(trim(coalesce({a}.first_name, '') || ' ' || coalesce({a}.last_name, '')), ''), {a}.display_name))"
+            ),
+            SortKey::LastSignIn => format!("coalesce({a}.last_login_at, '')"),
+            SortKey::Status => format!("{a}.status"),
+        }
+    }
+}
+
+impl UserQuery {
+    /// Whether the page is in ascending email order, the order the indexes walk.
+    pub fn walks_in_email_order(&self) -> bool {
+        self.sort == SortKey::Email && !self.descending
+    }
 }
 
 /// A state of an account that a list can be narrowed to.
@@ -264,13 +301,71 @@ fn bound(sql: &Sql) -> Vec<(&str, &dyn rusqlite::ToSql)> {
         .collect()
 }
 
+/// A page in another order than ascending email: the matching users' keys and sort values,
+/// from the walk of the email order without its cursor, sorted and cut after the page (SQLite
+/// keeps only the page's rows while sorting). The page's last sort value and email are the
+/// cursor.
+fn sorted_sql(q: &UserQuery) -> Option<Sql> {
+    let value = q.sort.value("t");
+    let mut sql = Sql::new();
+    let whole = UserQuery {
+        after: None,
+        ..q.clone()
+    };
+    let keys = match &q.reach {
+        ListingReach::Everyone => {
+            let conditions = everyone_conditions(&mut sql, &whole);
+            format!("SELECT u.email_key AS k FROM users u WHERE 1 = 1{conditions}")
+        }
+        ListingReach::Members { scopes, me } => member_keys(&mut sql, &whole, scopes, *me)?,
+    };
+    let (cmp, dir) = if q.descending {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
+    let after = match (&q.after_value, &q.after) {
+        (Some(v), Some(k)) => {
+            let (v, k) = (sql.arg(v.clone()), sql.arg(k.clone()));
+            format!(" WHERE (s, k) {cmp} ({v}, {k})")
+        }
+        _ => String::new(),
+    };
+    let limit = sql.arg(q.limit as i64);
+    sql.text = format!(
+        "{RECORD_AND_SORT_VALUE} JOIN (SELECT k, s FROM (SELECT w.k AS k, {value} AS s FROM ({keys}) w
+            JOIN users t ON t.email_key = w.k){after} ORDER BY s {dir}, k {dir} LIMIT {limit}) p
+         ON u.email_key = p.k ORDER BY p.s {dir}, p.k {dir}"
+    );
+    Some(sql)
+}
+
 /// A page of users' records in email order (see the module's comment for how it is walked).
 pub fn search_records(conn: &Connection, q: &UserQuery) -> Result<Vec<UserRecord>, Error> {
+    if q.sort != SortKey::Email {
+        return Ok(search_sorted(conn, q)?
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect());
+    }
     let Some(sql) = search_sql(q) else {
         return Ok(Vec::new());
     };
     let mut stmt = conn.prepare_cached(&sql.text)?;
     let rows = stmt.query_map(bound(&sql).as_slice(), record)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A page in the query's order (other than ascending email), each record with the value it
+/// sorted by.
+pub fn search_sorted(conn: &Connection, q: &UserQuery) -> Result<Vec<(UserRecord, String)>, Error> {
+    let Some(sql) = sorted_sql(q) else {
+        return Ok(Vec::new());
+    };
+    let mut stmt = conn.prepare_cached(&sql.text)?;
+    let rows = stmt.query_map(bound(&sql).as_slice(), |r| {
+        Ok((record(r)?, r.get::<_, String>(21)?))
+    })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

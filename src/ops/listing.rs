@@ -75,23 +75,7 @@ pub fn list_users(
     let Some(query) = page_query(conn, env, actor, filter, limit + 1)? else {
         return Ok(Page::empty());
     };
-    // Each record with its cursor: its email key, and in another order the value it sorted by.
-    let mut records: Vec<(UserRecord, String)> = match query.walks_in_email_order() {
-        true => store::search_records(conn, &query)?
-            .into_iter()
-            .map(|r| {
-                let cursor = encode_cursor(&Email::key_of(&r.user.email));
-                (r, cursor)
-            })
-            .collect(),
-        false => store::search_sorted(conn, &query)?
-            .into_iter()
-            .map(|(r, value)| {
-                let cursor = encode_cursor(&format!("{value}\0{}", Email::key_of(&r.user.email)));
-                (r, cursor)
-            })
-            .collect(),
-    };
+    let mut records = rows_with_cursors(conn, &query)?;
     let next_cursor = if records.len() > limit {
         records.truncate(limit);
         records.last().map(|(_, cursor)| cursor.clone())
@@ -103,6 +87,52 @@ pub fn list_users(
         .map(|(r, _)| as_seen_by(actor, r))
         .collect();
     Ok(Page { items, next_cursor })
+}
+
+/// A page's records, each with the cursor of the page after it: its email key, and in another
+/// order than ascending email also the value it sorted by.
+fn rows_with_cursors(
+    conn: &Connection,
+    query: &store::UserQuery,
+) -> Result<Vec<(UserRecord, String)>, Error> {
+    let key = |r: &UserRecord| Email::key_of(&r.user.email);
+    Ok(match query.walks_in_email_order() {
+        true => store::search_records(conn, query)?
+            .into_iter()
+            .map(|r| {
+                let cursor = encode_cursor(&key(&r));
+                (r, cursor)
+            })
+            .collect(),
+        false => store::search_sorted(conn, query)?
+            .into_iter()
+            .map(|(r, value)| {
+                let cursor = encode_cursor(&format!("{value}\0{}", key(&r)));
+                (r, cursor)
+            })
+            .collect(),
+    })
+}
+
+/// The last row of the page before, from its cursor: the sort value (for an order other than
+/// ascending email) and the email key.
+fn after_of(
+    cursor: Option<&str>,
+    by_email: bool,
+) -> Result<(Option<String>, Option<String>), Error> {
+    let Some(cursor) = cursor.map(decode_cursor).transpose()? else {
+        return Ok((None, None));
+    };
+    if by_email {
+        return Ok((None, Some(cursor)));
+    }
+    match cursor.rsplit_once('\0') {
+        Some((value, email)) => Ok((Some(value.to_string()), Some(email.to_string()))),
+        None => Err(Error::invalid(
+            "cursor",
+            "is not a cursor of a page in this order",
+        )),
+    }
 }
 
 /// The order a filter asks for: the key, and whether it is descending.
@@ -201,6 +231,20 @@ fn account_state(env: &Env, named: &str) -> Result<store::AccountState, Error> {
     })
 }
 
+/// The role and the account state a filter narrows to.
+fn narrowing(
+    env: &Env,
+    filter: &UserFilter,
+) -> Result<(Option<Role>, Option<store::AccountState>), Error> {
+    let role = filter.role.as_deref().map(Role::parse).transpose()?;
+    let state = filter
+        .state
+        .as_deref()
+        .map(|named| account_state(env, named))
+        .transpose()?;
+    Ok((role, state))
+}
+
 /// The page query for the filter as the caller may see it; None when the filter names a
 /// scope that does not exist (nobody to show).
 fn page_query(
@@ -211,42 +255,28 @@ fn page_query(
     limit: usize,
 ) -> Result<Option<store::UserQuery>, Error> {
     let (sort, descending) = order_of(&filter)?;
-    let cursor = filter.cursor.as_deref().map(decode_cursor).transpose()?;
-    // In an order other than email, a cursor is the last row's sort value and email key.
-    let (after_value, after) = match (sort == store::SortKey::Email && !descending, cursor) {
-        (_, None) => (None, None),
-        (true, Some(email)) => (None, Some(email)),
-        (false, Some(both)) => match both.rsplit_once('\0') {
-            Some((value, email)) => (Some(value.to_string()), Some(email.to_string())),
-            None => {
-                return Err(Error::invalid(
-                    "cursor",
-                    "is not a cursor of a page in this order",
-                ))
-            }
-        },
-    };
-    let role = filter.role.as_deref().map(Role::parse).transpose()?;
-    let state = filter
-        .state
-        .as_deref()
-        .map(|named| account_state(env, named))
-        .transpose()?;
-    let within = match filter.scope {
+    let (after_value, after) = after_of(
+        filter.cursor.as_deref(),
+        sort == store::SortKey::Email && !descending,
+    )?;
+    let (role, state) = narrowing(env, &filter)?;
+    let within = match &filter.scope {
         None => None,
-        Some(named) => match resolve(conn, &named)? {
+        Some(named) => match resolve(conn, named)? {
             Some(scope) => Some(scope),
             None => return Ok(None),
         },
     };
+    let text = filter
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
     Ok(Some(store::UserQuery {
         reach: actor.listing_reach(within.as_ref(), role.is_some()),
         me: Email::key_of(&actor.email),
         role,
-        text: filter
-            .text
-            .filter(|t| !t.trim().is_empty())
-            .map(|t| t.trim().to_string()),
+        text: text.map(str::to_string),
         after,
         state,
         sort,

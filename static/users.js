@@ -187,19 +187,25 @@ export async function usersView(main, preset = new URLSearchParams()) {
 
   const head = sortableHead((i) => {
     sorting = { column: i, direction: sorting.column === i ? -sorting.direction : 1 };
+    markSort();
     pages.restart();
   }, tickAll);
+
+  /** The headers say the order asked for at once; the rows follow when the page comes. */
+  function markSort() {
+    const { column, direction } = sorting;
+    head.cells.forEach((cell, i) => {
+      if (COLUMNS[i].sort) cell.setAttribute('aria-sort', i !== column ? 'none' : direction > 0 ? 'ascending' : 'descending');
+    });
+  }
   tickAll.addEventListener('change', () => {
     for (const u of shown) tickAll.checked ? ticked.add(u.id) : ticked.delete(u.id);
     draw();
   });
 
   function draw() {
-    const { column, direction } = sorting;
     const rows = shown;
-    head.cells.forEach((cell, i) => {
-      if (COLUMNS[i].sort) cell.setAttribute('aria-sort', i !== column ? 'none' : direction > 0 ? 'ascending' : 'descending');
-    });
+    markSort();
     tickAll.checked = shown.length > 0 && shown.every((u) => ticked.has(u.id));
     pages.status.textContent = counts;
     body.replaceChildren(
@@ -221,7 +227,11 @@ export async function usersView(main, preset = new URLSearchParams()) {
     return total;
   }
 
+  /** Which load is the latest: an answer to an older one (a filter changed since) is dropped. */
+  let latest = 0;
+
   async function load() {
+    const ticket = ++latest;
     clearError(errors);
     exportLink.href = `/api/v1/users/export.csv${query(params())}`;
     pages.status.textContent = 'Loading…';
@@ -230,6 +240,7 @@ export async function usersView(main, preset = new URLSearchParams()) {
         api('GET', `/api/v1/users${query({ ...params(), limit: PAGE, cursor: pages.cursor() })}`),
         countAll({ ...params(), sort: undefined, order: undefined }),
       ]);
+      if (ticket !== latest) return;
       shown = page.items;
       const first = pages.before() * PAGE + (page.items.length ? 1 : 0);
       counts = `Users ${first}–${pages.before() * PAGE + page.items.length} of ${all.toLocaleString()}`;

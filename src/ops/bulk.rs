@@ -4,7 +4,8 @@
 
 use super::listing::{self, UserFilter};
 use super::memberships::{add_in, remove_in};
-use super::users::change::{delete_in, set_status_in};
+use super::users::change::set_status_in;
+use super::users::delete::delete_in;
 use super::users::{visible, NewMembership};
 use super::Env;
 use crate::db;

@@ -18,6 +18,7 @@ mod hardening;
 mod hoxton;
 mod import;
 mod layers;
+mod listing;
 mod page_import;
 mod plans;
 mod sessions;

@@ -1,20 +1,18 @@
-//! Changing and deleting users: profile, status, flags, owner, modules, password, and
-//! memberships set along with them.
+//! Changing users: profile, status, flags, owner, modules, password, and memberships set
+//! along with them (deleting them: `delete.rs`).
 //!
 //! Each change is decided first (who may do it, on what was read), then the expensive parts run
 //! (bcrypt, the current password's check), then one write transaction decides again on what it
 //! reads under the write lock and writes through the proof the access check handed out.
 
-use super::{
-    as_seen_by, get_user, require_manageable, resolve_scope, visible, NewMembership, UserChanges,
-};
+use super::{get_user, require_manageable, resolve_scope, visible, NewMembership, UserChanges};
 use crate::db::{self, keys, users as store};
 use crate::domain::access::{AccountWrite, Principal};
 use crate::domain::fields::Email;
 use crate::domain::model::{Scope, User, UserRecord, UserStatus};
 use crate::domain::password;
 use crate::error::Error;
-use crate::ops::audit::{self, account_organisations, organisations_of, Actor, Event};
+use crate::ops::audit::{self, account_organisations, Actor, Event};
 use crate::ops::memberships::Selection;
 use crate::ops::profile::{apply_profile, change_summary, parse_modules};
 use crate::ops::signin::{self, Via};
@@ -23,7 +21,7 @@ use rusqlite::Connection;
 use serde_json::json;
 
 /// Refuses removing, disabling or demoting the last active superadmin.
-fn keep_a_superadmin(conn: &Connection, target: &User) -> Result<(), Error> {
+pub(super) fn keep_a_superadmin(conn: &Connection, target: &User) -> Result<(), Error> {
     if target.superadmin
         && target.status == UserStatus::Active
         && store::count_active_superadmins(conn)? <= 1
@@ -362,41 +360,4 @@ pub(crate) fn set_status_in(
         ..Prepared::default()
     };
     apply_in(tx, env, actor, record, changes, prepared, None)
-}
-
-pub fn delete_user(
-    conn: &mut Connection,
-    env: &Env,
-    actor: &Principal,
-    id: &str,
-) -> Result<UserRecord, Error> {
-    let tx = db::write(conn)?;
-    let record = visible(&tx, actor, id)?;
-    delete_in(&tx, env, actor, &record)?;
-    tx.commit()?;
-    env.cache.forget(id);
-    Ok(as_seen_by(actor, record))
-}
-
-/// Deletes the user of `record` (read in the caller's transaction) and records it.
-pub(crate) fn delete_in(
-    tx: &Connection,
-    env: &Env,
-    actor: &Principal,
-    record: &UserRecord,
-) -> Result<(), Error> {
-    let id = record.user.id.as_str();
-    if record.user.id == actor.user_id {
-        return Err(Error::bad_request("you cannot delete yourself"));
-    }
-    let write = require_manageable(actor, record)?;
-    keep_a_superadmin(tx, &record.user)?;
-    store::delete_user(tx, &write)?;
-    let mut orgs = account_organisations(&record.user);
-    orgs.extend(organisations_of(&record.memberships));
-    let event = Event::new("user.delete")
-        .target("user", id)
-        .organisations(orgs)
-        .summary(json!({"email": record.user.email}));
-    audit::record(tx, env, &Actor::of(actor), event)
 }

@@ -3,10 +3,12 @@
 
 pub(crate) mod change;
 pub(crate) mod create;
+pub(crate) mod delete;
 
 pub(crate) use change::{check_current_password, OWN_PASSWORD};
-pub use change::{delete_user, save_user, update_user, MembershipPlan};
+pub use change::{save_user, update_user, MembershipPlan};
 pub use create::create_user;
+pub use delete::delete_user;
 
 use crate::db::users as store;
 use crate::domain::access::{AccountWrite, Principal};

@@ -34,6 +34,10 @@ page.on('console', (message) => {
   if (message.type() === 'error') problems.push(`console: ${message.text()}`);
 });
 page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+// A server error is a failure whatever the page makes of it.
+page.on('response', (response) => {
+  if (response.status() >= 500) problems.push(`server error: ${response.status()} for ${response.request().method()} ${response.url()}`);
+});
 
 function step(name) {
   console.log(`- ${name}`);

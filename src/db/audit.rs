@@ -148,8 +148,7 @@ pub struct AuditQuery {
 pub fn list(conn: &Connection, q: &AuditQuery) -> Result<Vec<AuditRow>, Error> {
     let sql = format!(
         "SELECT {COLUMNS} FROM audit
-         WHERE (?1 IS NULL OR EXISTS (SELECT 1 FROM json_each(audit.organisations) o
-                                      WHERE o.value IN (SELECT value FROM json_each(?1))))
+         WHERE {CONCERNING}
            AND (?2 IS NULL OR actor_id = ?2 OR actor_email = ?2 COLLATE NOCASE)
            AND (?3 IS NULL OR target_id = ?3)
            AND (?4 IS NULL OR action = ?4 OR action LIKE ?4 || '.%')
@@ -162,10 +161,7 @@ pub fn list(conn: &Connection, q: &AuditQuery) -> Result<Vec<AuditRow>, Error> {
                                        WHERE o.value = ?11))
          ORDER BY seq DESC LIMIT ?8"
     );
-    let organisations = q
-        .organisations
-        .as_ref()
-        .map(|o| serde_json::to_string(o).unwrap_or_default());
+    let organisations = json_list(q.organisations.as_deref());
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(
         params![
@@ -186,6 +182,11 @@ pub fn list(conn: &Connection, q: &AuditQuery) -> Result<Vec<AuditRow>, Error> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// The organisations a reader may read, as the JSON list `CONCERNING` binds (None: all).
+fn json_list(organisations: Option<&[String]>) -> Option<String> {
+    organisations.map(|o| serde_json::to_string(o).unwrap_or_default())
+}
+
 /// The audit rows concerning one of `organisations` (None: every row), as a condition on `?1`.
 const CONCERNING: &str = "(?1 IS NULL OR EXISTS (SELECT 1 FROM json_each(audit.organisations) o
     WHERE o.value IN (SELECT value FROM json_each(?1))))";
@@ -201,7 +202,7 @@ pub fn sign_ins_by_hour(
          WHERE at >= ?2 AND action = 'signin' AND {CONCERNING}
          GROUP BY hour, outcome ORDER BY hour"
     );
-    let organisations = organisations.map(|o| serde_json::to_string(o).unwrap_or_default());
+    let organisations = json_list(organisations);
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params![organisations, since], |r| {
         Ok((r.get(0)?, r.get(1)?, r.get(2)?))
@@ -217,7 +218,7 @@ pub fn count_since(
     organisations: Option<&[String]>,
 ) -> Result<i64, Error> {
     let sql = format!("SELECT count(*) FROM audit WHERE at >= ?2 AND action = ?3 AND {CONCERNING}");
-    let organisations = organisations.map(|o| serde_json::to_string(o).unwrap_or_default());
+    let organisations = json_list(organisations);
     Ok(conn
         .prepare_cached(&sql)?
         .query_row(params![organisations, since, action], |r| r.get(0))?)
@@ -236,7 +237,7 @@ pub fn failing_sources(
            AND {CONCERNING}
          GROUP BY source ORDER BY n DESC, source LIMIT ?3"
     );
-    let organisations = organisations.map(|o| serde_json::to_string(o).unwrap_or_default());
+    let organisations = json_list(organisations);
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params![organisations, since, limit as i64], |r| {
         Ok((r.get(0)?, r.get(1)?))

@@ -430,3 +430,8 @@ WHEN NEW.email_key IS NOT OLD.email_key
 BEGIN
     UPDATE memberships SET email_key = NEW.email_key WHERE user_number = NEW.number;
 END;
+
+-- migration 9: the request each audit row came from
+-- The id the request's response carried in X-Request-Id and its log lines carried; NULL for
+-- rows written before this migration and for rows no request wrote (housekeeping, the CLI).
+ALTER TABLE audit ADD COLUMN request_id TEXT;

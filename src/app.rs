@@ -20,6 +20,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .app_data(crate::api::extract::query_config())
             .configure(crate::api::v1::configure)
             .configure(crate::api::oauth::configure)
+            .configure(crate::api::prometheus::configure)
             .configure(crate::api::dialects(&dialects))
             .configure(crate::web::configure);
     }
@@ -38,6 +39,7 @@ pub fn app(
         InitError = (),
     >,
 > {
+    crate::metrics::install();
     let mut headers = security_headers();
     if state.env.config.tls.enabled() {
         headers = headers.add((
@@ -150,8 +152,12 @@ fn start_checkpoints(state: AppState) {
             let sql = "PRAGMA wal_checkpoint(PASSIVE)";
             Ok(conn.query_row(sql, [], |r| r.get::<_, i64>(0))?)
         });
-        if let Err(e) = done {
-            log::warn!("checkpoint: {e}");
+        match done {
+            Ok(_) => {}
+            // A full disk or a read-only file system stops the checkpoints too: said once a
+            // minute with the writes, not four times a second.
+            Err(Error::Unavailable(fault)) => state.env.health.write_failed(fault),
+            Err(e) => log::warn!("checkpoint: {e}"),
         }
     });
 }

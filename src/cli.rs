@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `init`, `check`, `backup <path>`.
+//! The command line: `serve` (the default), `init`, `check`, `backup <path>`, `import`,
+//! `audit`, and `completions` / `man` for the shell and the manual.
 
 use crate::app;
 use crate::clock::Clock;
@@ -47,6 +48,10 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Print a completion script for SHELL (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions { shell: clap_complete::Shell },
+    /// Print the manual page (roff) to stdout: `gatehouse man > gatehouse.1`.
+    Man,
 }
 
 #[derive(Subcommand)]
@@ -57,15 +62,35 @@ pub enum AuditCommand {
     Prune,
 }
 
+fn completions(shell: clap_complete::Shell) -> Result<(), String> {
+    use clap::CommandFactory;
+    let mut command = Cli::command();
+    clap_complete::generate(shell, &mut command, "gatehouse", &mut std::io::stdout());
+    Ok(())
+}
+
+fn manual() -> Result<(), String> {
+    use clap::CommandFactory;
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut std::io::stdout())
+        .map_err(|e| format!("cannot write the manual: {e}"))
+}
+
 /// Runs the command line; the error is one line for the operator.
 pub fn main() -> Result<(), String> {
     let cli = Cli::parse();
+    // These describe the command line itself: no configuration, no database.
+    match &cli.command {
+        Some(Command::Completions { shell }) => return completions(*shell),
+        Some(Command::Man) => return manual(),
+        _ => {}
+    }
     let config = match &cli.config {
         Some(path) => Config::load(path, true),
         None => Config::load(Path::new("config.toml"), false),
     }
     .map_err(|e| format!("configuration: {e}"))?;
-    crate::logging::init(&config.log.level);
+    crate::logging::init(&config.log.level, config.log.format);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config),
         Command::Init => init(config).map(|_| ()),
@@ -78,6 +103,8 @@ pub fn main() -> Result<(), String> {
         Command::Audit {
             command: AuditCommand::Prune,
         } => prune_audit(config),
+        Command::Completions { shell } => completions(shell),
+        Command::Man => manual(),
     }
 }
 

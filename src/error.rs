@@ -30,8 +30,60 @@ pub enum Error {
     PayloadTooLarge(usize),
     /// Too many failed sign-ins from this address; retry after this many seconds.
     TooManyRequests(u64),
+    /// The database cannot take the request now (its disk is full, its file system is
+    /// read-only, or a lock was held past `busy_timeout`); nothing was changed, and the same
+    /// request may succeed later.
+    Unavailable(Fault),
     /// Something went wrong on our side; the text is for the log only.
     Internal(String),
+}
+
+/// Why the database could not take a write: each one an operator must see and can mend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    Full,
+    ReadOnly,
+    Busy,
+}
+
+impl Fault {
+    /// The word `/health` and `/metrics` use for it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Fault::Full => "full",
+            Fault::ReadOnly => "read-only",
+            Fault::Busy => "busy",
+        }
+    }
+
+    /// What a client and the log are told.
+    pub fn message(self) -> &'static str {
+        match self {
+            Fault::Full => "the database disk is full",
+            Fault::ReadOnly => "the database is on a read-only file system",
+            Fault::Busy => "the database is busy: a lock was held past busy_timeout",
+        }
+    }
+
+    /// Seconds a client is asked to wait before trying again: a lock passes quickly, a full
+    /// disk waits for a person.
+    pub fn retry_after(self) -> u64 {
+        match self {
+            Fault::Busy => 1,
+            Fault::Full | Fault::ReadOnly => 30,
+        }
+    }
+
+    /// The fault behind a database error, if it is one of these.
+    fn of(e: &rusqlite::Error) -> Option<Fault> {
+        use rusqlite::ErrorCode::*;
+        match e.sqlite_error_code()? {
+            DiskFull => Some(Fault::Full),
+            ReadOnly => Some(Fault::ReadOnly),
+            DatabaseBusy | DatabaseLocked => Some(Fault::Busy),
+            _ => None,
+        }
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -67,6 +119,7 @@ impl Error {
             Error::UnsupportedMediaType(_) => 415,
             Error::TooManyRequests(_) => 429,
             Error::Internal(_) => 500,
+            Error::Unavailable(_) => 503,
         }
     }
 
@@ -83,6 +136,7 @@ impl Error {
             Error::UnsupportedMediaType(_) => "unsupported_media_type",
             Error::TooManyRequests(_) => "too_many_requests",
             Error::Internal(_) => "internal_error",
+            Error::Unavailable(_) => "unavailable",
         }
     }
 
@@ -122,7 +176,17 @@ impl Error {
             Error::PayloadTooLarge(limit) => {
                 format!("the request body is larger than {limit} bytes")
             }
+            Error::Unavailable(fault) => format!("{}; try again later", fault.message()),
             Error::Internal(_) => "internal error; the server log has the details".into(),
+        }
+    }
+
+    /// Seconds a client should wait before trying again, for the errors that say so.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Error::TooManyRequests(seconds) => Some(*seconds),
+            Error::Unavailable(fault) => Some(fault.retry_after()),
+            _ => None,
         }
     }
 
@@ -148,7 +212,10 @@ impl std::error::Error for Error {}
 
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Error {
-        Error::Internal(format!("database: {e}"))
+        match Fault::of(&e) {
+            Some(fault) => Error::Unavailable(fault),
+            None => Error::Internal(format!("database: {e}")),
+        }
     }
 }
 

@@ -11,6 +11,8 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod logging;
+pub mod metrics;
+pub mod request_id;
 pub mod ops;
 pub mod secrets;
 pub mod state;

@@ -46,13 +46,21 @@ impl AppState {
     {
         let pool = self.pool.clone();
         let env = self.env.clone();
+        let request_id = crate::request_id::current();
         let result = web::block(move || {
+            let asked = std::time::Instant::now();
             let mut conn = pool.get()?;
+            crate::metrics::pool_wait(asked.elapsed());
             let changes = conn.total_changes();
-            let result = work(&mut conn, &env);
+            let result = crate::request_id::on_this_thread(request_id, || work(&mut conn, &env));
             // Written (committed or not): callers known from before may have changed.
             if conn.total_changes() != changes {
                 env.known.moved_on();
+            }
+            match &result {
+                Err(Error::Unavailable(fault)) => env.health.write_failed(*fault),
+                Ok(_) if conn.total_changes() != changes => env.health.write_succeeded(),
+                _ => {}
             }
             result
         })

@@ -124,9 +124,13 @@ fn refusal(e: &GrantError) -> HttpResponse {
                 "slow_down",
                 format!("too many failures; retry in {wait} seconds"),
             );
-            if let Ok(value) = header::HeaderValue::from_str(&wait.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
+            with_retry_after(&mut response, Some(*wait));
+            response
+        }
+        GrantError::Internal(e @ Error::Unavailable(_)) => {
+            let status = StatusCode::SERVICE_UNAVAILABLE;
+            let mut response = oauth_error(status, "temporarily_unavailable", e.public_message());
+            with_retry_after(&mut response, e.retry_after());
             response
         }
         GrantError::Internal(e) => {
@@ -137,6 +141,13 @@ fn refusal(e: &GrantError) -> HttpResponse {
                 "internal error; the server log has the details",
             )
         }
+    }
+}
+
+fn with_retry_after(response: &mut HttpResponse, seconds: Option<u64>) {
+    if let Some(seconds) = seconds {
+        let value = header::HeaderValue::from(seconds);
+        response.headers_mut().insert(header::RETRY_AFTER, value);
     }
 }
 

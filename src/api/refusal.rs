@@ -53,8 +53,14 @@ impl<S: Shape> ResponseError for Refused<S> {
         S::render(&self.error).status()
     }
 
+    /// Every shape tells a client when to come back, when the error says.
     fn error_response(&self) -> HttpResponse {
-        S::render(&self.error)
+        let mut response = S::render(&self.error);
+        if let Some(seconds) = self.error.retry_after() {
+            let value = header::HeaderValue::from(seconds);
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
     }
 }
 
@@ -90,9 +96,6 @@ impl Shape for Native {
         match error {
             Error::Unauthenticated => {
                 response.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"gatehouse\""));
-            }
-            Error::TooManyRequests(seconds) => {
-                response.insert_header((header::RETRY_AFTER, seconds.to_string()));
             }
             _ => {}
         }

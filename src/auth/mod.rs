@@ -216,7 +216,14 @@ fn check(
     source: String,
     csrf: CsrfEvidence,
 ) -> Result<(Principal, Option<OffsetDateTime>), Error> {
-    match presented {
+    let kind = match presented {
+        Presented::ApiKey(_) => "api_key",
+        Presented::Bearer(_) => "bearer",
+        Presented::Session(_) => "session",
+        // Counted by the password check itself.
+        Presented::Basic { .. } | Presented::Nothing => "",
+    };
+    let checked = match presented {
         Presented::ApiKey(secret) => check_api_key(conn, env, &secret, source),
         Presented::Basic { email, password } => {
             let user_id = signin::password(conn, env, &email, &password, &source, Via::Basic)?;
@@ -226,7 +233,12 @@ fn check(
         Presented::Bearer(secret) => check_bearer(conn, env, &secret, source),
         Presented::Session(secret) => Ok((check_session(conn, env, &secret, source, csrf)?, None)),
         Presented::Nothing => Err(Error::Unauthenticated),
+    };
+    if !kind.is_empty() {
+        let outcome = if checked.is_ok() { "success" } else { "failure" };
+        crate::metrics::signin(kind, outcome);
     }
+    checked
 }
 
 fn check_bearer(

@@ -19,6 +19,7 @@ pub struct Config {
     pub security: Security,
     pub modules: Modules,
     pub log: Log,
+    pub metrics: Metrics,
     pub tokens: Tokens,
     pub sessions: Sessions,
     pub lockout: Lockout,
@@ -41,9 +42,9 @@ impl fmt::Display for ConfigError {
 
 /// Variables that configure the first start rather than the server.
 const BOOTSTRAP_VARIABLES: [&str; 2] = ["GATEHOUSE_ADMIN_EMAIL", "GATEHOUSE_ADMIN_PASSWORD"];
-const SECTIONS: [&str; 12] = [
-    "server", "database", "security", "modules", "log", "tokens", "sessions", "lockout", "audit",
-    "tls", "dialects", "ui",
+const SECTIONS: [&str; 13] = [
+    "server", "database", "security", "modules", "log", "metrics", "tokens", "sessions", "lockout",
+    "audit", "tls", "dialects", "ui",
 ];
 
 impl Config {

@@ -215,6 +215,48 @@ pub struct Modules {
 #[serde(default, deny_unknown_fields)]
 pub struct Log {
     pub level: String,
+    /// Plain lines for a person, or one JSON object a line for a log collector.
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// `GET /metrics`, for Prometheus. The figures reveal activity (who signs in how often), so
+/// a scrape may be held to a bearer token, to a list of source addresses, or both.
+#[derive(Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Metrics {
+    pub enabled: bool,
+    /// When set, a scrape must send `Authorization: Bearer <token>`.
+    pub token: Option<String>,
+    /// When not empty, only these addresses may scrape (the connection's own address).
+    pub allowed_sources: Vec<std::net::IpAddr>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics {
+            enabled: true,
+            token: None,
+            allowed_sources: Vec::new(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics")
+            .field("enabled", &self.enabled)
+            .field("token", &self.token.as_ref().map(|_| "(hidden)"))
+            .field("allowed_sources", &self.allowed_sources)
+            .finish()
+    }
 }
 
 impl Default for Server {
@@ -269,6 +311,7 @@ impl Default for Log {
     fn default() -> Self {
         Log {
             level: "info".into(),
+            format: LogFormat::Text,
         }
     }
 }

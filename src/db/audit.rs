@@ -25,6 +25,9 @@ pub struct AuditRow {
     pub outcome: String,
     pub organisations: Vec<String>,
     pub summary: serde_json::Value,
+    /// The request that wrote the row (its `X-Request-Id`), when one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
     #[serde(skip)]
     pub prev_hash: String,
     pub hash: String,
@@ -51,13 +54,17 @@ impl AuditRow {
         ];
         let mut parts: Vec<&[u8]> = vec![prev_hash.as_bytes()];
         parts.extend(fields.iter().map(|f| f.as_bytes()));
+        // Rows from before migration 9 have none and keep the hash they were written with.
+        if let Some(id) = &self.request_id {
+            parts.push(id.as_bytes());
+        }
         secrets::hex(&secrets::digest_parts(&parts))
     }
 }
 
 const COLUMNS: &str =
     "seq, at, actor_id, actor_email, credential_kind, credential_id, source, action,
-    target_type, target_id, outcome, organisations, summary, prev_hash, hash";
+    target_type, target_id, outcome, organisations, summary, prev_hash, hash, request_id";
 
 fn row(r: &Row) -> rusqlite::Result<AuditRow> {
     let organisations: String = r.get(11)?;
@@ -78,6 +85,7 @@ fn row(r: &Row) -> rusqlite::Result<AuditRow> {
         summary: serde_json::from_str(&summary).unwrap_or(serde_json::Value::Null),
         prev_hash: r.get(13)?,
         hash: r.get(14)?,
+        request_id: r.get(15)?,
     })
 }
 
@@ -106,7 +114,7 @@ fn anchor(conn: &Connection) -> Result<Option<(i64, String)>, Error> {
 pub fn append(conn: &Connection, event: &AuditRow) -> Result<(), Error> {
     let prev_hash = last_hash(conn)?;
     let hash = event.chain_hash(&prev_hash);
-    conn.prepare_cached(&format!("INSERT INTO audit ({COLUMNS}) VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"))?.execute(params![
+    conn.prepare_cached(&format!("INSERT INTO audit ({COLUMNS}) VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"))?.execute(params![
             event.at,
             event.actor_id,
             event.actor_email,
@@ -120,7 +128,8 @@ pub fn append(conn: &Connection, event: &AuditRow) -> Result<(), Error> {
             serde_json::to_string(&event.organisations).unwrap_or_else(|_| "[]".into()),
             event.summary.to_string(),
             prev_hash,
-            hash
+            hash,
+            event.request_id
         ])?;
     Ok(())
 }

@@ -183,3 +183,28 @@ pub fn count_below(conn: &Connection, kind: ScopeType, id: &str) -> Result<(i64,
         .query_row([id], |r| r.get(0))?;
     Ok((sites, plants, memberships))
 }
+
+/// How many of each thing are stored, and how many audit rows were ever written (the audit
+/// sequence, which never goes back: pruning removes rows, not numbers).
+pub struct Stored {
+    pub users: i64,
+    pub organisations: i64,
+    pub sites: i64,
+    pub plants: i64,
+    pub audit_rows: i64,
+}
+
+pub fn count_stored(conn: &Connection) -> Result<Stored, Error> {
+    let sql = "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM organisations),
+        (SELECT count(*) FROM sites), (SELECT count(*) FROM plants),
+        (SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'audit')";
+    Ok(conn.prepare_cached(sql)?.query_row([], |r| {
+        Ok(Stored {
+            users: r.get(0)?,
+            organisations: r.get(1)?,
+            sites: r.get(2)?,
+            plants: r.get(3)?,
+            audit_rows: r.get(4)?,
+        })
+    })?)
+}

@@ -149,6 +149,7 @@ pub fn record(conn: &Connection, env: &Env, actor: &Actor, event: Event) -> Resu
         outcome: if event.success { "success" } else { "failure" }.to_string(),
         organisations: event.organisations,
         summary: event.summary,
+        request_id: crate::request_id::current().map(|id| id.to_string()),
         ..AuditRow::default()
     };
     store::append(conn, &row)

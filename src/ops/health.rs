@@ -1,18 +1,28 @@
 //! Whether the database can be read, probed at most once a second: `/health` is asked often
 //! (by load balancers, by every service's watchdog), and a probe per request would put a
-//! blocking-pool round trip and a query behind each of them.
+//! blocking-pool round trip and a query behind each of them. It also remembers the last
+//! write that failed for a reason an operator must mend (a full disk, a read-only file
+//! system, a lock held too long) until a write succeeds again.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use crate::error::Fault;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 /// How long one probe's answer stands.
 const FRESH_FOR: Duration = Duration::from_secs(1);
+
+/// A fault that lasts is logged once in this long, not once per refused write.
+const LOG_EVERY: Duration = Duration::from_secs(60);
 
 pub struct Health {
     started: Instant,
     /// Milliseconds after `started` of the last probe plus one; 0 before the first.
     probed_at: AtomicU64,
     readable: AtomicBool,
+    /// The fault of the last failed write (`fault_code`), 0 once a write succeeds.
+    fault: AtomicU8,
+    /// Milliseconds after `started` of the last fault logged, plus one; 0 before the first.
+    logged_at: AtomicU64,
 }
 
 impl Health {
@@ -21,6 +31,8 @@ impl Health {
             started: Instant::now(),
             probed_at: AtomicU64::new(0),
             readable: AtomicBool::new(false),
+            fault: AtomicU8::new(0),
+            logged_at: AtomicU64::new(0),
         }
     }
 
@@ -38,6 +50,46 @@ impl Health {
     pub fn record(&self, readable: bool) {
         self.readable.store(readable, Ordering::Release);
         self.probed_at.store(self.now_ms(), Ordering::Release);
+    }
+
+    /// The fault that stopped the last write, while no write has succeeded since.
+    pub fn fault(&self) -> Option<Fault> {
+        match self.fault.load(Ordering::Acquire) {
+            1 => Some(Fault::Full),
+            2 => Some(Fault::ReadOnly),
+            3 => Some(Fault::Busy),
+            _ => None,
+        }
+    }
+
+    /// A write failed for `fault`: say so at `error` once a minute, and count it.
+    pub fn write_failed(&self, fault: Fault) {
+        let code = match fault {
+            Fault::Full => 1,
+            Fault::ReadOnly => 2,
+            Fault::Busy => 3,
+        };
+        self.fault.store(code, Ordering::Release);
+        crate::metrics::database_fault(fault);
+        let now = self.now_ms();
+        let last = self.logged_at.load(Ordering::Acquire);
+        let due = last == 0 || now - last >= LOG_EVERY.as_millis() as u64;
+        if due
+            && self
+                .logged_at
+                .compare_exchange(last, now, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+        {
+            log::error!("writes are refused: {}", fault.message());
+        }
+    }
+
+    /// A write went through: whatever stopped the earlier ones has passed.
+    pub fn write_succeeded(&self) {
+        if self.fault.load(Ordering::Acquire) != 0 && self.fault.swap(0, Ordering::AcqRel) != 0 {
+            crate::metrics::database_recovered();
+            log::warn!("writes succeed again");
+        }
     }
 }
 
@@ -57,5 +109,17 @@ mod tests {
         assert_eq!(h.fresh(), Some(false));
         h.record(true);
         assert_eq!(h.fresh(), Some(true));
+    }
+
+    #[test]
+    fn a_fault_stands_until_a_write_succeeds() {
+        use crate::error::Fault;
+        let h = super::Health::new();
+        assert_eq!(h.fault(), None);
+        h.write_failed(Fault::Full);
+        h.write_failed(Fault::ReadOnly);
+        assert_eq!(h.fault(), Some(Fault::ReadOnly));
+        h.write_succeeded();
+        assert_eq!(h.fault(), None);
     }
 }

@@ -7,6 +7,7 @@ pub mod bootstrap;
 pub mod bulk;
 pub mod cache;
 pub mod health;
+pub mod scrape;
 pub mod import;
 pub mod joining;
 pub mod keys;
@@ -39,6 +40,8 @@ pub struct Env {
     pub signin_turns: signin::Turns,
     /// The last probe of the database, for `/health`.
     pub health: health::Health,
+    /// When `/metrics` last counted what is stored.
+    pub tallies: scrape::Tallies,
     /// A bcrypt hash of a random password at the configured cost, checked against when the
     /// email is unknown so that a miss takes as long as a wrong password.
     pub dummy_hash: DummyHash,
@@ -87,6 +90,7 @@ impl Env {
             throttle: signin::Throttle::new(),
             signin_turns: signin::Turns::default(),
             health: health::Health::new(),
+            tallies: scrape::Tallies::default(),
             dummy_hash,
         })
     }

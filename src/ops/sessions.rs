@@ -44,6 +44,7 @@ pub fn login(
             .organisations(orgs),
     )?;
     tx.commit()?;
+    crate::metrics::token_issued("session");
     Ok(NewSession { secret, session })
 }
 
@@ -101,5 +102,6 @@ pub fn logout(conn: &mut Connection, env: &Env, actor: &Principal) -> Result<(),
             .organisations(orgs),
     )?;
     tx.commit()?;
+    crate::metrics::tokens_revoked(1);
     Ok(())
 }

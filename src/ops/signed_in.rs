@@ -87,5 +87,6 @@ pub fn sign_out_everywhere(
     audit::record(&tx, env, &Actor::of(actor), event)?;
     tx.commit()?;
     env.cache.forget(user_id);
+    crate::metrics::tokens_revoked(ended as u64);
     Ok(ended)
 }

@@ -47,7 +47,7 @@ pub fn password(
     via: Via,
 ) -> Result<String, Error> {
     if let Some(wait) = env.throttle.blocked(env, source) {
-        return Err(Error::TooManyRequests(wait));
+        return Err(throttled(via, wait));
     }
     let email_key = crate::domain::fields::Email::key_of(email);
     // One check of an account at a time: parallel sign-ins of one account wait, and once the
@@ -55,12 +55,13 @@ pub fn password(
     let _turn = env.signin_turns.take(&email_key);
     let stored = store::find_credentials(conn, &email_key)?;
     if let Some(user_id) = remembered(conn, env, stored.as_ref(), &email_key, password)? {
+        crate::metrics::signin(via.as_str(), "success");
         return Ok(user_id);
     }
     let ticket = env
         .throttle
         .reserve(env, source)
-        .map_err(Error::TooManyRequests)?;
+        .map_err(|wait| throttled(via, wait))?;
     let attempt = match &stored {
         Some(s) if s.active => reserve_attempt(conn, env, &s.user_id)?,
         _ => Attempt::Hopeless,
@@ -79,6 +80,7 @@ pub fn password(
         stored: stored.as_ref(),
     };
     let outcome = record_outcome(conn, env, &signin, attempt, matches)?;
+    crate::metrics::signin(via.as_str(), if outcome.is_ok() { "success" } else { "failure" });
     match &outcome {
         Ok(user_id) => {
             if let Some(s) = &stored {
@@ -88,6 +90,13 @@ pub fn password(
         Err(_) => ticket.failed(env),
     }
     outcome
+}
+
+/// Refused before any check: this address failed too often.
+fn throttled(via: Via, wait: u64) -> Error {
+    crate::metrics::signin(via.as_str(), "throttled");
+    crate::metrics::throttled();
+    Error::TooManyRequests(wait)
 }
 
 /// bcrypt over all of a password of up to 72 bytes; a longer one never matches (none is ever
@@ -268,6 +277,7 @@ fn lock_when_due(
         time::Duration::try_from(env.config.lockout.duration.0).unwrap_or(time::Duration::MAX);
     let until = clock::format(env.clock.now().saturating_add(span));
     store::lock_user(tx, user_id, &until)?;
+    crate::metrics::lockout();
     let event = Event::new("account.lock")
         .target("user", user_id)
         .organisations(organisations)

@@ -29,6 +29,8 @@ trait Job: Send {
 
 struct Pending<F, T> {
     work: Option<F>,
+    /// The request the write is for, for its audit rows.
+    request_id: Option<crate::request_id::RequestId>,
     outcome: Option<Result<T, Error>>,
     reply: oneshot::Sender<Result<T, Error>>,
 }
@@ -42,7 +44,9 @@ where
         let Some(work) = self.work.take() else {
             return false;
         };
-        let outcome = catch_unwind(AssertUnwindSafe(|| work(tx, env)))
+        let request_id = self.request_id.clone();
+        let run = || crate::request_id::on_this_thread(request_id, || work(tx, env));
+        let outcome = catch_unwind(AssertUnwindSafe(run))
             .unwrap_or_else(|_| Err(Error::Internal("a write panicked".into())));
         let keep = outcome.is_ok();
         self.outcome = Some(outcome);
@@ -88,6 +92,7 @@ impl Batches {
         let (reply, answer) = oneshot::channel();
         let job = Pending {
             work: Some(work),
+            request_id: crate::request_id::current(),
             outcome: None,
             reply,
         };
@@ -113,8 +118,11 @@ fn write_batches(pool: &Pool, env: &Env, waiting: &mpsc::Receiver<Box<dyn Job>>)
             .get()
             .map_err(Error::from)
             .and_then(|mut conn| commit_together(&mut conn, env, &mut jobs));
-        if let Err(e) = &committed {
-            log::error!("a batch of {} writes failed: {e}", jobs.len());
+        match &committed {
+            Ok(()) => env.health.write_succeeded(),
+            // Said once a minute, however many writes it refuses.
+            Err(Error::Unavailable(fault)) => env.health.write_failed(*fault),
+            Err(e) => log::error!("a batch of {} writes failed: {e}", jobs.len()),
         }
         for job in jobs {
             job.answer(committed.clone());

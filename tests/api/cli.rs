@@ -443,3 +443,28 @@ fn concurrent_writers_wait_for_each_other_instead_of_failing() {
     let list: serde_json::Value = serde_json::from_str(&list).unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), 80);
 }
+
+#[test]
+fn completions_for_bash_zsh_and_fish_and_a_manual_page_are_generated_from_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    // Neither needs a configuration: a broken one must not stop them.
+    let config = dir.path().join("broken.toml");
+    std::fs::write(&config, "[nonsense\n").unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run(&config, &["completions", shell], &[]);
+        assert!(out.status.success(), "{shell}: {}", stderr(&out));
+        let script = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(script.contains("gatehouse") && script.contains("backup") && script.contains("config"), "{shell}: {script}");
+    }
+    let bash = run(&config, &["completions", "bash"], &[]);
+    let file = dir.path().join("gatehouse.bash");
+    std::fs::write(&file, &bash.stdout).unwrap();
+    let syntax = std::process::Command::new("bash").arg("-n").arg(&file).output().unwrap();
+    assert!(syntax.status.success(), "bash -n: {}", stderr(&syntax));
+    let man = run(&config, &["man"], &[]);
+    assert!(man.status.success());
+    let page = String::from_utf8_lossy(&man.stdout).into_owned();
+    assert!(page.contains(".TH gatehouse 1") && page.contains("backup") && page.contains("completions"), "{page}");
+    let refused = run(&config, &["completions", "tcsh"], &[]);
+    assert!(!refused.status.success() && stderr(&refused).contains("tcsh"));
+}

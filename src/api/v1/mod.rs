@@ -46,7 +46,8 @@ struct Health {
 }
 
 /// Unauthenticated liveness: answers 503 when the database cannot be read (probed at most
-/// once a second).
+/// once a second), or while writes are refused for a full disk, a read-only file system or a
+/// lock held too long (until a write succeeds again).
 async fn health(state: web::Data<AppState>) -> HttpResponse {
     let readable = match state.env.health.fresh() {
         Some(readable) => readable,
@@ -58,14 +59,19 @@ async fn health(state: web::Data<AppState>) -> HttpResponse {
             probe.is_ok()
         }
     };
-    match readable {
-        true => HttpResponse::Ok().json(Health {
+    let database = match (readable, state.env.health.fault()) {
+        (false, _) => "unreadable",
+        (true, Some(fault)) => fault.word(),
+        (true, None) => "ok",
+    };
+    match database {
+        "ok" => HttpResponse::Ok().json(Health {
             status: "ok",
-            database: "ok",
+            database,
         }),
-        false => HttpResponse::ServiceUnavailable().json(Health {
+        _ => HttpResponse::ServiceUnavailable().json(Health {
             status: "unavailable",
-            database: "unreadable",
+            database,
         }),
     }
 }

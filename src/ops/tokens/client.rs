@@ -81,6 +81,8 @@ fn client_credentials_in(
     source: &str,
 ) -> Result<Granted, GrantError> {
     if let Some(wait) = env.throttle.blocked(env, source) {
+        crate::metrics::signin("client_credentials", "throttled");
+        crate::metrics::throttled();
         return Err(GrantError::Throttled(wait));
     }
     let usable = lookup::api_key(tx, client_secret, env.clock.now())?.filter(|k| k.id == client_id);
@@ -93,8 +95,10 @@ fn client_credentials_in(
     let Some(key) = usable.filter(|_| owner_active) else {
         env.throttle.failed(env, source);
         record_bad_client(tx, env, client_id, source)?;
+        crate::metrics::signin("client_credentials", "failure");
         return Err(GrantError::InvalidClient);
     };
+    crate::metrics::signin("client_credentials", "success");
     let issue = Issue {
         user_id: &key.user_id,
         api_key_id: Some(key.id.clone()),

@@ -20,7 +20,7 @@ pub fn revoke(conn: &mut Connection, env: &Env, secret: &str, source: &str) -> R
     };
     let now = clock::format(env.clock.now());
     let tx = db::write(conn)?;
-    match token.kind {
+    let revoked = match token.kind {
         TokenKind::Refresh => store::revoke_family(&tx, &token.family_id, &now)?,
         _ => {
             store::revoke_token(&tx, &token.id, &now)?;
@@ -33,6 +33,7 @@ pub fn revoke(conn: &mut Connection, env: &Env, secret: &str, source: &str) -> R
         .organisations(organisations(&tx, &token.user_id)?);
     audit::record(&tx, env, &actor, event)?;
     tx.commit()?;
+    crate::metrics::tokens_revoked(revoked as u64);
     Ok(())
 }
 

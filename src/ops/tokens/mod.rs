@@ -265,6 +265,10 @@ fn issue_pair_in(tx: &Connection, env: &Env, issue: Issue) -> Result<Granted, Gr
             "expiresAt": access.expires_at}),
         );
     audit::record(tx, env, &actor, event)?;
+    crate::metrics::token_issued("access");
+    if refresh_secret.is_some() {
+        crate::metrics::token_issued("refresh");
+    }
     Ok(Granted {
         access_token: access_secret,
         expires_in: tokens.access_ttl.0.as_secs(),

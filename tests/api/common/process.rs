@@ -68,10 +68,13 @@ impl Server {
         });
         let started = Instant::now();
         loop {
+            // A plain line ends with the address; a JSON line's message has a quote after it.
             let found = log.lock().unwrap().iter().find_map(|l| {
-                l.split("listening on http://")
-                    .nth(1)
-                    .map(|a| a.trim().to_string())
+                l.split("listening on http://").nth(1).map(|a| {
+                    a.chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || ".:[]".contains(*c))
+                        .collect::<String>()
+                })
             });
             if let Some(address) = found {
                 return Server {
@@ -118,6 +121,18 @@ pub fn http(
     basic: Option<(&str, &str)>,
     body: Option<&str>,
 ) -> (u16, String) {
+    let (status, _, body) = exchange(address, method, path, basic, body);
+    (status, body)
+}
+
+/// One HTTP/1.1 request; returns the status, the header lines (names lower-cased) and the body.
+pub fn exchange(
+    address: &str,
+    method: &str,
+    path: &str,
+    basic: Option<(&str, &str)>,
+    body: Option<&str>,
+) -> (u16, Vec<(String, String)>, String) {
     use base64::Engine;
     let mut stream = TcpStream::connect(address).expect("connect");
     stream
@@ -137,14 +152,21 @@ pub fn http(
     stream.write_all(request.as_bytes()).expect("send");
     let mut response = String::new();
     stream.read_to_string(&mut response).expect("receive");
-    let status = response
-        .split(' ')
-        .nth(1)
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    (status, headers, body.to_string())
+}
+
+/// The value of header `name` among `headers`.
+pub fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }

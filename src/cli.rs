@@ -149,6 +149,8 @@ fn serve(config: Config) -> Result<(), String> {
     );
     // Whoever started the server waits for this line: it goes out now, not with the batch.
     crate::logging::flush();
+    // The socket is bound: connections wait in its queue until the workers take them.
+    crate::notify::ready();
     actix_web::rt::System::new()
         .block_on(app::serve(listener, state))
         .map_err(|e| format!("server: {e}"))

@@ -42,7 +42,12 @@ pub fn init(level: &str, format: LogFormat) {
 fn text_line(buf: &mut Formatter, record: &log::Record) -> std::io::Result<()> {
     let time = buf.timestamp_millis();
     let level = record.level();
-    write!(buf, "[{time} {level:<5} {}] {}", record.target(), record.args())?;
+    write!(
+        buf,
+        "[{time} {level:<5} {}] {}",
+        record.target(),
+        record.args()
+    )?;
     match crate::request_id::current() {
         Some(id) => writeln!(buf, " request_id={id}"),
         None => writeln!(buf),

@@ -51,39 +51,57 @@ pub fn render() -> Option<String> {
     Some(handle.render())
 }
 
+/// Each metric's kind, name and help text, as a scrape shows them.
+const DESCRIBED: [(Kind, &str, &str); 17] = [
+    (Kind::Counter, "gatehouse_http_requests_total", "HTTP requests answered, by route template, method and status."),
+    (Kind::Seconds, "gatehouse_http_request_duration_seconds", "Time to answer an HTTP request, by route template and method."),
+    (Kind::Counter, "gatehouse_signins_total", "Credential checks, by credential kind and outcome (success, failure, throttled)."),
+    (Kind::Counter, "gatehouse_lockouts_total", "Accounts locked after too many failed sign-ins."),
+    (Kind::Counter, "gatehouse_throttled_requests_total", "Requests refused because their address failed to sign in too often."),
+    (Kind::Counter, "gatehouse_tokens_issued_total", "OAuth2 tokens and browser sessions issued, by kind."),
+    (Kind::Counter, "gatehouse_tokens_revoked_total", "Tokens and sessions revoked."),
+    (Kind::Counter, "gatehouse_audit_rows_total", "Audit rows ever written to this database."),
+    (Kind::Seconds, "gatehouse_db_pool_wait_seconds", "Time a request waited for a database connection."),
+    (Kind::Counter, "gatehouse_db_faults_total", "Writes refused by the database: full (disk), read-only (file system), busy (a lock past busy_timeout)."),
+    (Kind::Counter, "gatehouse_db_busy_errors_total", "Database operations that gave up waiting for a lock (busy_timeout)."),
+    (Kind::Gauge, "gatehouse_users", "Users stored (counted at most once a minute)."),
+    (Kind::Gauge, "gatehouse_organisations", "Organisations stored."),
+    (Kind::Gauge, "gatehouse_sites", "Sites stored."),
+    (Kind::Gauge, "gatehouse_plants", "Plants stored."),
+    (Kind::Gauge, "gatehouse_database_fault", "1 while writes are refused for this reason (full, read-only, busy), else 0."),
+    (Kind::Gauge, "gatehouse_build_info", "Always 1; the label says which version runs."),
+];
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Counter,
+    Gauge,
+    Seconds,
+}
+
 fn describe() {
     use metrics::{describe_counter, describe_gauge, describe_histogram, Unit};
-    describe_counter!("gatehouse_http_requests_total", "HTTP requests answered, by route template, method and status.");
-    describe_histogram!("gatehouse_http_request_duration_seconds", Unit::Seconds, "Time to answer an HTTP request, by route template and method.");
-    describe_counter!("gatehouse_signins_total", "Credential checks, by credential kind and outcome (success, failure, throttled).");
-    describe_counter!("gatehouse_lockouts_total", "Accounts locked after too many failed sign-ins.");
-    describe_counter!("gatehouse_throttled_requests_total", "Requests refused because their address failed to sign in too often.");
-    describe_counter!("gatehouse_tokens_issued_total", "OAuth2 tokens and browser sessions issued, by kind.");
-    describe_counter!("gatehouse_tokens_revoked_total", "Tokens and sessions revoked.");
-    describe_counter!("gatehouse_audit_rows_total", "Audit rows ever written to this database.");
-    describe_histogram!("gatehouse_db_pool_wait_seconds", Unit::Seconds, "Time a request waited for a database connection.");
-    describe_counter!("gatehouse_db_faults_total", "Writes refused by the database: full (disk), read-only (file system), busy (a lock past busy_timeout).");
-    describe_counter!("gatehouse_db_busy_errors_total", "Database operations that gave up waiting for a lock (busy_timeout).");
-    describe_gauge!("gatehouse_users", "Users stored (counted at most once a minute).");
-    describe_gauge!("gatehouse_organisations", "Organisations stored.");
-    describe_gauge!("gatehouse_sites", "Sites stored.");
-    describe_gauge!("gatehouse_plants", "Plants stored.");
-    describe_gauge!("gatehouse_database_fault", "1 while writes are refused for this reason (full, read-only, busy), else 0.");
-    describe_gauge!("gatehouse_build_info", "Always 1; the label says which version runs.");
+    for (kind, name, help) in DESCRIBED {
+        match kind {
+            Kind::Counter => describe_counter!(name, help),
+            Kind::Gauge => describe_gauge!(name, help),
+            Kind::Seconds => describe_histogram!(name, Unit::Seconds, help),
+        }
+    }
 }
 
 /// One answered request. `route` is the template the router matched (`/api/v1/users/{id}`),
 /// never the path itself, which would carry ids and make a series per user.
 pub fn request(route: &str, method: &str, status: u16, took: Duration) {
-    let labels = [
-        ("route", route.to_string()),
-        ("method", method.to_string()),
-    ];
-    counter!("gatehouse_http_requests_total", &[
-        labels[0].clone(),
-        labels[1].clone(),
-        ("status", status.to_string()),
-    ])
+    let labels = [("route", route.to_string()), ("method", method.to_string())];
+    counter!(
+        "gatehouse_http_requests_total",
+        &[
+            labels[0].clone(),
+            labels[1].clone(),
+            ("status", status.to_string()),
+        ]
+    )
     .increment(1);
     histogram!("gatehouse_http_request_duration_seconds", &labels).record(took.as_secs_f64());
 }

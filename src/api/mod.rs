@@ -43,7 +43,11 @@ mod tests {
     /// Status, Retry-After and body of `error` as the wire format `S` answers it.
     fn answer<S: Shape>(error: Error) -> (u16, Option<String>, String) {
         let response = Refused::<S>::new(error).error_response();
-        let retry = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let retry = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let status = response.status().as_u16();
         let body = response.into_body().try_into_bytes().unwrap_or_default();
         (status, retry, String::from_utf8_lossy(&body).into_owned())

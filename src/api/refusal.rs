@@ -93,11 +93,8 @@ impl Shape for Native {
         let status =
             StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = HttpResponse::build(status);
-        match error {
-            Error::Unauthenticated => {
-                response.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"gatehouse\""));
-            }
-            _ => {}
+        if *error == Error::Unauthenticated {
+            response.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"gatehouse\""));
         }
         response
             .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -235,7 +235,11 @@ fn check(
         Presented::Nothing => Err(Error::Unauthenticated),
     };
     if !kind.is_empty() {
-        let outcome = if checked.is_ok() { "success" } else { "failure" };
+        let outcome = if checked.is_ok() {
+            "success"
+        } else {
+            "failure"
+        };
         crate::metrics::signin(kind, outcome);
     }
     checked

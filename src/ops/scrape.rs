@@ -16,14 +16,20 @@ const COUNT_EVERY: Duration = Duration::from_secs(60);
 /// Whether this scrape may be answered: metrics on, the source among the allowed ones when
 /// there is a list, and the bearer token when one is set. A refusal says nothing more than
 /// 404 (off), 403 (address) or 401 (token).
-pub fn may_scrape(config: &Metrics, peer: Option<IpAddr>, bearer: Option<&str>) -> Result<(), Error> {
+pub fn may_scrape(
+    config: &Metrics,
+    peer: Option<IpAddr>,
+    bearer: Option<&str>,
+) -> Result<(), Error> {
     if !config.enabled {
         return Err(Error::not_found("metrics"));
     }
     let allowed = config.allowed_sources.is_empty()
         || peer.is_some_and(|ip| config.allowed_sources.contains(&ip));
     if !allowed {
-        return Err(Error::Forbidden("this address may not read the metrics".into()));
+        return Err(Error::Forbidden(
+            "this address may not read the metrics".into(),
+        ));
     }
     if let Some(token) = &config.token {
         let sent = bearer.unwrap_or("");
@@ -44,7 +50,11 @@ pub struct Tallies {
 /// Counts what is stored into the gauges, unless that was done less than a minute ago.
 pub fn tally(conn: &Connection, env: &Env) -> Result<(), Error> {
     {
-        let mut at = env.tallies.counted_at.lock().unwrap_or_else(|p| p.into_inner());
+        let mut at = env
+            .tallies
+            .counted_at
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         if at.is_some_and(|t| t.elapsed() < COUNT_EVERY) {
             return Ok(());
         }
@@ -65,16 +75,35 @@ mod tests {
         let other: IpAddr = "10.0.0.9".parse().unwrap();
         let open = Metrics::default();
         assert!(may_scrape(&open, Some(other), None).is_ok());
-        let off = Metrics { enabled: false, ..Metrics::default() };
-        assert_eq!(may_scrape(&off, Some(local), None).unwrap_err().status(), 404);
+        let off = Metrics {
+            enabled: false,
+            ..Metrics::default()
+        };
+        assert_eq!(
+            may_scrape(&off, Some(local), None).unwrap_err().status(),
+            404
+        );
         let held = Metrics {
             token: Some("s3cret".into()),
             allowed_sources: vec![local],
             ..Metrics::default()
         };
-        assert_eq!(may_scrape(&held, Some(other), Some("s3cret")).unwrap_err().status(), 403);
-        assert_eq!(may_scrape(&held, Some(local), Some("wrong")).unwrap_err().status(), 401);
-        assert_eq!(may_scrape(&held, Some(local), None).unwrap_err().status(), 401);
+        assert_eq!(
+            may_scrape(&held, Some(other), Some("s3cret"))
+                .unwrap_err()
+                .status(),
+            403
+        );
+        assert_eq!(
+            may_scrape(&held, Some(local), Some("wrong"))
+                .unwrap_err()
+                .status(),
+            401
+        );
+        assert_eq!(
+            may_scrape(&held, Some(local), None).unwrap_err().status(),
+            401
+        );
         assert!(may_scrape(&held, Some(local), Some("s3cret")).is_ok());
     }
 }

@@ -80,7 +80,14 @@ pub fn password(
         stored: stored.as_ref(),
     };
     let outcome = record_outcome(conn, env, &signin, attempt, matches)?;
-    crate::metrics::signin(via.as_str(), if outcome.is_ok() { "success" } else { "failure" });
+    crate::metrics::signin(
+        via.as_str(),
+        if outcome.is_ok() {
+            "success"
+        } else {
+            "failure"
+        },
+    );
     match &outcome {
         Ok(user_id) => {
             if let Some(s) = &stored {

@@ -454,17 +454,65 @@ fn completions_for_bash_zsh_and_fish_and_a_manual_page_are_generated_from_the_cl
         let out = run(&config, &["completions", shell], &[]);
         assert!(out.status.success(), "{shell}: {}", stderr(&out));
         let script = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(script.contains("gatehouse") && script.contains("backup") && script.contains("config"), "{shell}: {script}");
+        assert!(
+            script.contains("gatehouse") && script.contains("backup") && script.contains("config"),
+            "{shell}: {script}"
+        );
     }
     let bash = run(&config, &["completions", "bash"], &[]);
     let file = dir.path().join("gatehouse.bash");
     std::fs::write(&file, &bash.stdout).unwrap();
-    let syntax = std::process::Command::new("bash").arg("-n").arg(&file).output().unwrap();
+    let syntax = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&file)
+        .output()
+        .unwrap();
     assert!(syntax.status.success(), "bash -n: {}", stderr(&syntax));
     let man = run(&config, &["man"], &[]);
     assert!(man.status.success());
     let page = String::from_utf8_lossy(&man.stdout).into_owned();
-    assert!(page.contains(".TH gatehouse 1") && page.contains("backup") && page.contains("completions"), "{page}");
+    assert!(
+        page.contains(".TH gatehouse 1") && page.contains("backup") && page.contains("completions"),
+        "{page}"
+    );
     let refused = run(&config, &["completions", "tcsh"], &[]);
     assert!(!refused.status.success() && stderr(&refused).contains("tcsh"));
+}
+
+/// The files `cargo deb` packages beside the binary are what the binary makes of itself.
+#[test]
+fn the_packaged_completions_manual_and_configuration_are_those_of_this_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path());
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let generated = [
+        (
+            &["completions", "bash"][..],
+            "debian/completions/gatehouse.bash",
+        ),
+        (&["completions", "zsh"][..], "debian/completions/_gatehouse"),
+        (
+            &["completions", "fish"][..],
+            "debian/completions/gatehouse.fish",
+        ),
+        (&["man"][..], "debian/gatehouse.1"),
+    ];
+    for (args, file) in generated {
+        let made = run(&config, args, &[]).stdout;
+        let packaged = std::fs::read(root.join(file)).unwrap();
+        assert!(
+            made == packaged,
+            "{file} is stale: run `gatehouse {}` > {file}",
+            args.join(" ")
+        );
+    }
+    let shipped = std::fs::read_to_string(root.join("config.toml")).unwrap();
+    let packaged = std::fs::read_to_string(root.join("debian/config.toml")).unwrap();
+    let expected = shipped
+        .replacen("# Gatehouse configuration.", "# Gatehouse configuration, as the Debian package installs it (/etc/gatehouse/config.toml).", 1)
+        .replacen("path = \"gatehouse.db\"", "path = \"/var/lib/gatehouse/gatehouse.db\"", 1);
+    assert!(
+        packaged == expected,
+        "debian/config.toml is config.toml with the package's database path"
+    );
 }

@@ -23,7 +23,10 @@ impl Mounts {
                 true
             }
             Ok(o) => {
-                eprintln!("skipped: cannot mount ({})", String::from_utf8_lossy(&o.stderr).trim());
+                eprintln!(
+                    "skipped: cannot mount ({})",
+                    String::from_utf8_lossy(&o.stderr).trim()
+                );
                 false
             }
             Err(e) => {
@@ -46,8 +49,18 @@ const ADMIN: Option<(&str, &str)> = Some((ADMIN_EMAIL, ADMIN_PASSWORD));
 
 fn create_organisation(server: &Server, name: &str) -> (u16, Vec<(String, String)>, Value) {
     let body = format!("{{\"name\": \"{name}\"}}");
-    let (status, headers, text) = exchange(&server.address, "POST", "/api/v1/organisations", ADMIN, Some(&body));
-    (status, headers, serde_json::from_str(&text).unwrap_or(Value::Null))
+    let (status, headers, text) = exchange(
+        &server.address,
+        "POST",
+        "/api/v1/organisations",
+        ADMIN,
+        Some(&body),
+    );
+    (
+        status,
+        headers,
+        serde_json::from_str(&text).unwrap_or(Value::Null),
+    )
 }
 
 fn health(server: &Server) -> (u16, Value) {
@@ -61,7 +74,11 @@ fn fill(dir: &Path) -> PathBuf {
     let path = dir.join("filler");
     let mut file = std::fs::File::create(&path).expect("create the filler");
     let chunk = vec![0u8; 16 * 1024];
-    while file.write_all(&chunk).and_then(|_| file.sync_data()).is_ok() {}
+    while file
+        .write_all(&chunk)
+        .and_then(|_| file.sync_data())
+        .is_ok()
+    {}
     // Whatever is left is smaller than a chunk: take it byte by byte.
     while file.write_all(&[0]).and_then(|_| file.sync_data()).is_ok() {}
     path
@@ -84,7 +101,8 @@ fn a_full_disk_answers_503_and_health_says_full_until_writes_succeed_again() {
 
     let mut acknowledged = 1;
     let refused = (0..500).find_map(|n| {
-        let (status, headers, body) = create_organisation(&server, &format!("Org {n} {}", "x".repeat(150)));
+        let (status, headers, body) =
+            create_organisation(&server, &format!("Org {n} {}", "x".repeat(150)));
         match status {
             201 => {
                 acknowledged += 1;
@@ -99,9 +117,20 @@ fn a_full_disk_answers_503_and_health_says_full_until_writes_succeed_again() {
     assert_eq!(body["error"]["code"], "unavailable");
     let message = body["error"]["message"].as_str().unwrap_or_default();
     assert!(message.contains("the database disk is full"), "{message}");
-    assert_eq!(health(&server), (503, serde_json::json!({"status": "unavailable", "database": "full"})));
+    assert_eq!(
+        health(&server),
+        (
+            503,
+            serde_json::json!({"status": "unavailable", "database": "full"})
+        )
+    );
     let (_, _, metrics) = exchange(&server.address, "GET", "/metrics", None, None);
-    assert!(metrics.lines().any(|l| l.starts_with("gatehouse_db_faults_total{fault=\"full\"}")), "{metrics}");
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("gatehouse_db_faults_total{fault=\"full\"}")),
+        "{metrics}"
+    );
 
     std::fs::remove_file(filler).unwrap();
     let resumed = (0..100).any(|n| {
@@ -113,9 +142,16 @@ fn a_full_disk_answers_503_and_health_says_full_until_writes_succeed_again() {
     let (_, _, list) = exchange(&server.address, "GET", "/api/v1/organisations", ADMIN, None);
     let stored: Value = serde_json::from_str(&list).unwrap();
     let names = stored.to_string();
-    assert_eq!(names.matches("Org ").count(), acknowledged - 1, "every acknowledged write kept");
+    assert_eq!(
+        names.matches("Org ").count(),
+        acknowledged - 1,
+        "every acknowledged write kept"
+    );
     std::thread::sleep(Duration::from_millis(200));
-    let said = server.log_text().matches("writes are refused: the database disk is full").count();
+    let said = server
+        .log_text()
+        .matches("writes are refused: the database disk is full")
+        .count();
     assert_eq!(said, 1, "said once a minute: {}", server.log_text());
 }
 
@@ -126,14 +162,23 @@ fn a_read_only_file_system_answers_503_and_health_says_read_only() {
     std::fs::create_dir(&rw).unwrap();
     std::fs::create_dir(&ro).unwrap();
     let config = write_config(&rw);
-    let init = run(&config, &["init"], &[("GATEHOUSE_ADMIN_EMAIL", ADMIN_EMAIL), ("GATEHOUSE_ADMIN_PASSWORD", ADMIN_PASSWORD)]);
+    let init = run(
+        &config,
+        &["init"],
+        &[
+            ("GATEHOUSE_ADMIN_EMAIL", ADMIN_EMAIL),
+            ("GATEHOUSE_ADMIN_PASSWORD", ADMIN_PASSWORD),
+        ],
+    );
     assert!(init.status.success());
     let mut mounts = Mounts(Vec::new());
     let rw_text = rw.display().to_string();
     if !mounts.mount(&["--bind", &rw_text], &ro) || !mounts.mount(&["-o", "remount,bind,ro"], &ro) {
         return;
     }
-    let text = std::fs::read_to_string(&config).unwrap().replace(&rw_text, &ro.display().to_string());
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace(&rw_text, &ro.display().to_string());
     let ro_config = dir.path().join("ro.toml");
     std::fs::write(&ro_config, text).unwrap();
     let server = Server::start(&ro_config);
@@ -142,5 +187,11 @@ fn a_read_only_file_system_answers_503_and_health_says_read_only() {
     assert!(header(&headers, "retry-after").is_some());
     let message = body["error"]["message"].as_str().unwrap_or_default();
     assert!(message.contains("read-only file system"), "{message}");
-    assert_eq!(health(&server), (503, serde_json::json!({"status": "unavailable", "database": "read-only"})));
+    assert_eq!(
+        health(&server),
+        (
+            503,
+            serde_json::json!({"status": "unavailable", "database": "read-only"})
+        )
+    );
 }

@@ -36,17 +36,26 @@ fn parse_prometheus(text: &str) -> Vec<Sample> {
             }
             continue;
         }
-        let (series, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("no value: {line}"));
+        let (series, value) = line
+            .rsplit_once(' ')
+            .unwrap_or_else(|| panic!("no value: {line}"));
         let value: f64 = match value {
             "+Inf" => f64::INFINITY,
             v => v.parse().unwrap_or_else(|_| panic!("bad value: {line}")),
         };
         let (name, labels) = match series.split_once('{') {
-            Some((name, rest)) => (name, parse_labels(rest.strip_suffix('}').unwrap_or_else(|| panic!("unclosed labels: {line}")))),
+            Some((name, rest)) => (
+                name,
+                parse_labels(
+                    rest.strip_suffix('}')
+                        .unwrap_or_else(|| panic!("unclosed labels: {line}")),
+                ),
+            ),
             None => (series, HashMap::new()),
         };
         assert!(
-            name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'),
+            name.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'),
             "bad metric name: {line}"
         );
         let family = ["_bucket", "_sum", "_count"]
@@ -54,7 +63,11 @@ fn parse_prometheus(text: &str) -> Vec<Sample> {
             .find_map(|suffix| name.strip_suffix(suffix).filter(|f| typed.contains_key(*f)))
             .unwrap_or(name);
         assert!(typed.contains_key(family), "no # TYPE before {line}");
-        samples.push(Sample { name: name.to_string(), labels, value });
+        samples.push(Sample {
+            name: name.to_string(),
+            labels,
+            value,
+        });
     }
     samples
 }
@@ -63,7 +76,9 @@ fn parse_labels(text: &str) -> HashMap<String, String> {
     let mut labels = HashMap::new();
     let mut rest = text;
     while !rest.is_empty() {
-        let (key, after) = rest.split_once("=\"").unwrap_or_else(|| panic!("bad labels: {text}"));
+        let (key, after) = rest
+            .split_once("=\"")
+            .unwrap_or_else(|| panic!("bad labels: {text}"));
         let mut value = String::new();
         let mut chars = after.char_indices();
         let end = loop {
@@ -79,7 +94,9 @@ fn parse_labels(text: &str) -> HashMap<String, String> {
             }
         };
         labels.insert(key.to_string(), value);
-        rest = after[end + 1..].strip_prefix(',').unwrap_or(&after[end + 1..]);
+        rest = after[end + 1..]
+            .strip_prefix(',')
+            .unwrap_or(&after[end + 1..]);
     }
     labels
 }
@@ -89,7 +106,10 @@ fn total(samples: &[Sample], name: &str, want: &[(&str, &str)]) -> f64 {
     samples
         .iter()
         .filter(|s| s.name == name)
-        .filter(|s| want.iter().all(|(k, v)| s.labels.get(*k).map(String::as_str) == Some(*v)))
+        .filter(|s| {
+            want.iter()
+                .all(|(k, v)| s.labels.get(*k).map(String::as_str) == Some(*v))
+        })
         .map(|s| s.value)
         .sum()
 }
@@ -98,23 +118,46 @@ fn total(samples: &[Sample], name: &str, want: &[(&str, &str)]) -> f64 {
 async fn metrics_parse_as_prometheus_text_and_count_requests_by_route_template() {
     let app = start().await;
     let root = Who::admin();
-    let org = app.create("/api/v1/organisations", &root, json!({"name": "Metrics Org"})).await;
+    let org = app
+        .create(
+            "/api/v1/organisations",
+            &root,
+            json!({"name": "Metrics Org"}),
+        )
+        .await;
     let scrape = || async { parse_prometheus(&app.get("/metrics", &Who::Nobody).await.text()) };
-    let route = [("route", "/api/v1/organisations/{id}"), ("method", "GET"), ("status", "200")];
+    let route = [
+        ("route", "/api/v1/organisations/{id}"),
+        ("method", "GET"),
+        ("status", "200"),
+    ];
     let before = total(&scrape().await, "gatehouse_http_requests_total", &route);
     for _ in 0..3 {
-        assert_eq!(app.status("GET", &format!("/api/v1/organisations/{org}"), &root, None).await, 200);
+        assert_eq!(
+            app.status("GET", &format!("/api/v1/organisations/{org}"), &root, None)
+                .await,
+            200
+        );
     }
     let reply = app.get("/metrics", &Who::Nobody).await;
     assert_eq!(reply.status, 200);
-    assert!(reply.header("content-type").unwrap().starts_with("text/plain; version=0.0.4"));
+    assert!(reply
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/plain; version=0.0.4"));
     let text = reply.text();
     assert!(!text.contains(&org), "a series named by a raw path: {text}");
     let samples = parse_prometheus(&text);
     let after = total(&samples, "gatehouse_http_requests_total", &route);
     assert!(after - before >= 3.0, "{before} -> {after}");
     let timed = [("route", "/api/v1/organisations/{id}"), ("method", "GET")];
-    assert!(total(&samples, "gatehouse_http_request_duration_seconds_count", &timed) >= 3.0);
+    assert!(
+        total(
+            &samples,
+            "gatehouse_http_request_duration_seconds_count",
+            &timed
+        ) >= 3.0
+    );
     assert!(total(&samples, "gatehouse_users", &[]) >= 1.0);
     assert!(total(&samples, "gatehouse_organisations", &[]) >= 1.0);
     assert!(total(&samples, "gatehouse_audit_rows_total", &[]) >= 1.0);
@@ -127,19 +170,33 @@ async fn metrics_parse_as_prometheus_text_and_count_requests_by_route_template()
 async fn sign_ins_lockouts_and_tokens_move_their_counters() {
     let app = start_with(|c| c.lockout.max_failures = 2).await;
     let root = Who::admin();
-    app.create_user(&root, "counted@plant.example", json!([])).await;
+    app.create_user(&root, "counted@plant.example", json!([]))
+        .await;
     let scrape = || async { parse_prometheus(&app.get("/metrics", &Who::Nobody).await.text()) };
     let failed = [("credential", "basic"), ("outcome", "failure")];
     let before = scrape().await;
-    let wrong = Who::Basic("counted@plant.example".into(), "not the password at all".into());
+    let wrong = Who::Basic(
+        "counted@plant.example".into(),
+        "not the password at all".into(),
+    );
     for _ in 0..2 {
-        assert_eq!(app.status("GET", "/api/v1/users/me", &wrong, None).await, 401);
+        assert_eq!(
+            app.status("GET", "/api/v1/users/me", &wrong, None).await,
+            401
+        );
     }
     app.session(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     let after = scrape().await;
-    let moved = |name: &str, labels: &[(&str, &str)]| total(&after, name, labels) - total(&before, name, labels);
+    let moved = |name: &str, labels: &[(&str, &str)]| {
+        total(&after, name, labels) - total(&before, name, labels)
+    };
     assert!(moved("gatehouse_signins_total", &failed) >= 2.0);
-    assert!(moved("gatehouse_signins_total", &[("credential", "login"), ("outcome", "success")]) >= 1.0);
+    assert!(
+        moved(
+            "gatehouse_signins_total",
+            &[("credential", "login"), ("outcome", "success")]
+        ) >= 1.0
+    );
     assert!(moved("gatehouse_lockouts_total", &[]) >= 1.0);
     assert!(moved("gatehouse_tokens_issued_total", &[("kind", "session")]) >= 1.0);
 }
@@ -155,7 +212,9 @@ async fn metrics_can_be_switched_off_or_held_to_a_token_and_addresses() {
     })
     .await;
     let scrape = |peer: &str, token: Option<&str>| {
-        let mut req = TestRequest::get().uri("/metrics").peer_addr(peer.parse().unwrap());
+        let mut req = TestRequest::get()
+            .uri("/metrics")
+            .peer_addr(peer.parse().unwrap());
         if let Some(token) = token {
             req = req.insert_header(("Authorization", format!("Bearer {token}")));
         }
@@ -164,7 +223,12 @@ async fn metrics_can_be_switched_off_or_held_to_a_token_and_addresses() {
     let token = Some("scrape-secret-0123456789");
     assert_eq!(held.send(scrape("10.9.9.9:4000", token)).await.status, 403);
     assert_eq!(held.send(scrape("10.1.2.3:4000", None)).await.status, 401);
-    assert_eq!(held.send(scrape("10.1.2.3:4000", Some("wrong"))).await.status, 401);
+    assert_eq!(
+        held.send(scrape("10.1.2.3:4000", Some("wrong")))
+            .await
+            .status,
+        401
+    );
     let ok = held.send(scrape("10.1.2.3:4000", token)).await;
     assert_eq!(ok.status, 200);
     assert!(ok.text().contains("gatehouse_build_info"));
@@ -177,13 +241,21 @@ async fn every_response_carries_a_request_id_and_the_audit_row_it_wrote_carries_
     let health = app.get("/health", &Who::Nobody).await;
     let refused = app.get("/api/v1/users", &Who::Nobody).await;
     assert!(health.header("x-request-id").is_some() && refused.header("x-request-id").is_some());
-    assert_ne!(health.header("x-request-id"), refused.header("x-request-id"));
+    assert_ne!(
+        health.header("x-request-id"),
+        refused.header("x-request-id")
+    );
 
-    let created = app.post("/api/v1/organisations", &root, json!({"name": "Traced"})).await;
+    let created = app
+        .post("/api/v1/organisations", &root, json!({"name": "Traced"}))
+        .await;
     assert_eq!(created.status, 201);
     let id = created.header("x-request-id").expect("an id");
     let org = created.json()["id"].as_str().unwrap().to_string();
-    let audit = app.get(&format!("/api/v1/audit?target={org}"), &root).await.json();
+    let audit = app
+        .get(&format!("/api/v1/audit?target={org}"), &root)
+        .await
+        .json();
     let row = audit["items"]
         .as_array()
         .unwrap()
@@ -193,7 +265,10 @@ async fn every_response_carries_a_request_id_and_the_audit_row_it_wrote_carries_
         .unwrap_or_else(|| panic!("no audit row: {audit}"));
     assert_eq!(row["requestId"], id.as_str());
     let verify = app.state.pool.get().unwrap();
-    assert!(gatehouse::db::audit::verify(&verify).is_ok(), "the chain covers the id");
+    assert!(
+        gatehouse::db::audit::verify(&verify).is_ok(),
+        "the chain covers the id"
+    );
 }
 
 #[actix_web::test]
@@ -208,9 +283,15 @@ async fn a_request_id_sent_by_a_trusted_proxy_is_kept_and_anyone_elses_is_replac
     let kept = app.send(from("10.0.0.1:5000", "proxy-7f3a.1")).await;
     assert_eq!(kept.header("x-request-id").as_deref(), Some("proxy-7f3a.1"));
     let stranger = app.send(from("10.0.0.2:5000", "proxy-7f3a.1")).await;
-    assert_ne!(stranger.header("x-request-id").as_deref(), Some("proxy-7f3a.1"));
+    assert_ne!(
+        stranger.header("x-request-id").as_deref(),
+        Some("proxy-7f3a.1")
+    );
     let forged = app.send(from("10.0.0.1:5000", "a\"b<script>")).await;
-    assert_ne!(forged.header("x-request-id").as_deref(), Some("a\"b<script>"));
+    assert_ne!(
+        forged.header("x-request-id").as_deref(),
+        Some("a\"b<script>")
+    );
 }
 
 #[test]
@@ -223,8 +304,16 @@ fn json_log_lines_parse_and_carry_the_request_id_the_response_carried() {
     let admin = Some((ADMIN_EMAIL, ADMIN_PASSWORD));
     let (status, headers, _) = exchange(&server.address, "GET", "/api/v1/users/me", admin, None);
     assert_eq!(status, 200);
-    let id = header(&headers, "x-request-id").expect("a request id").to_string();
-    let (status, _, _) = exchange(&server.address, "GET", "/api/v1/users/me", Some((ADMIN_EMAIL, "wrong password here")), None);
+    let id = header(&headers, "x-request-id")
+        .expect("a request id")
+        .to_string();
+    let (status, _, _) = exchange(
+        &server.address,
+        "GET",
+        "/api/v1/users/me",
+        Some((ADMIN_EMAIL, "wrong password here")),
+        None,
+    );
     assert_eq!(status, 401);
     let line = wait_for_line(&server, &id);
     assert_eq!(line["method"], "GET");

@@ -1,5 +1,6 @@
 //! The application: the routes of every API mounted on one app, and the HTTP server.
 
+use crate::api::routes::{Described, Routes};
 use crate::config::Config;
 use crate::db;
 use crate::error::Error;
@@ -10,19 +11,26 @@ use actix_web::middleware::{from_fn, DefaultHeaders, Next};
 use actix_web::{web, App, HttpServer, ResponseError};
 use std::net::TcpListener;
 
-/// Mounts every API on an app; used by the server and by in-process tests alike.
+/// Mounts every API on an app; used by the server and by in-process tests alike. The native
+/// API, OAuth2 and `/health` are mounted through `Routes`, which gathers their descriptions
+/// into the OpenAPI document (served at `/api/v1/openapi.json`).
 pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
         let limit = state.env.config.server.body_limit;
         let dialects = state.env.config.dialects.clone();
-        cfg.app_data(web::Data::new(state))
+        let mut described = Described::default();
+        let mut routes = Routes::new(cfg, &mut described);
+        routes
+            .app_data(web::Data::new(state))
             .app_data(web::PayloadConfig::new(limit))
-            .app_data(crate::api::extract::query_config())
-            .configure(crate::api::v1::configure)
-            .configure(crate::api::oauth::configure)
-            .configure(crate::api::prometheus::configure)
-            .configure(crate::api::dialects(&dialects))
-            .configure(crate::web::configure);
+            .app_data(crate::api::extract::query_config());
+        crate::api::v1::configure(&mut routes);
+        crate::api::oauth::configure(&mut routes);
+        routes
+            .undocumented(crate::api::prometheus::configure)
+            .undocumented(crate::api::dialects(&dialects))
+            .undocumented(crate::web::configure);
+        cfg.app_data(web::Data::new(crate::api::openapi::document_of(described)));
     }
 }
 

@@ -12,6 +12,7 @@ import { userFormView } from './userform.js';
 import { accountView } from './account.js';
 import { auditView } from './audit.js';
 import { startView } from './start.js';
+import { referenceView } from './reference.js';
 import { listenForShortcuts, showHelp } from './shortcuts.js';
 
 const root = document.getElementById('app');
@@ -22,6 +23,7 @@ const pages = [
   { path: 'structure', label: 'Structure', view: structureView },
   { path: 'account', label: 'My account', view: accountView },
   { path: 'audit', label: 'Audit', view: auditView, shown: mayReadAudit },
+  { path: 'api', label: 'API', view: referenceView },
 ];
 
 /** Starts (or refreshes) the signed-in state from a session answer. */

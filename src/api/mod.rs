@@ -8,8 +8,10 @@ pub mod fourpointx;
 pub mod hoxton;
 pub mod import;
 pub mod oauth;
+pub mod openapi;
 pub mod prometheus;
 pub mod refusal;
+pub mod routes;
 pub mod stream;
 pub mod v1;
 

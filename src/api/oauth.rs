@@ -2,7 +2,8 @@
 //! `/oauth/introspect` (RFC 7662). Bodies may be form-encoded or JSON.
 
 use super::extract::Caller;
-use super::refusal::ApiError;
+use super::refusal::{ApiError, Refusals};
+use super::routes::Routes;
 use crate::auth;
 use crate::error::Error;
 use crate::ops::tokens::{self as ops, GrantError, GrantPlan, GrantRequest};
@@ -12,18 +13,22 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/oauth")
-            .route("/token", web::post().to(token))
-            .route("/revoke", web::post().to(revoke))
-            .route("/introspect", web::post().to(introspect)),
-    );
+pub fn configure(routes: &mut Routes) {
+    routes
+        .resource(|r| {
+            r.to(__path_token, token);
+        })
+        .resource(|r| {
+            r.to(__path_revoke, revoke);
+        })
+        .resource(|r| {
+            r.to(__path_introspect, introspect);
+        });
 }
 
 /// Every field any grant may carry; unknown ones (scope, token_type_hint, ...) are ignored as
 /// RFC 6749 asks.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 struct TokenBody {
     grant_type: Option<String>,
     client_id: Option<String>,
@@ -35,7 +40,8 @@ struct TokenBody {
     token: Option<String>,
 }
 
-#[derive(Serialize)]
+/// RFC 6749 section 5.2's error.
+#[derive(Serialize, utoipa::ToSchema)]
 struct OAuthError {
     error: &'static str,
     error_description: String,
@@ -192,7 +198,7 @@ fn basic_client(req: &HttpRequest) -> Option<(String, String)> {
     Some((unescape(id)?, unescape(secret)?))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct TokenResponse {
     access_token: String,
     token_type: &'static str,
@@ -201,6 +207,26 @@ struct TokenResponse {
     refresh_token: Option<String>,
 }
 
+/// Issues tokens: `password`, `client_credentials` (an API key's id and secret) and
+/// `refresh_token` grants. The client may authenticate with HTTP Basic or in the body.
+#[utoipa::path(
+    post,
+    path = "/oauth/token",
+    operation_id = "token",
+    tag = "oauth",
+    security(()),
+    request_body(content(
+        (TokenBody = "application/x-www-form-urlencoded"),
+        (TokenBody = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "The tokens", body = TokenResponse),
+        (status = 400, description = "invalid_request, invalid_grant, unsupported_grant_type", body = OAuthError),
+        (status = 401, description = "invalid_client", body = OAuthError),
+        (status = 429, description = "slow_down: too many failures from this address", body = OAuthError),
+        (status = 503, description = "temporarily_unavailable: the database refuses writes", body = OAuthError),
+    )
+)]
 async fn token(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -241,6 +267,24 @@ async fn token(
     }))
 }
 
+/// Revokes a token (RFC 7009); a refresh token takes its whole family with it. An unknown
+/// token is not an error.
+#[utoipa::path(
+    post,
+    path = "/oauth/revoke",
+    operation_id = "revoke_token",
+    tag = "oauth",
+    security(()),
+    request_body(content(
+        (TokenBody = "application/x-www-form-urlencoded"),
+        (TokenBody = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "Revoked, or there was nothing to revoke"),
+        (status = 400, description = "invalid_request", body = OAuthError),
+        (status = 503, description = "temporarily_unavailable", body = OAuthError),
+    )
+)]
 async fn revoke(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -258,7 +302,7 @@ async fn revoke(
     Ok(no_store(StatusCode::OK).finish())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct ScopeClaim {
     scope_type: &'static str,
@@ -269,7 +313,7 @@ struct ScopeClaim {
     role: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct ActiveToken {
     active: bool,
     sub: String,
@@ -292,6 +336,18 @@ fn epoch_seconds(text: &str) -> i64 {
         .unwrap_or(0)
 }
 
+/// What a token is and who holds it (RFC 7662), for callers allowed to introspect.
+#[utoipa::path(
+    post,
+    path = "/oauth/introspect",
+    operation_id = "introspect",
+    tag = "oauth",
+    request_body(content(
+        (TokenBody = "application/x-www-form-urlencoded"),
+        (TokenBody = "application/json"),
+    )),
+    responses((status = 200, description = "`{\"active\": false}` or the active token", body = ActiveToken), Refusals)
+)]
 async fn introspect(
     state: web::Data<AppState>,
     Caller(caller, _): Caller,

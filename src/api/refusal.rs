@@ -74,18 +74,61 @@ pub struct Native;
 /// The native error.
 pub type ApiError = Refused<Native>;
 
-#[derive(serde::Serialize)]
-struct ErrorBody<'a> {
-    error: ErrorDetail<'a>,
+/// The native API's error.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody {
+    error: ErrorDetail,
 }
 
-#[derive(serde::Serialize)]
-struct ErrorDetail<'a> {
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct ErrorDetail {
+    /// The HTTP status again.
     status: u16,
-    code: &'a str,
+    /// A short machine-readable code: `invalid_request`, `unauthenticated`, `forbidden`,
+    /// `not_found`, `conflict`, `unavailable` ...
+    code: &'static str,
+    /// What is wrong, for a person.
     message: String,
+    /// The request field at fault, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    field: Option<&'a str>,
+    field: Option<String>,
+}
+
+/// The refusals every native endpoint may answer, in the one error shape.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum Refusals {
+    /// The request is malformed or a field is invalid; `field` names it.
+    #[response(status = 400)]
+    Invalid(ErrorBody),
+    /// No credentials, or credentials that do not hold.
+    #[response(status = 401)]
+    Unauthenticated(ErrorBody),
+    /// The caller may not do this, or must change their password first.
+    #[response(status = 403)]
+    Forbidden(ErrorBody),
+    /// Absent, or outside everything the caller can see.
+    #[response(status = 404)]
+    NotFound(ErrorBody),
+    /// The endpoint does not take this method.
+    #[response(status = 405)]
+    MethodNotAllowed(ErrorBody),
+    /// The request clashes with what is stored.
+    #[response(status = 409)]
+    Conflict(ErrorBody),
+    /// The body is larger than `[server] body_limit`.
+    #[response(status = 413)]
+    PayloadTooLarge(ErrorBody),
+    /// The body is not of a media type the endpoint takes.
+    #[response(status = 415)]
+    UnsupportedMediaType(ErrorBody),
+    /// Too many failed sign-ins from this address; `Retry-After` says when to come back.
+    #[response(status = 429)]
+    TooManyRequests(ErrorBody),
+    /// The database refuses writes (disk full, read-only, busy); `Retry-After` says when.
+    #[response(status = 503)]
+    Unavailable(ErrorBody),
 }
 
 impl Shape for Native {
@@ -103,10 +146,7 @@ impl Shape for Native {
                     status: error.status(),
                     code: error.code(),
                     message: error.public_message(),
-                    field: match error {
-                        Error::Invalid { field, .. } => field.as_deref(),
-                        _ => None,
-                    },
+                    field: error.field().map(str::to_string),
                 },
             })
     }

@@ -109,7 +109,7 @@ impl<'a> MembershipWrite<'a> {
 }
 
 /// What the signed-in user may do in general, for the admin page: it shows exactly these.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CallerRights {
     pub read_audit: bool,

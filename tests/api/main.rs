@@ -20,6 +20,7 @@ mod hoxton;
 mod import;
 mod layers;
 mod listing;
+mod openapi;
 mod operations;
 mod page_import;
 mod plans;

@@ -148,15 +148,16 @@ async function nameDialog(button, name) {
 }
 
 const node = (name) => page.locator('.node', { has: page.locator('.name', { hasText: new RegExp(`^${name}$`) }) });
-const { themeAndShortcutChecks, auditViewChecks, signedInChecks, importChecks, bulkChecks, usersTableChecks } = screenChecks({
-  page,
-  url,
-  step,
-  check,
-  screen,
-  confirmWith,
-  node,
-});
+const { themeAndShortcutChecks, auditViewChecks, signedInChecks, importChecks, bulkChecks, usersTableChecks, apiReferenceChecks } =
+  screenChecks({
+    page,
+    url,
+    step,
+    check,
+    screen,
+    confirmWith,
+    node,
+  });
 
 try {
   step('the sign-in form shows the system-use banner');
@@ -324,6 +325,7 @@ try {
   await bulkChecks();
   await importChecks();
   await signedInChecks();
+  await apiReferenceChecks();
 
   step('edit a user: profile, modules, roles, unlock, disable and enable, reset, delete');
   const basic = Buffer.from('lee.chen@acme.example:a wrong guess, again').toString('base64');

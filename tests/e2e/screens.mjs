@@ -237,5 +237,23 @@ export function screenChecks({ page, url, step, check, screen, confirmWith, node
     await page.getByText('Users 1–50 of 58', { exact: true }).waitFor();
   }
 
-  return { themeAndShortcutChecks, auditViewChecks, signedInChecks, importChecks, bulkChecks, usersTableChecks };
+  /** The API link shows the server's own OpenAPI document, rendered from embedded files. */
+  async function apiReferenceChecks() {
+    step('the API page renders the OpenAPI document the server serves');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API' }).click();
+    await page.getByRole('heading', { name: 'API', exact: true }).waitFor();
+    await page.getByRole('heading', { name: 'users' }).waitFor();
+    const operations = page.locator('details.operation');
+    check((await operations.count()) > 30, `every operation is listed: ${await operations.count()}`);
+    const login = operations.filter({ hasText: '/api/v1/auth/login' });
+    await login.locator('summary').click();
+    check((await login.textContent()).includes('No credentials needed.'), 'sign-in needs no credentials');
+    const link = await page.getByRole('link', { name: 'the OpenAPI document' }).getAttribute('href');
+    check(link === '/api/v1/openapi.json', `the document is linked: ${link}`);
+    await screen('api-reference');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users', exact: true }).click();
+    await page.getByLabel('Search').waitFor();
+  }
+
+  return { themeAndShortcutChecks, auditViewChecks, signedInChecks, importChecks, bulkChecks, usersTableChecks, apiReferenceChecks };
 }

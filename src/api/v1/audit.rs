@@ -2,7 +2,8 @@
 
 use crate::api::csv;
 use crate::api::extract::Caller;
-use crate::api::refusal::ApiError;
+use crate::api::refusal::{ApiError, Refusals};
+use crate::api::routes::Routes;
 use crate::api::stream::{self, Frame};
 use crate::db::audit::AuditRow;
 use crate::ops::audit::{self as ops, AuditFilter, NamedRow};
@@ -10,13 +11,21 @@ use crate::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/audit", web::get().to(list))
-        .route("/audit/activity", web::get().to(activity))
-        .route("/audit/export.csv", web::get().to(export));
+pub fn configure(routes: &mut Routes) {
+    routes
+        .resource(|r| {
+            r.to(__path_list, list);
+        })
+        .resource(|r| {
+            r.to(__path_activity, activity);
+        })
+        .resource(|r| {
+            r.to(__path_export, export);
+        });
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct Query {
     actor: Option<String>,
@@ -47,7 +56,7 @@ impl From<Query> for AuditFilter {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct Page {
     items: Vec<AuditOut>,
@@ -55,7 +64,7 @@ struct Page {
 }
 
 /// An event with the names of its actor and target as the reader may see them now.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct AuditOut {
     #[serde(flatten)]
@@ -76,6 +85,15 @@ impl From<NamedRow> for AuditOut {
     }
 }
 
+/// The audit rows the caller may read, newest first, a page at a time.
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit",
+    operation_id = "list_audit",
+    tag = "audit",
+    params(Query),
+    responses((status = 200, description = "OK", body = Page), Refusals)
+)]
 async fn list(
     state: web::Data<AppState>,
     Caller(p, _): Caller,
@@ -125,6 +143,15 @@ fn row(r: &AuditRow) -> String {
     ])
 }
 
+/// The same rows as CSV.
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit/export.csv",
+    operation_id = "export_audit",
+    tag = "audit",
+    params(Query),
+    responses((status = 200, description = "The rows as CSV", content_type = "text/csv", body = String), Refusals)
+)]
 async fn export(
     state: web::Data<AppState>,
     Caller(p, _): Caller,
@@ -159,6 +186,14 @@ async fn export(
 
 /// Sign-ins and failed sign-ins per hour over the last seven days, lockouts, and the addresses
 /// most failed sign-ins came from: what the start page draws.
+/// Sign-ins by hour over the last week, lockouts, and the addresses that fail most.
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit/activity",
+    operation_id = "audit_activity",
+    tag = "audit",
+    responses((status = 200, description = "OK", body = serde_json::Value), Refusals)
+)]
 async fn activity(
     state: web::Data<AppState>,
     Caller(p, _): Caller,

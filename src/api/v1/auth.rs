@@ -2,7 +2,8 @@
 
 use super::wire::UserOut;
 use crate::api::extract::{Body, PendingCaller};
-use crate::api::refusal::ApiError;
+use crate::api::refusal::{ApiError, Refusals};
+use crate::api::routes::Routes;
 use crate::auth::{self, session_cookie_name};
 use crate::domain::access::Credential;
 use crate::error::Error;
@@ -12,22 +13,29 @@ use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/auth/login", web::post().to(login))
-        .route("/auth/logout", web::post().to(logout))
-        .route("/auth/session", web::get().to(session));
+pub fn configure(routes: &mut Routes) {
+    routes
+        .resource(|r| {
+            r.to(__path_login, login);
+        })
+        .resource(|r| {
+            r.to(__path_logout, logout);
+        })
+        .resource(|r| {
+            r.to(__path_session, session);
+        });
 }
 
 type Reply = Result<HttpResponse, ApiError>;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Login {
     email: String,
     password: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionOut {
     csrf_token: String,
@@ -49,6 +57,16 @@ fn cookie(state: &AppState, value: String, max_age_seconds: i64) -> Cookie<'stat
         .finish()
 }
 
+/// Signs in with email and password; the answer sets the session cookie and carries the CSRF
+/// token that every state-changing request of the session must send in X-CSRF-Token.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "auth",
+    security(()),
+    request_body = Login,
+    responses((status = 200, description = "Signed in; the session cookie is set", body = SessionOut), Refusals)
+)]
 async fn login(state: web::Data<AppState>, req: HttpRequest, Body(b, _): Body<Login>) -> Reply {
     let source = auth::client_address(&req, &state.env.config.lockout.trusted_proxies);
     let (new, record, rights) = state
@@ -80,6 +98,13 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, Body(b, _): Body<Lo
         }))
 }
 
+/// Ends the browser session this request carries.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    tag = "auth",
+    responses((status = 204, description = "Signed out; the cookie is cleared"), Refusals)
+)]
 async fn logout(state: web::Data<AppState>, PendingCaller(p, _): PendingCaller) -> Reply {
     state
         .run(move |conn, env| sessions::logout(conn, env, &p))
@@ -89,6 +114,13 @@ async fn logout(state: web::Data<AppState>, PendingCaller(p, _): PendingCaller) 
         .finish())
 }
 
+/// The browser session this request carries.
+#[utoipa::path(
+    get,
+    path = "/api/v1/auth/session",
+    tag = "auth",
+    responses((status = 200, description = "The session", body = SessionOut), Refusals)
+)]
 async fn session(state: web::Data<AppState>, PendingCaller(p, _): PendingCaller) -> Reply {
     let Credential::Session(id) = p.credential.clone() else {
         return Err(

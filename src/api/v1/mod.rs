@@ -7,6 +7,7 @@ mod structure;
 pub(crate) mod users;
 pub mod wire;
 
+use super::routes::Routes;
 use super::ApiError;
 use crate::domain::model::Role;
 use crate::error::Error;
@@ -15,39 +16,64 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::{DefaultHeaders, ErrorHandlers};
 use actix_web::{web, HttpRequest, HttpResponse};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/health", web::get().to(health))
-        .route("/api/v1/ui", web::get().to(ui))
-        .service(
-            web::scope("/api/v1")
-                // Everything here may carry personal data or credentials: never cache it.
-                .wrap(DefaultHeaders::new().add(("Cache-Control", "no-store")))
-                .wrap(ErrorHandlers::new().handler(
-                    StatusCode::METHOD_NOT_ALLOWED,
-                    crate::api::refusal::method_not_allowed,
-                ))
-                .configure(auth::configure)
-                .configure(audit::configure)
-                .configure(structure::configure)
-                .configure(users::configure)
-                .configure(keys::configure)
-                .default_service(web::to(not_found)),
-        );
+pub fn configure(routes: &mut Routes) {
+    routes
+        .resource(|r| {
+            r.to(__path_health, health);
+        })
+        .resource(|r| {
+            r.to(__path_ui, ui);
+        });
+    let scope = routes.scope("/api/v1", |api| {
+        api.resource(|r| {
+            r.to(
+                crate::api::openapi::__path_document,
+                crate::api::openapi::document,
+            );
+        });
+        auth::configure(api);
+        audit::configure(api);
+        structure::configure(api);
+        users::configure(api);
+        keys::configure(api);
+    });
+    routes.service(
+        scope
+            // Everything here may carry personal data or credentials: never cache it.
+            .wrap(DefaultHeaders::new().add(("Cache-Control", "no-store")))
+            .wrap(ErrorHandlers::new().handler(
+                StatusCode::METHOD_NOT_ALLOWED,
+                crate::api::refusal::method_not_allowed,
+            ))
+            .default_service(web::to(not_found)),
+    );
 }
 
 async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::new(Error::NotFound("no such endpoint".into())))
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 struct Health {
+    /// `ok`, or `unavailable`.
     status: &'static str,
+    /// `ok`; `unreadable`; or, while writes are refused, `full`, `read-only` or `busy`.
     database: &'static str,
 }
 
 /// Unauthenticated liveness: answers 503 when the database cannot be read (probed at most
 /// once a second), or while writes are refused for a full disk, a read-only file system or a
 /// lock held too long (until a write succeeds again).
+#[utoipa::path(
+    get,
+    path = "/health",
+    tag = "health",
+    security(()),
+    responses(
+        (status = 200, description = "The database is readable and takes writes", body = Health),
+        (status = 503, description = "The database cannot be read, or refuses writes", body = Health),
+    )
+)]
 async fn health(state: web::Data<AppState>) -> HttpResponse {
     let readable = match state.env.health.fresh() {
         Some(readable) => readable,
@@ -76,14 +102,14 @@ async fn health(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 struct RoleOut {
     role: Role,
     name: &'static str,
     description: &'static str,
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct Ui<'a> {
     banner: &'a str,
@@ -103,6 +129,13 @@ struct Ui<'a> {
 
 /// What the admin page needs before anything else: the system-use notice and, when the
 /// browser is signed in, its session.
+#[utoipa::path(
+    get,
+    path = "/api/v1/ui",
+    tag = "auth",
+    security(()),
+    responses((status = 200, description = "The banner, the catalogues and the session, if any", body = Ui))
+)]
 async fn ui(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     let session = auth::current_session(&state, &req).await;
     HttpResponse::Ok()

@@ -2,51 +2,47 @@
 
 use super::wire::{List, OrganisationOut, PlantOut, SiteOut};
 use crate::api::extract::{present, Body, Caller};
-use crate::api::refusal::ApiError;
+use crate::api::refusal::{ApiError, Refusals};
+use crate::api::routes::Routes;
 use crate::ops::structure::{self as ops, Changes, Named};
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/organisations")
-            .route(web::get().to(list_organisations))
-            .route(web::post().to(create_organisation)),
-    )
-    .service(
-        web::resource("/organisations/{id}")
-            .route(web::get().to(get_organisation))
-            .route(web::patch().to(update_organisation))
-            .route(web::delete().to(delete_organisation)),
-    )
-    .service(
-        web::resource("/sites")
-            .route(web::get().to(list_sites))
-            .route(web::post().to(create_site)),
-    )
-    .service(
-        web::resource("/sites/{id}")
-            .route(web::get().to(get_site))
-            .route(web::patch().to(update_site))
-            .route(web::delete().to(delete_site)),
-    )
-    .service(
-        web::resource("/plants")
-            .route(web::get().to(list_plants))
-            .route(web::post().to(create_plant)),
-    )
-    .service(
-        web::resource("/plants/{id}")
-            .route(web::get().to(get_plant))
-            .route(web::patch().to(update_plant))
-            .route(web::delete().to(delete_plant)),
-    );
+pub fn configure(routes: &mut Routes) {
+    routes
+        .resource(|r| {
+            r.to(__path_list_organisations, list_organisations)
+                .to(__path_create_organisation, create_organisation);
+        })
+        .resource(|r| {
+            r.to(__path_get_organisation, get_organisation)
+                .to(__path_update_organisation, update_organisation)
+                .to(__path_delete_organisation, delete_organisation);
+        })
+        .resource(|r| {
+            r.to(__path_list_sites, list_sites)
+                .to(__path_create_site, create_site);
+        })
+        .resource(|r| {
+            r.to(__path_get_site, get_site)
+                .to(__path_update_site, update_site)
+                .to(__path_delete_site, delete_site);
+        })
+        .resource(|r| {
+            r.to(__path_list_plants, list_plants)
+                .to(__path_create_plant, create_plant);
+        })
+        .resource(|r| {
+            r.to(__path_get_plant, get_plant)
+                .to(__path_update_plant, update_plant)
+                .to(__path_delete_plant, delete_plant);
+        });
 }
 
 type Reply = Result<HttpResponse, ApiError>;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewOrganisation {
     id: Option<String>,
@@ -54,7 +50,7 @@ struct NewOrganisation {
     domain: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct OrganisationPatch {
     name: Option<String>,
@@ -62,7 +58,7 @@ struct OrganisationPatch {
     domain: Option<Option<String>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct NewSite {
     id: Option<String>,
@@ -71,7 +67,7 @@ struct NewSite {
     timezone: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct SitePatch {
     name: Option<String>,
@@ -79,7 +75,7 @@ struct SitePatch {
     timezone: Option<Option<String>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct NewPlant {
     id: Option<String>,
@@ -87,24 +83,33 @@ struct NewPlant {
     name: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PlantPatch {
     name: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct SiteFilter {
     organisation_id: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct PlantFilter {
     site_id: Option<String>,
 }
 
+/// The organisations the caller can see.
+#[utoipa::path(
+    get,
+    path = "/api/v1/organisations",
+    tag = "structure",
+    responses((status = 200, description = "OK", body = List<OrganisationOut>), Refusals)
+)]
 async fn list_organisations(state: web::Data<AppState>, Caller(p, _): Caller) -> Reply {
     let items = state
         .run(move |conn, _| ops::list_organisations(conn, &p))
@@ -112,6 +117,14 @@ async fn list_organisations(state: web::Data<AppState>, Caller(p, _): Caller) ->
     Ok(HttpResponse::Ok().json(List::<OrganisationOut>::of(items)))
 }
 
+/// One organisation.
+#[utoipa::path(
+    get,
+    path = "/api/v1/organisations/{id}",
+    tag = "structure",
+    params(("id" = String, Path, description = "Its id")),
+    responses((status = 200, description = "OK", body = OrganisationOut), Refusals)
+)]
 async fn get_organisation(
     state: web::Data<AppState>,
     Caller(p, _): Caller,
@@ -123,6 +136,14 @@ async fn get_organisation(
     Ok(HttpResponse::Ok().json(OrganisationOut::from(org)))
 }
 
+/// Creates an organisation (superadmins).
+#[utoipa::path(
+    post,
+    path = "/api/v1/organisations",
+    tag = "structure",
+    request_body = NewOrganisation,
+    responses((status = 201, description = "Created", body = OrganisationOut), Refusals)
+)]
 async fn create_organisation(
     state: web::Data<AppState>,
     Caller(p, _): Caller,
@@ -145,6 +166,15 @@ async fn create_organisation(
     Ok(HttpResponse::Created().json(OrganisationOut::from(org)))
 }
 
+/// Renames an organisation or changes its domain.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/organisations/{id}",
+    tag = "structure",
+    request_body = OrganisationPatch,
+    params(("id" = String, Path, description = "Its id")),
+    responses((status = 200, description = "OK", body = OrganisationOut), Refusals)
+)]
 async fn update_organisation(
     state: web::Data<AppState>,
     Caller(p, _): Caller,
@@ -162,6 +192,14 @@ async fn update_organisation(
     Ok(HttpResponse::Ok().json(OrganisationOut::from(org)))
 }
 
+/// Deletes an empty organisation.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/organisations/{id}",
+    tag = "structure",
+    params(("id" = String, Path, description = "Its id")),
+    responses((status = 204, description = "Done"), Refusals)
+)]
 async fn delete_organisation(
     state: web::Data<AppState>,
     Caller(p, _): Caller,
@@ -173,6 +211,14 @@ async fn delete_organisation(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// The sites the caller can see.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites",
+    tag = "structure",
+    params(SiteFilter),
+    responses((status = 200, description = "OK", body = List<SiteOut>), Refusals)
+)]
 async fn list_sites(
     state: web::Data<AppState>,
     Caller(p, _): Caller,
@@ -185,6 +231,14 @@ async fn list_sites(
     Ok(HttpResponse::Ok().json(List::<SiteOut>::of(items)))
 }
 
+/// One site.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites/{id}",
+    tag = "structure",
+    params(("id" = String, Path, description = "Its id")),
+    responses((status = 200, description = "OK", body = SiteOut), Refusals)
+)]
 async fn get_site(
     state: web::Data<AppState>,
     Caller(p, _): Caller,
@@ -196,6 +250,14 @@ async fn get_site(
     Ok(HttpResponse::Ok().json(SiteOut::from(site)))
 }
 
+/// Creates a site in an organisation.
+#[utoipa::path(
+    post,
+    path = "/api/v1/sites",
+    tag = "structure",
+    request_body = NewSite,
+    responses((status = 201, description = "Created", body = SiteOut), Refusals)
+)]
 async fn create_site(
     state: web::Data<AppState>,
     Caller(p, _): Caller,
@@ -219,6 +281,15 @@ async fn create_site(
     Ok(HttpResponse::Created().json(SiteOut::from(site)))
 }
 
+/// Renames a site or changes its time zone.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/sites/{id}",
+    tag = "structure",
+    request_body = SitePatch,
+    params(("id" = String, Path, description = "Its id")),
+    responses((status = 200, description = "OK", body = SiteOut), Refusals)
+)]
 async fn update_site(
     state: web::Data<AppState>,
     Caller(p, _): Caller,
@@ -236,6 +307,14 @@ async fn update_site(
     Ok(HttpResponse::Ok().json(SiteOut::from(site)))
 }
 
+/// Deletes an empty site.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/sites/{id}",
+    tag = "structure",
+    params(("id" = String, Path, description = "Its id")),
+    responses((status = 204, description = "Done"), Refusals)
+)]
 async fn delete_site(
     state: web::Data<AppState>,
     Caller(p, _): Caller,
@@ -247,6 +326,14 @@ async fn delete_site(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// The plants the caller can see.
+#[utoipa::path(
+    get,
+    path = "/api/v1/plants",
+    tag = "structure",
+    params(PlantFilter),
+    responses((status = 200, description = "OK", body = List<PlantOut>), Refusals)
+)]
 async fn list_plants(
     state: web::Data<AppState>,
     Caller(p, _): Caller,
@@ -259,6 +346,14 @@ async fn list_plants(
     Ok(HttpResponse::Ok().json(List::<PlantOut>::of(items)))
 }
 
+/// One plant.
+#[utoipa::path(
+    get,
+    path = "/api/v1/plants/{id}",
+    tag = "structure",
+    params(("id" = String, Path, description = "Its id")),
+    responses((status = 200, description = "OK", body = PlantOut), Refusals)
+)]
 async fn get_plant(
     state: web::Data<AppState>,
     Caller(p, _): Caller,
@@ -270,6 +365,14 @@ async fn get_plant(
     Ok(HttpResponse::Ok().json(PlantOut::from(plant)))
 }
 
+/// Creates a plant in a site.
+#[utoipa::path(
+    post,
+    path = "/api/v1/plants",
+    tag = "structure",
+    request_body = NewPlant,
+    responses((status = 201, description = "Created", body = PlantOut), Refusals)
+)]
 async fn create_plant(
     state: web::Data<AppState>,
     Caller(p, _): Caller,
@@ -292,6 +395,15 @@ async fn create_plant(
     Ok(HttpResponse::Created().json(PlantOut::from(plant)))
 }
 
+/// Renames a plant.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/plants/{id}",
+    tag = "structure",
+    request_body = PlantPatch,
+    params(("id" = String, Path, description = "Its id")),
+    responses((status = 200, description = "OK", body = PlantOut), Refusals)
+)]
 async fn update_plant(
     state: web::Data<AppState>,
     Caller(p, _): Caller,
@@ -308,6 +420,14 @@ async fn update_plant(
     Ok(HttpResponse::Ok().json(PlantOut::from(plant)))
 }
 
+/// Deletes a plant without members.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/plants/{id}",
+    tag = "structure",
+    params(("id" = String, Path, description = "Its id")),
+    responses((status = 204, description = "Done"), Refusals)
+)]
 async fn delete_plant(
     state: web::Data<AppState>,
     Caller(p, _): Caller,

@@ -2,7 +2,8 @@
 
 use super::wire::{List, MembershipOut, UserOut};
 use crate::api::extract::{present, Body, Caller, PendingCaller};
-use crate::api::refusal::ApiError;
+use crate::api::refusal::{ApiError, Refusals};
+use crate::api::routes::Routes;
 use crate::domain::model::Role;
 use crate::error::Error;
 use crate::ops::listing::{self, UserFilter};
@@ -12,37 +13,68 @@ use crate::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/users")
-            .route(web::get().to(list))
-            .route(web::post().to(create)),
-    )
-    .service(web::resource("/users/me").route(web::get().to(me)))
-    .service(web::resource("/users/me/password").route(web::put().to(change_password)))
-    .service(web::resource("/users/export.csv").route(web::get().to(export::export)))
-    .service(web::resource("/users/count").route(web::get().to(count)))
-    .service(web::resource("/users/count-by-place").route(web::get().to(count_by_place)))
-    .service(web::resource("/users/bulk").route(web::post().to(bulk::bulk)))
-    .service(web::resource("/users/import").route(web::post().to(import::import)))
-    .service(
-        web::resource("/users/{id}")
-            .route(web::get().to(get))
-            .route(web::patch().to(update))
-            .route(web::delete().to(delete)),
-    )
-    .service(web::resource("/users/{id}/reset-password").route(web::post().to(reset_password)))
-    .service(web::resource("/users/{id}/unlock").route(web::post().to(unlock)))
-    .service(
-        web::resource("/users/{id}/sessions")
-            .route(web::get().to(signed_in::list))
-            .route(web::delete().to(signed_in::end_all)),
-    )
-    .service(web::resource("/users/{id}/memberships").route(web::post().to(add_membership)))
-    .service(
-        web::resource("/users/{id}/memberships/{membership}")
-            .route(web::delete().to(remove_membership)),
-    );
+// long: one resource a path, the fixed paths before `{id}`, which would take them.
+pub fn configure(routes: &mut Routes) {
+    routes
+        .resource(|r| {
+            r.to(__path_list, list).to(__path_create, create);
+        })
+        .resource(|r| {
+            r.to(__path_me, me);
+        })
+        .resource(|r| {
+            r.to(__path_change_password, change_password);
+        })
+        .resource(|r| {
+            r.to(export::__path_export, export::export);
+        })
+        .resource(|r| {
+            r.to(__path_count, count);
+        })
+        .resource(|r| {
+            r.to(__path_count_by_place, count_by_place);
+        })
+        .resource(|r| {
+            r.to(bulk::__path_bulk, bulk::bulk);
+        })
+        .resource(|r| {
+            r.to(import::__path_import, import::import);
+        })
+        .resource(|r| {
+            r.to(__path_get, get)
+                .to(__path_update, update)
+                .to(__path_delete, delete);
+        })
+        .resource(|r| {
+            r.to(__path_reset_password, reset_password);
+        })
+        .resource(|r| {
+            r.to(__path_unlock, unlock);
+        })
+        .resource(|r| {
+            r.to(signed_in::__path_list, signed_in::list)
+                .to(signed_in::__path_end_all, signed_in::end_all);
+        })
+        .resource(|r| {
+            r.to(__path_add_membership, add_membership);
+        })
+        .resource(|r| {
+            r.to(__path_remove_membership, remove_membership);
+        });
+}
+
+/// Users counted at each place, by id.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct CountsByPlace {
+    organisations: std::collections::BTreeMap<String, u64>,
+    sites: std::collections::BTreeMap<String, u64>,
+    plants: std::collections::BTreeMap<String, u64>,
+}
+
+/// How many match, all pages together.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct Total {
+    total: u64,
 }
 
 mod bulk;
@@ -54,7 +86,7 @@ type Reply = Result<HttpResponse, ApiError>;
 
 /// A role at exactly one of an organisation, a site or a plant (also a line of
 /// `gatehouse import`, which takes the fields of `POST /api/v1/users`).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct MembershipIn {
     organisation_id: Option<String>,
@@ -92,7 +124,7 @@ impl MembershipIn {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct NewUserIn {
     email: String,
@@ -110,7 +142,7 @@ struct NewUserIn {
     modules: Vec<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct UserPatch {
     email: Option<String>,
@@ -136,7 +168,7 @@ struct UserPatch {
 }
 
 /// An account's owner: exactly one of an organisation, a site or a plant.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct OwnerIn {
     organisation_id: Option<String>,
@@ -151,16 +183,17 @@ impl OwnerIn {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct PasswordChange {
     current_password: String,
     new_password: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams, utoipa::ToSchema)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct ListQuery {
+pub(crate) struct ListQuery {
     organisation_id: Option<String>,
     site_id: Option<String>,
     plant_id: Option<String>,
@@ -193,6 +226,15 @@ impl ListQuery {
     }
 }
 
+/// The users the caller can see, a page at a time.
+#[utoipa::path(
+    get,
+    path = "/api/v1/users",
+    operation_id = "list_users",
+    tag = "users",
+    params(ListQuery),
+    responses((status = 200, description = "OK", body = List<UserOut>), Refusals)
+)]
 async fn list(state: web::Data<AppState>, Caller(p, _): Caller, q: web::Query<ListQuery>) -> Reply {
     let filter = q.into_inner().into_filter()?;
     let page = state
@@ -205,23 +247,36 @@ async fn list(state: web::Data<AppState>, Caller(p, _): Caller, q: web::Query<Li
 
 /// How many users the caller sees at each place they see:
 /// `{"organisations": {id: N}, "sites": {id: N}, "plants": {id: N}}`.
+/// How many users the caller sees at each place they see.
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/count-by-place",
+    operation_id = "count_users_by_place",
+    tag = "users",
+    responses((status = 200, description = "OK", body = CountsByPlace), Refusals)
+)]
 async fn count_by_place(state: web::Data<AppState>, Caller(p, _): Caller) -> Reply {
     let counts = state
         .run(move |conn, env| listing::count_by_place(conn, env, &p))
         .await?;
-    let map = |v: Vec<(String, u64)>| {
-        v.into_iter()
-            .map(|(id, n)| (id, serde_json::Value::from(n)))
-            .collect::<serde_json::Map<_, _>>()
-    };
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "organisations": map(counts.organisations),
-        "sites": map(counts.sites),
-        "plants": map(counts.plants),
-    })))
+    let map = |v: Vec<(String, u64)>| v.into_iter().collect();
+    Ok(HttpResponse::Ok().json(CountsByPlace {
+        organisations: map(counts.organisations),
+        sites: map(counts.sites),
+        plants: map(counts.plants),
+    }))
 }
 
 /// How many users the list's filters match, all pages together: `{"total": N}`.
+/// How many users the list's filters match, all pages together.
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/count",
+    operation_id = "count_users",
+    tag = "users",
+    params(ListQuery),
+    responses((status = 200, description = "OK", body = Total), Refusals)
+)]
 async fn count(
     state: web::Data<AppState>,
     Caller(p, _): Caller,
@@ -231,9 +286,18 @@ async fn count(
     let total = state
         .run(move |conn, env| listing::count_users(conn, env, &p, filter))
         .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "total": total })))
+    Ok(HttpResponse::Ok().json(Total { total }))
 }
 
+/// Creates a user; without a password the answer carries a temporary one, once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/users",
+    operation_id = "create_user",
+    tag = "users",
+    request_body = NewUserIn,
+    responses((status = 201, description = "Created", body = UserOut), Refusals)
+)]
 async fn create(
     state: web::Data<AppState>,
     Caller(p, _): Caller,
@@ -265,6 +329,15 @@ async fn create(
     Ok(HttpResponse::Created().json(out))
 }
 
+/// One user.
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/{id}",
+    operation_id = "get_user",
+    tag = "users",
+    params(("id" = String, Path, description = "The user's id")),
+    responses((status = 200, description = "OK", body = UserOut), Refusals)
+)]
 async fn get(state: web::Data<AppState>, Caller(p, _): Caller, id: web::Path<String>) -> Reply {
     let record = state
         .run(move |conn, _| ops::get_user(conn, &p, &id))
@@ -272,11 +345,29 @@ async fn get(state: web::Data<AppState>, Caller(p, _): Caller, id: web::Path<Str
     Ok(HttpResponse::Ok().json(UserOut::from(record)))
 }
 
+/// The caller's own account.
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/me",
+    operation_id = "get_me",
+    tag = "users",
+    responses((status = 200, description = "OK", body = UserOut), Refusals)
+)]
 async fn me(state: web::Data<AppState>, PendingCaller(p, _): PendingCaller) -> Reply {
     let record = state.run(move |conn, _| ops::me(conn, &p)).await?;
     Ok(HttpResponse::Ok().json(UserOut::from(record)))
 }
 
+/// Changes a user's fields, status, owner or modules.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/users/{id}",
+    operation_id = "update_user",
+    tag = "users",
+    request_body = UserPatch,
+    params(("id" = String, Path, description = "The user's id")),
+    responses((status = 200, description = "OK", body = UserOut), Refusals)
+)]
 async fn update(
     state: web::Data<AppState>,
     Caller(p, _): Caller,
@@ -307,6 +398,15 @@ async fn update(
     Ok(HttpResponse::Ok().json(UserOut::from(record)))
 }
 
+/// Deletes a user.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/users/{id}",
+    operation_id = "delete_user",
+    tag = "users",
+    params(("id" = String, Path, description = "The user's id")),
+    responses((status = 204, description = "Done"), Refusals)
+)]
 async fn delete(state: web::Data<AppState>, Caller(p, _): Caller, id: web::Path<String>) -> Reply {
     state
         .run(move |conn, env| ops::delete_user(conn, env, &p, &id))
@@ -314,6 +414,14 @@ async fn delete(state: web::Data<AppState>, Caller(p, _): Caller, id: web::Path<
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Changes the caller's own password.
+#[utoipa::path(
+    put,
+    path = "/api/v1/users/me/password",
+    tag = "users",
+    request_body = PasswordChange,
+    responses((status = 204, description = "Done"), Refusals)
+)]
 async fn change_password(
     state: web::Data<AppState>,
     PendingCaller(p, _): PendingCaller,
@@ -327,6 +435,15 @@ async fn change_password(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Grants a role at a scope.
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{id}/memberships",
+    tag = "users",
+    request_body = MembershipIn,
+    params(("id" = String, Path, description = "The user's id")),
+    responses((status = 201, description = "Created", body = MembershipOut), Refusals)
+)]
 async fn add_membership(
     state: web::Data<AppState>,
     Caller(p, _): Caller,
@@ -340,6 +457,14 @@ async fn add_membership(
     Ok(HttpResponse::Created().json(MembershipOut::from(&m)))
 }
 
+/// Takes a role away.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/users/{id}/memberships/{membership}",
+    tag = "users",
+    params(("id" = String, Path, description = "The user's id"), ("membership" = String, Path, description = "The membership's id")),
+    responses((status = 204, description = "Done"), Refusals)
+)]
 async fn remove_membership(
     state: web::Data<AppState>,
     Caller(p, _): Caller,
@@ -352,12 +477,20 @@ async fn remove_membership(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct Reset {
     temporary_password: String,
 }
 
+/// Sets a temporary password, shown this once; it must be changed at the next sign-in.
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{id}/reset-password",
+    tag = "users",
+    params(("id" = String, Path, description = "The user's id")),
+    responses((status = 200, description = "OK", body = Reset), Refusals)
+)]
 async fn reset_password(
     state: web::Data<AppState>,
     Caller(p, _): Caller,
@@ -369,6 +502,15 @@ async fn reset_password(
     Ok(HttpResponse::Ok().json(Reset { temporary_password }))
 }
 
+/// Ends a lockout at once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{id}/unlock",
+    operation_id = "unlock_user",
+    tag = "users",
+    params(("id" = String, Path, description = "The user's id")),
+    responses((status = 200, description = "OK", body = UserOut), Refusals)
+)]
 async fn unlock(state: web::Data<AppState>, Caller(p, _): Caller, id: web::Path<String>) -> Reply {
     let record = state
         .run(move |conn, env| accounts::unlock(conn, env, &p, &id))

@@ -6,7 +6,7 @@ use crate::domain::model::{
 };
 use serde::Serialize;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrganisationOut {
     pub id: String,
@@ -34,7 +34,7 @@ impl From<Organisation> for OrganisationOut {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SiteOut {
     pub id: String,
@@ -66,7 +66,7 @@ impl From<Site> for SiteOut {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PlantOut {
     pub id: String,
@@ -100,7 +100,7 @@ impl From<Plant> for PlantOut {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MembershipOut {
     pub id: String,
@@ -129,7 +129,7 @@ impl From<&Membership> for MembershipOut {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OwnerOut {
     pub scope_type: ScopeType,
@@ -145,7 +145,7 @@ impl From<&Scope> for OwnerOut {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserOut {
     pub id: String,
@@ -203,7 +203,7 @@ impl From<UserRecord> for UserOut {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiKeyOut {
     pub id: String,
@@ -232,7 +232,7 @@ impl From<ApiKey> for ApiKeyOut {
 }
 
 /// A list answer: `{items, nextCursor}`.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct List<T> {
     pub items: Vec<T>,

@@ -4,6 +4,7 @@ use super::export::{csv_row, CSV_HEADER};
 use super::{ListQuery, MembershipIn, Reply};
 use crate::api::csv;
 use crate::api::extract::{Body, Caller};
+use crate::api::refusal::Refusals;
 use crate::error::Error;
 use crate::ops::bulk::{self, BulkAction, Chosen};
 use crate::ops::users as users_ops;
@@ -11,7 +12,7 @@ use crate::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(super) struct BulkIn {
     /// `addRole`, `removeRole`, `disable`, `enable`, `delete` or `export`.
@@ -55,6 +56,15 @@ impl BulkIn {
     }
 }
 
+/// One action on up to 10,000 users in one transaction; one refusal writes nothing.
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/bulk",
+    operation_id = "bulk_users",
+    tag = "users",
+    request_body = BulkIn,
+    responses((status = 200, description = "OK", body = serde_json::Value), Refusals)
+)]
 pub(super) async fn bulk(
     state: web::Data<AppState>,
     Caller(p, _): Caller,

@@ -4,6 +4,7 @@
 use super::{ListQuery, Reply};
 use crate::api::csv;
 use crate::api::extract::Caller;
+use crate::api::refusal::Refusals;
 use crate::api::stream::{self, Frame};
 use crate::domain::model::UserRecord;
 use crate::ops::listing::{self, UserFilter};
@@ -58,6 +59,15 @@ pub(super) fn csv_row(r: &UserRecord) -> String {
 
 /// Every user the caller can see under the same filters as the list, as CSV, written page
 /// by page.
+/// The users the list's filters match, as CSV.
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/export.csv",
+    operation_id = "export_users",
+    tag = "users",
+    params(ListQuery),
+    responses((status = 200, description = "The users as CSV", content_type = "text/csv", body = String), Refusals)
+)]
 pub(super) async fn export(
     state: web::Data<AppState>,
     Caller(p, _): Caller,

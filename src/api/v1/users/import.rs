@@ -4,6 +4,7 @@
 
 use super::Reply;
 use crate::api::extract::Caller;
+use crate::api::refusal::Refusals;
 use crate::error::Error;
 use crate::ops::import::{self as ops, LineError};
 use crate::state::AppState;
@@ -12,7 +13,8 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(super) struct ImportQuery {
     dry_run: Option<bool>,
@@ -84,6 +86,16 @@ fn preview_json(lines: &[ops::LinePreview]) -> serde_json::Value {
     })
 }
 
+/// Creates or updates users from a CSV or JSON-lines file (text/csv, application/x-ndjson); with dryRun=true, the preview of every line.
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/import",
+    operation_id = "import_users",
+    tag = "users",
+    request_body(content = String, content_type = "text/csv", description = "A CSV users file (or application/x-ndjson: one JSON user a line)"),
+    params(ImportQuery),
+    responses((status = 200, description = "OK", body = serde_json::Value), Refusals)
+)]
 pub(super) async fn import(
     state: web::Data<AppState>,
     Caller(p, _): Caller,

@@ -3,12 +3,13 @@
 
 use super::Reply;
 use crate::api::extract::Caller;
+use crate::api::refusal::Refusals;
 use crate::ops::signed_in as ops;
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct SignedInOut {
     id: String,
@@ -22,6 +23,18 @@ struct SignedInOut {
     audience: Option<String>,
     /// The session or token this request came with.
     current: bool,
+}
+
+/// The live sessions and tokens of a user.
+#[derive(Serialize, utoipa::ToSchema)]
+struct SignedInList {
+    items: Vec<SignedInOut>,
+}
+
+/// How many sessions and tokens were ended.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Ended {
+    ended: usize,
 }
 
 impl From<ops::SignedIn> for SignedInOut {
@@ -41,6 +54,15 @@ impl From<ops::SignedIn> for SignedInOut {
     }
 }
 
+/// The user's live sessions and tokens.
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/{id}/sessions",
+    operation_id = "list_sessions",
+    tag = "users",
+    params(("id" = String, Path, description = "The user's id")),
+    responses((status = 200, description = "OK", body = SignedInList), Refusals)
+)]
 pub(super) async fn list(
     state: web::Data<AppState>,
     Caller(p, _): Caller,
@@ -51,9 +73,18 @@ pub(super) async fn list(
         .run(move |conn, env| ops::list(conn, env, &p, &id))
         .await?;
     let items: Vec<SignedInOut> = live.into_iter().map(SignedInOut::from).collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+    Ok(HttpResponse::Ok().json(SignedInList { items }))
 }
 
+/// Signs the user out everywhere (API keys stay).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/users/{id}/sessions",
+    operation_id = "end_sessions",
+    tag = "users",
+    params(("id" = String, Path, description = "The user's id")),
+    responses((status = 200, description = "OK", body = Ended), Refusals)
+)]
 pub(super) async fn end_all(
     state: web::Data<AppState>,
     Caller(p, _): Caller,
@@ -63,5 +94,5 @@ pub(super) async fn end_all(
     let ended = state
         .run(move |conn, env| ops::sign_out_everywhere(conn, env, &p, &id))
         .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "ended": ended })))
+    Ok(HttpResponse::Ok().json(Ended { ended }))
 }

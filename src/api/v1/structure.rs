@@ -1,13 +1,12 @@
 //! `/api/v1/organisations`, `/api/v1/sites`, `/api/v1/plants`.
 
 use super::wire::{List, OrganisationOut, PlantOut, SiteOut};
-use crate::api::extract::{present, Body, Caller};
+use crate::api::extract::{Body, Caller};
 use crate::api::refusal::{ApiError, Refusals};
 use crate::api::routes::Routes;
 use crate::ops::structure::{self as ops, Changes, Named};
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
 
 pub fn configure(routes: &mut Routes) {
     routes
@@ -42,66 +41,8 @@ pub fn configure(routes: &mut Routes) {
 
 type Reply = Result<HttpResponse, ApiError>;
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-struct NewOrganisation {
-    id: Option<String>,
-    name: String,
-    domain: Option<String>,
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-struct OrganisationPatch {
-    name: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    domain: Option<Option<String>>,
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct NewSite {
-    id: Option<String>,
-    organisation_id: String,
-    name: String,
-    timezone: Option<String>,
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-struct SitePatch {
-    name: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    timezone: Option<Option<String>>,
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct NewPlant {
-    id: Option<String>,
-    site_id: String,
-    name: String,
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-struct PlantPatch {
-    name: Option<String>,
-}
-
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct SiteFilter {
-    organisation_id: Option<String>,
-}
-
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct PlantFilter {
-    site_id: Option<String>,
-}
+mod bodies;
+use bodies::*;
 
 /// The organisations the caller can see.
 #[utoipa::path(

@@ -1,17 +1,14 @@
 //! `/api/v1/users`: profiles, memberships, modules, the caller's own account, CSV export.
 
 use super::wire::{List, MembershipOut, UserOut};
-use crate::api::extract::{present, Body, Caller, PendingCaller};
+use crate::api::extract::{Body, Caller, PendingCaller};
 use crate::api::refusal::{ApiError, Refusals};
 use crate::api::routes::Routes;
-use crate::domain::model::Role;
-use crate::error::Error;
-use crate::ops::listing::{self, UserFilter};
-use crate::ops::users::{self as ops, NewMembership, NewUser, ScopeRef, UserChanges};
+use crate::ops::listing;
+use crate::ops::users::{self as ops, NewUser, UserChanges};
 use crate::ops::{accounts, memberships};
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
 
 // long: one resource a path, the fixed paths before `{id}`, which would take them.
 pub fn configure(routes: &mut Routes) {
@@ -63,168 +60,16 @@ pub fn configure(routes: &mut Routes) {
         });
 }
 
-/// Users counted at each place, by id.
-#[derive(serde::Serialize, utoipa::ToSchema)]
-struct CountsByPlace {
-    organisations: std::collections::BTreeMap<String, u64>,
-    sites: std::collections::BTreeMap<String, u64>,
-    plants: std::collections::BTreeMap<String, u64>,
-}
-
-/// How many match, all pages together.
-#[derive(serde::Serialize, utoipa::ToSchema)]
-struct Total {
-    total: u64,
-}
-
+mod bodies;
 mod bulk;
 mod export;
 mod import;
 mod signed_in;
 
+pub(crate) use bodies::MembershipIn;
+use bodies::*;
+
 type Reply = Result<HttpResponse, ApiError>;
-
-/// A role at exactly one of an organisation, a site or a plant (also a line of
-/// `gatehouse import`, which takes the fields of `POST /api/v1/users`).
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct MembershipIn {
-    organisation_id: Option<String>,
-    site_id: Option<String>,
-    plant_id: Option<String>,
-    role: String,
-}
-
-fn one_scope(
-    field: &str,
-    org: Option<String>,
-    site: Option<String>,
-    plant: Option<String>,
-) -> Result<Option<ScopeRef>, Error> {
-    match (org, site, plant) {
-        (Some(o), None, None) => Ok(Some(ScopeRef::Organisation(o))),
-        (None, Some(s), None) => Ok(Some(ScopeRef::Site(s))),
-        (None, None, Some(p)) => Ok(Some(ScopeRef::Plant(p))),
-        (None, None, None) => Ok(None),
-        _ => Err(Error::invalid(
-            field,
-            "give only one of organisationId, siteId, plantId",
-        )),
-    }
-}
-
-impl MembershipIn {
-    pub(crate) fn into_request(self, field: &str) -> Result<NewMembership, Error> {
-        let scope = one_scope(field, self.organisation_id, self.site_id, self.plant_id)?
-            .ok_or_else(|| Error::invalid(field, "give one of organisationId, siteId, plantId"))?;
-        Ok(NewMembership {
-            scope,
-            role: Role::parse(&self.role)?,
-        })
-    }
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct NewUserIn {
-    email: String,
-    first_name: Option<String>,
-    last_name: Option<String>,
-    display_name: Option<String>,
-    mobile_number: Option<String>,
-    country_code: Option<String>,
-    password: Option<String>,
-    #[serde(default)]
-    superadmin: bool,
-    #[serde(default)]
-    memberships: Vec<MembershipIn>,
-    #[serde(default)]
-    modules: Vec<String>,
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct UserPatch {
-    email: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    first_name: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    last_name: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    display_name: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    mobile_number: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    country_code: Option<Option<String>>,
-    status: Option<String>,
-    superadmin: Option<bool>,
-    can_introspect: Option<bool>,
-    modules: Option<Vec<String>>,
-    /// The scope that owns the account (a superadmin's change), or null for the system.
-    #[serde(default, deserialize_with = "present")]
-    owner: Option<Option<OwnerIn>>,
-    /// Needed when the caller changes their own email.
-    current_password: Option<String>,
-}
-
-/// An account's owner: exactly one of an organisation, a site or a plant.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct OwnerIn {
-    organisation_id: Option<String>,
-    site_id: Option<String>,
-    plant_id: Option<String>,
-}
-
-impl OwnerIn {
-    fn into_scope(self) -> Result<ScopeRef, Error> {
-        one_scope("owner", self.organisation_id, self.site_id, self.plant_id)?
-            .ok_or_else(|| Error::invalid("owner", "give one of organisationId, siteId, plantId"))
-    }
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct PasswordChange {
-    current_password: String,
-    new_password: String,
-}
-
-#[derive(Deserialize, utoipa::IntoParams, utoipa::ToSchema)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct ListQuery {
-    organisation_id: Option<String>,
-    site_id: Option<String>,
-    plant_id: Option<String>,
-    role: Option<String>,
-    q: Option<String>,
-    limit: Option<usize>,
-    cursor: Option<String>,
-    state: Option<String>,
-    sort: Option<String>,
-    order: Option<String>,
-}
-
-impl ListQuery {
-    fn into_filter(self) -> Result<UserFilter, Error> {
-        Ok(UserFilter {
-            scope: one_scope(
-                "organisationId",
-                self.organisation_id,
-                self.site_id,
-                self.plant_id,
-            )?,
-            role: self.role,
-            text: self.q,
-            cursor: self.cursor,
-            limit: self.limit,
-            state: self.state,
-            sort: self.sort,
-            order: self.order,
-        })
-    }
-}
 
 /// The users the caller can see, a page at a time.
 #[utoipa::path(
@@ -245,8 +90,6 @@ async fn list(state: web::Data<AppState>, Caller(p, _): Caller, q: web::Query<Li
     Ok(HttpResponse::Ok().json(list))
 }
 
-/// How many users the caller sees at each place they see:
-/// `{"organisations": {id: N}, "sites": {id: N}, "plants": {id: N}}`.
 /// How many users the caller sees at each place they see.
 #[utoipa::path(
     get,
@@ -267,7 +110,6 @@ async fn count_by_place(state: web::Data<AppState>, Caller(p, _): Caller) -> Rep
     }))
 }
 
-/// How many users the list's filters match, all pages together: `{"total": N}`.
 /// How many users the list's filters match, all pages together.
 #[utoipa::path(
     get,

@@ -1,0 +1,65 @@
+//! The request bodies and filters of `/api/v1/organisations`, `/sites` and `/plants`.
+
+use crate::api::extract::present;
+use serde::Deserialize;
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct NewOrganisation {
+    pub(super) id: Option<String>,
+    pub(super) name: String,
+    pub(super) domain: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct OrganisationPatch {
+    pub(super) name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub(super) domain: Option<Option<String>>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(super) struct NewSite {
+    pub(super) id: Option<String>,
+    pub(super) organisation_id: String,
+    pub(super) name: String,
+    pub(super) timezone: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SitePatch {
+    pub(super) name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub(super) timezone: Option<Option<String>>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(super) struct NewPlant {
+    pub(super) id: Option<String>,
+    pub(super) site_id: String,
+    pub(super) name: String,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PlantPatch {
+    pub(super) name: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(super) struct SiteFilter {
+    pub(super) organisation_id: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(super) struct PlantFilter {
+    pub(super) site_id: Option<String>,
+}

@@ -18,6 +18,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
         let limit = state.env.config.server.body_limit;
         let dialects = state.env.config.dialects.clone();
+        let modules = state.env.config.modules.catalogue.clone();
         let mut described = Described::default();
         let mut routes = Routes::new(cfg, &mut described);
         routes
@@ -30,7 +31,9 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .undocumented(crate::api::prometheus::configure)
             .undocumented(crate::api::dialects(&dialects))
             .undocumented(crate::web::configure);
-        cfg.app_data(web::Data::new(crate::api::openapi::document_of(described)));
+        cfg.app_data(web::Data::new(crate::api::openapi::document_of(
+            described, &modules,
+        )));
     }
 }
 

@@ -101,6 +101,11 @@ pub fn is_json(req: &HttpRequest) -> bool {
 /// Parses JSON, naming the field at fault. A body that parses is read once, plainly; only one
 /// that does not is read again, tracking the path to the fault (a third of the parsing time).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    // Every body is an object: serde would otherwise read a struct from an array of its
+    // fields in order (`[null, null]`), which no client means.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(Error::bad_request("the body must be a JSON object"));
+    }
     if let Ok(value) = serde_json::from_slice(bytes) {
         return Ok(value);
     }

@@ -26,8 +26,20 @@ pub fn configure(routes: &mut Routes) {
         });
 }
 
-/// Every field any grant may carry; unknown ones (scope, token_type_hint, ...) are ignored as
-/// RFC 6749 asks.
+/// The body of revocation and introspection, as the document describes it (read as a
+/// `TokenBody`, like the token endpoint's).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct TokenRef {
+    /// The token itself.
+    #[schema(min_length = 1)]
+    token: String,
+    /// `access_token` or `refresh_token`; a hint only.
+    token_type_hint: Option<String>,
+}
+
+/// Every field any grant may carry; `scope` and `token_type_hint` are read and not used, and
+/// unknown ones are ignored, as RFC 6749 asks.
 #[derive(Deserialize, Default, utoipa::ToSchema)]
 struct TokenBody {
     grant_type: Option<String>,
@@ -38,6 +50,12 @@ struct TokenBody {
     refresh_token: Option<String>,
     audience: Option<String>,
     token: Option<String>,
+    /// Read only so that a value that is not text is refused like any other field's.
+    #[allow(dead_code)]
+    token_type_hint: Option<String>,
+    /// The same: RFC 6749 scopes are not used, but must be text.
+    #[allow(dead_code)]
+    scope: Option<String>,
 }
 
 mod refusal;
@@ -162,8 +180,8 @@ async fn token(
     tag = "oauth",
     security(()),
     request_body(content(
-        (TokenBody = "application/x-www-form-urlencoded"),
-        (TokenBody = "application/json"),
+        (TokenRef = "application/x-www-form-urlencoded"),
+        (TokenRef = "application/json"),
     )),
     responses(
         (status = 200, description = "Revoked, or there was nothing to revoke"),
@@ -229,10 +247,10 @@ fn epoch_seconds(text: &str) -> i64 {
     operation_id = "introspect",
     tag = "oauth",
     request_body(content(
-        (TokenBody = "application/x-www-form-urlencoded"),
-        (TokenBody = "application/json"),
+        (TokenRef = "application/x-www-form-urlencoded"),
+        (TokenRef = "application/json"),
     )),
-    responses((status = 200, description = "`{\"active\": false}` or the active token", body = ActiveToken), Refusals)
+    responses((status = 200, description = "`{\"active\": false}` or the active token", body = Introspected), Refusals)
 )]
 async fn introspect(
     state: web::Data<AppState>,
@@ -252,10 +270,20 @@ async fn introspect(
     let found = state
         .run(move |conn, env| ops::introspect(conn, env, &caller, &token))
         .await?;
-    match found {
-        Some(found) => Ok(no_store(StatusCode::OK).json(active(found))),
-        None => Ok(no_store(StatusCode::OK).json(serde_json::json!({"active": false}))),
-    }
+    let answer = match found {
+        Some(found) => Introspected::Active(Box::new(active(found))),
+        None => Introspected::Inactive { active: false },
+    };
+    Ok(no_store(StatusCode::OK).json(answer))
+}
+
+/// RFC 7662's answer: the active token, or only that it is not active (unknown, expired,
+/// revoked, or not the caller's to see).
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+enum Introspected {
+    Active(Box<ActiveToken>),
+    Inactive { active: bool },
 }
 
 /// RFC 7662's answer for an active token, with who it is and what they hold.

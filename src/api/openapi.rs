@@ -74,11 +74,19 @@ pub struct Document(pub String);
 
 /// The whole document: the base, and the paths and schemas the handlers described as they
 /// were mounted.
-pub fn document_of(described: Described) -> Document {
+pub fn document_of(described: Described, modules: &[String]) -> Document {
     let mut document = base();
     document.paths.merge(described.paths);
     let components = document.components.get_or_insert_with(Default::default);
     components.schemas.extend(described.schemas);
+    // The module catalogue is configuration: the document names this server's own.
+    let catalogue = utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .description(Some(
+            "A module of this server's catalogue ([modules] catalogue)",
+        ))
+        .enum_values(Some(modules.iter().cloned()));
+    components.schemas.insert("Module".into(), catalogue.into());
     Document(document.to_json().unwrap_or_else(|e| {
         log::error!("cannot write the OpenAPI document: {e}");
         "{}".into()

@@ -214,3 +214,85 @@ mod tests {
         assert!(mobile_number("12ab").is_err());
     }
 }
+
+/// How these fields look in the OpenAPI document: the rules above, as JSON Schema can say
+/// them (a pattern and lengths), kept beside the rules so that they change together. A blank
+/// optional field means "none" to the rules, so the optional shapes take blanks too.
+#[allow(dead_code)] // They describe; nothing is built of them.
+pub mod shapes {
+    use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+    use utoipa::openapi::RefOr;
+
+    /// 1 to 200 characters after trimming, on one line.
+    #[derive(utoipa::ToSchema)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
+    pub struct Name(String);
+
+    /// A name, or blank for none.
+    #[derive(utoipa::ToSchema)]
+    #[schema(
+        max_length = 200,
+        pattern = r"^(\s*|[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*)$"
+    )]
+    pub struct OptionalName(String);
+
+    /// An address with a dot in its domain (`localhost` aside), without spaces or `:`.
+    #[derive(utoipa::ToSchema)]
+    #[schema(
+        max_length = 254,
+        pattern = r"^\s*[^\s:@\x00-\x1f\x7f-\x9f]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+\s*$"
+    )]
+    pub struct EmailAddress(String);
+
+    /// 4 to 15 digits, spaces and dashes allowed; or blank for none.
+    #[derive(utoipa::ToSchema)]
+    #[schema(pattern = r"^(\s*|[\s-]*(?:[0-9][ -]*){4,15}\s*)$")]
+    pub struct MobileNumber(String);
+
+    /// A dialing code such as `+91`; or blank for none.
+    #[derive(utoipa::ToSchema)]
+    #[schema(pattern = r"^\s*(\+?[0-9]{1,4})?\s*$")]
+    pub struct CountryCode(String);
+
+    /// A domain name such as `acme.example`; or blank for none.
+    #[derive(utoipa::ToSchema)]
+    #[schema(
+        max_length = 252,
+        pattern = r"^\s*([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+)?\s*$"
+    )]
+    pub struct Domain(String);
+
+    /// A module of the configured catalogue; the document lists the catalogue itself
+    /// (`api::openapi` puts it in, since it is configuration).
+    pub struct Module;
+
+    impl utoipa::PartialSchema for Module {
+        fn schema() -> RefOr<Schema> {
+            ObjectBuilder::new().schema_type(Type::String).into()
+        }
+    }
+
+    impl utoipa::ToSchema for Module {}
+
+    /// An IANA time zone name, or blank for none: the list the server takes.
+    pub struct TimeZone;
+
+    impl utoipa::PartialSchema for TimeZone {
+        fn schema() -> RefOr<Schema> {
+            let names = std::iter::once("").chain(super::time_zones());
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some(
+                    "An IANA time zone name such as Europe/London, or blank for none",
+                ))
+                .enum_values(Some(names))
+                .into()
+        }
+    }
+
+    impl utoipa::ToSchema for TimeZone {}
+}

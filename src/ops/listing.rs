@@ -57,6 +57,18 @@ pub const DEFAULT_LIMIT: usize = 50;
 
 pub const MAX_LIMIT: usize = 500;
 
+/// The page size asked for, or the default; one out of range is refused.
+fn page_size(limit: Option<usize>) -> Result<usize, Error> {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(Error::invalid(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        ));
+    }
+    Ok(limit)
+}
+
 /// A page of the users the caller can see under `filter`, in email order, with the cursor of
 /// the next page.
 pub fn list_users(
@@ -65,13 +77,7 @@ pub fn list_users(
     actor: &Principal,
     filter: UserFilter,
 ) -> Result<Page, Error> {
-    let limit = filter.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(Error::invalid(
-            "limit",
-            format!("must be between 1 and {MAX_LIMIT}"),
-        ));
-    }
+    let limit = page_size(filter.limit)?;
     let Some(query) = page_query(conn, env, actor, filter, limit + 1)? else {
         return Ok(Page::empty());
     };
@@ -164,6 +170,8 @@ pub fn count_users(
     actor: &Principal,
     filter: UserFilter,
 ) -> Result<u64, Error> {
+    // A count has no pages, but a limit it is sent must still be one a list would take.
+    page_size(filter.limit)?;
     match page_query(conn, env, actor, filter, 1)? {
         Some(query) => store::count_records(conn, &query),
         None => Ok(0),

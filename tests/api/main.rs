@@ -15,6 +15,7 @@ mod e2e;
 mod escape;
 mod faults;
 mod fourpointx;
+mod fuzzed;
 mod hardening;
 mod hoxton;
 mod import;

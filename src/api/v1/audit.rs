@@ -34,8 +34,11 @@ struct Query {
     organisation_id: Option<String>,
     target: Option<String>,
     action: Option<String>,
+    #[param(format = DateTime)]
     since: Option<String>,
+    #[param(format = DateTime)]
     until: Option<String>,
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<usize>,
     cursor: Option<String>,
 }
@@ -158,14 +161,14 @@ async fn export(
     q: web::Query<Query>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = AuditFilter::from(q.into_inner());
-    // Newest first, a thousand rows a page, written as the client reads.
+    // Newest first, `limit` (a thousand) rows a page, written as the client reads.
     let rows = stream::pages(
         &state,
         Frame::csv(csv::row(&HEADER)),
         move |conn, _, cursor| {
             let filter = AuditFilter {
                 cursor,
-                limit: Some(1000),
+                limit: filter.limit.or(Some(1000)),
                 ..filter.clone()
             };
             let page = ops::list(conn, &p, filter)?;

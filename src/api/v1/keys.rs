@@ -24,7 +24,10 @@ type Reply = Result<HttpResponse, ApiError>;
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct NewKey {
+    #[schema(value_type = crate::domain::fields::shapes::Name)]
     name: String,
+    /// When the key stops working; in the future.
+    #[schema(format = DateTime)]
     expires_at: Option<String>,
 }
 

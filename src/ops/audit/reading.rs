@@ -43,7 +43,6 @@ pub struct NamedRow {
 
 fn time_filter(field: &str, value: Option<String>) -> Result<Option<String>, Error> {
     value
-        .filter(|v| !v.trim().is_empty())
         .map(|v| {
             clock::parse(&v).map(clock::format).ok_or_else(|| {
                 Error::invalid(

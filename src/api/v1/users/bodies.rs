@@ -30,6 +30,7 @@ pub(crate) struct MembershipIn {
     pub(super) organisation_id: Option<String>,
     pub(super) site_id: Option<String>,
     pub(super) plant_id: Option<String>,
+    #[schema(value_type = crate::domain::model::Role)]
     pub(super) role: String,
 }
 
@@ -65,11 +66,17 @@ impl MembershipIn {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(super) struct NewUserIn {
+    #[schema(value_type = crate::domain::fields::shapes::EmailAddress)]
     pub(super) email: String,
+    #[schema(value_type = Option<crate::domain::fields::shapes::OptionalName>)]
     pub(super) first_name: Option<String>,
+    #[schema(value_type = Option<crate::domain::fields::shapes::OptionalName>)]
     pub(super) last_name: Option<String>,
+    #[schema(value_type = Option<crate::domain::fields::shapes::OptionalName>)]
     pub(super) display_name: Option<String>,
+    #[schema(value_type = Option<crate::domain::fields::shapes::MobileNumber>)]
     pub(super) mobile_number: Option<String>,
+    #[schema(value_type = Option<crate::domain::fields::shapes::CountryCode>)]
     pub(super) country_code: Option<String>,
     pub(super) password: Option<String>,
     #[serde(default)]
@@ -77,26 +84,35 @@ pub(super) struct NewUserIn {
     #[serde(default)]
     pub(super) memberships: Vec<MembershipIn>,
     #[serde(default)]
+    #[schema(value_type = Vec<crate::domain::fields::shapes::Module>)]
     pub(super) modules: Vec<String>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(super) struct UserPatch {
+    #[schema(value_type = Option<crate::domain::fields::shapes::EmailAddress>)]
     pub(super) email: Option<String>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<crate::domain::fields::shapes::OptionalName>)]
     pub(super) first_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<crate::domain::fields::shapes::OptionalName>)]
     pub(super) last_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<crate::domain::fields::shapes::OptionalName>)]
     pub(super) display_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<crate::domain::fields::shapes::MobileNumber>)]
     pub(super) mobile_number: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<crate::domain::fields::shapes::CountryCode>)]
     pub(super) country_code: Option<Option<String>>,
+    #[schema(value_type = Option<crate::domain::model::UserStatus>)]
     pub(super) status: Option<String>,
     pub(super) superadmin: Option<bool>,
     pub(super) can_introspect: Option<bool>,
+    #[schema(value_type = Option<Vec<crate::domain::fields::shapes::Module>>)]
     pub(super) modules: Option<Vec<String>>,
     /// The scope that owns the account (a superadmin's change), or null for the system.
     #[serde(default, deserialize_with = "present")]
@@ -135,13 +151,54 @@ pub(crate) struct ListQuery {
     pub(super) organisation_id: Option<String>,
     pub(super) site_id: Option<String>,
     pub(super) plant_id: Option<String>,
+    #[param(value_type = Option<crate::domain::model::Role>)]
+    #[schema(value_type = Option<crate::domain::model::Role>)]
     pub(super) role: Option<String>,
     pub(super) q: Option<String>,
+    #[param(minimum = 1, maximum = 500)]
+    #[schema(minimum = 1, maximum = 500)]
     pub(super) limit: Option<usize>,
+    /// The `nextCursor` of the page before.
     pub(super) cursor: Option<String>,
+    #[param(value_type = Option<ListState>)]
+    #[schema(value_type = Option<ListState>)]
     pub(super) state: Option<String>,
+    #[param(value_type = Option<ListSort>)]
+    #[schema(value_type = Option<ListSort>)]
     pub(super) sort: Option<String>,
+    #[param(value_type = Option<SortOrder>)]
+    #[schema(value_type = Option<SortOrder>)]
     pub(super) order: Option<String>,
+}
+
+/// The states the list filters on (the operations parse them; these only name them).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub(super) enum ListState {
+    Active,
+    Disabled,
+    Locked,
+    MustChangePassword,
+}
+
+/// The orders the list sorts in.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub(super) enum ListSort {
+    Email,
+    Name,
+    LastSignIn,
+    Status,
+}
+
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub(super) enum SortOrder {
+    Asc,
+    Desc,
 }
 
 impl ListQuery {

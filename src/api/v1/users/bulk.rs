@@ -16,6 +16,7 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(super) struct BulkIn {
     /// `addRole`, `removeRole`, `disable`, `enable`, `delete` or `export`.
+    #[schema(value_type = Actions)]
     action: String,
     /// The selected users; or
     user_ids: Option<Vec<String>>,
@@ -23,6 +24,28 @@ pub(super) struct BulkIn {
     filter: Option<ListQuery>,
     /// The role, at its place, that `addRole` grants and `removeRole` takes.
     membership: Option<MembershipIn>,
+}
+
+/// What a bulk action did: the users it matched, and those it changed (a user who already had
+/// the role or the status is matched, not changed).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct BulkDone {
+    action: String,
+    matched: usize,
+    changed: usize,
+}
+
+/// The actions (the operation parses them; this only names them).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+enum Actions {
+    AddRole,
+    RemoveRole,
+    Disable,
+    Enable,
+    Delete,
+    Export,
 }
 
 impl BulkIn {
@@ -63,7 +86,13 @@ impl BulkIn {
     operation_id = "bulk_users",
     tag = "users",
     request_body = BulkIn,
-    responses((status = 200, description = "OK", body = serde_json::Value), Refusals)
+    responses(
+        (status = 200, description = "What was done; for `export`, the users as CSV", content(
+            (BulkDone = "application/json"),
+            (String = "text/csv"),
+        )),
+        Refusals
+    )
 )]
 pub(super) async fn bulk(
     state: web::Data<AppState>,
@@ -81,9 +110,11 @@ pub(super) async fn bulk(
             let done = state
                 .run(move |conn, env| bulk::apply(conn, env, &p, &action, chosen))
                 .await?;
-            Ok(HttpResponse::Ok().json(serde_json::json!({
-                "action": name, "matched": done.matched, "changed": done.changed
-            })))
+            Ok(HttpResponse::Ok().json(BulkDone {
+                action: name,
+                matched: done.matched,
+                changed: done.changed,
+            }))
         }
         None => export(&state, p, chosen).await,
     }

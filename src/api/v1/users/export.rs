@@ -58,8 +58,7 @@ pub(super) fn csv_row(r: &UserRecord) -> String {
 }
 
 /// Every user the caller can see under the same filters as the list, as CSV, written page
-/// by page.
-/// The users the list's filters match, as CSV.
+/// by page (of `limit` users).
 #[utoipa::path(
     get,
     path = "/api/v1/users/export.csv",
@@ -82,7 +81,8 @@ pub(super) async fn export(
             &p,
             UserFilter {
                 cursor,
-                limit: Some(listing::MAX_LIMIT),
+                // The file is written a page at a time: `limit` is the page's size.
+                limit: filter.limit.or(Some(listing::MAX_LIMIT)),
                 ..filter.clone()
             },
         )?;

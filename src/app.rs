@@ -27,9 +27,9 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .app_data(crate::api::extract::query_config());
         crate::api::v1::configure(&mut routes);
         crate::api::oauth::configure(&mut routes);
+        crate::api::dialects(&dialects)(&mut routes);
         routes
             .undocumented(crate::api::prometheus::configure)
-            .undocumented(crate::api::dialects(&dialects))
             .undocumented(crate::web::configure);
         cfg.app_data(web::Data::new(crate::api::openapi::document_of(
             described, &modules,

@@ -9,6 +9,7 @@
 use super::csv;
 use super::extract::{Body, Caller};
 use super::refusal::{self, Shape};
+use super::routes::Routes;
 use super::stream::{self, Frame};
 use crate::domain::access::Principal;
 use crate::domain::model::{Role, UserRecord};
@@ -26,24 +27,42 @@ use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/api/admin/user")
-            .route("", web::get().to(list))
-            .route("", web::post().to(create))
-            .route("/csv", web::get().to(export))
-            .route("/{email}", web::get().to(get)),
+mod described;
+use described::{Listed, Refusals};
+
+pub fn configure(routes: &mut Routes) {
+    let base = crate::api::openapi::dialect_base::<Failure>(
+        "Gatehouse: Busroot users",
+        "Busroot's user API (busroot-user-api.txt), served by Gatehouse: an API key in X-API-KEY. \
+         An account is an organisation.",
+        &["apiKey"],
     );
+    routes.document("/api/admin/openapi.json", base, |routes| {
+        let scope = routes.scope("/api/admin/user", |routes| {
+            routes
+                .resource(|r| {
+                    r.to(__path_list, list).to(__path_create, create);
+                })
+                .resource(|r| {
+                    r.to(__path_export, export);
+                })
+                .resource(|r| {
+                    r.to(__path_get, get);
+                });
+        });
+        routes.service(scope);
+    });
 }
 
-#[derive(Serialize)]
+/// Busroot's error: `{isSuccess: false, error: {status, message}}`.
+#[derive(Serialize, utoipa::ToSchema)]
 struct Failure {
     #[serde(rename = "isSuccess")]
     is_success: bool,
     error: FailureDetail,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct FailureDetail {
     status: u16,
     message: String,
@@ -77,14 +96,14 @@ impl Shape for Busroot {
 
 type Reply = refusal::Reply<Busroot>;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct One<T> {
     #[serde(rename = "isSuccess")]
     is_success: bool,
     result: T,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct Account {
     role: &'static str,
@@ -92,7 +111,7 @@ struct Account {
     domain: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct UserOut {
     id: i64,
@@ -165,7 +184,8 @@ fn domains(conn: &Connection, p: &Principal) -> Result<HashMap<String, Option<St
         .collect())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 struct AccountQuery {
     account_id: Option<String>,
@@ -232,6 +252,14 @@ fn json_row(user: UserOut, _: &str) -> Result<Vec<u8>, Error> {
     serde_json::to_vec(&user).map_err(|e| Error::Internal(e.to_string()))
 }
 
+/// The users of the account.
+#[utoipa::path(
+    get,
+    path = "/api/admin/user",
+    tag = "busroot",
+    params(AccountQuery),
+    responses((status = 200, description = "OK", body = Listed), Refusals)
+)]
 async fn list(
     state: web::Data<AppState>,
     Caller(p, _): Caller<Busroot>,
@@ -245,6 +273,14 @@ async fn list(
         .streaming(rows))
 }
 
+/// One user by email.
+#[utoipa::path(
+    get,
+    path = "/api/admin/user/{email}",
+    tag = "busroot",
+    params(("email" = String, Path, description = "The user's email")),
+    responses((status = 200, description = "OK", body = One<UserOut>), Refusals)
+)]
 async fn get(
     state: web::Data<AppState>,
     Caller(p, _): Caller<Busroot>,
@@ -259,14 +295,14 @@ async fn get(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewUser {
     email: String,
     role: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct Joining {
     user_id: i64,
@@ -279,6 +315,15 @@ struct Joining {
     temporary_password: Option<String>,
 }
 
+/// Adds a user to the account (creating them when new) with a role.
+#[utoipa::path(
+    post,
+    path = "/api/admin/user",
+    tag = "busroot",
+    request_body = NewUser,
+    params(AccountQuery),
+    responses((status = 200, description = "OK", body = One<Joining>), Refusals)
+)]
 async fn create(
     state: web::Data<AppState>,
     Caller(p, _): Caller<Busroot>,
@@ -320,6 +365,14 @@ fn csv_row(user: UserOut, account: &str) -> Result<Vec<u8>, Error> {
     Ok(csv::row(&cells).into_bytes())
 }
 
+/// The users of the account as CSV.
+#[utoipa::path(
+    get,
+    path = "/api/admin/user/csv",
+    tag = "busroot",
+    params(AccountQuery),
+    responses((status = 200, description = "The users as CSV", content_type = "text/csv", body = String), Refusals)
+)]
 async fn export(
     state: web::Data<AppState>,
     Caller(p, _): Caller<Busroot>,

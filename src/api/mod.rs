@@ -17,12 +17,12 @@ pub mod v1;
 
 pub use refusal::ApiError;
 
-use actix_web::web;
-
 /// The seed platforms' dialects that the configuration switches on; the others are not
 /// mounted, so they answer 404.
-pub fn dialects(enabled: &crate::config::Dialects) -> impl FnOnce(&mut web::ServiceConfig) + '_ {
-    move |cfg: &mut web::ServiceConfig| {
+/// Each is described in a document of its own (`/_config/users/openapi.json`,
+/// `/api/admin/openapi.json`, `/users/openapi.json`).
+pub fn dialects(enabled: &crate::config::Dialects) -> impl FnOnce(&mut routes::Routes) + '_ {
+    move |cfg: &mut routes::Routes| {
         if enabled.fourpointx {
             fourpointx::configure(cfg);
         }

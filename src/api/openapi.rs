@@ -74,6 +74,17 @@ pub struct Document(pub String);
 
 /// The whole document: the base, and the paths and schemas the handlers described as they
 /// were mounted.
+/// `base` with the paths and schemas the handlers described, as JSON.
+pub fn finish(mut document: utoipa::openapi::OpenApi, described: Described) -> String {
+    document.paths.merge(described.paths);
+    let components = document.components.get_or_insert_with(Default::default);
+    components.schemas.extend(described.schemas);
+    document.to_json().unwrap_or_else(|e| {
+        log::error!("cannot write an OpenAPI document: {e}");
+        "{}".into()
+    })
+}
+
 pub fn document_of(described: Described, modules: &[String]) -> Document {
     let mut document = base();
     document.paths.merge(described.paths);
@@ -106,4 +117,38 @@ pub async fn document(document: web::Data<Document>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
         .body(document.0.clone())
+}
+
+/// The start of a seed platform's own document: its title, and the security schemes (of the
+/// native document's) that the dialect takes, any one of which will do.
+/// `E` is the dialect's error shape, which its refusals answer.
+pub fn dialect_base<E: utoipa::ToSchema>(
+    title: &str,
+    about: &str,
+    schemes: &[&str],
+) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::security::SecurityRequirement;
+    use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApiBuilder};
+    let native = base().components.unwrap_or_default().security_schemes;
+    let mut errors = vec![(E::name().into_owned(), E::schema())];
+    E::schemas(&mut errors);
+    let mut components = ComponentsBuilder::new().schemas_from_iter(errors);
+    for name in schemes {
+        if let Some(scheme) = native.get(*name) {
+            components = components.security_scheme(*name, scheme.clone());
+        }
+    }
+    let info = InfoBuilder::new()
+        .title(title)
+        .version(env!("CARGO_PKG_VERSION"))
+        .description(Some(about))
+        .build();
+    let security = schemes
+        .iter()
+        .map(|name| SecurityRequirement::new(*name, Vec::<String>::new()));
+    OpenApiBuilder::new()
+        .info(info)
+        .components(Some(components.build()))
+        .security(Some(security.collect::<Vec<_>>()))
+        .build()
 }

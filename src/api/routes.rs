@@ -66,6 +66,39 @@ impl<'c> Routes<'c> {
         })
     }
 
+    /// A document of its own at `at` (a seed platform's user API): `mount` mounts its routes,
+    /// and the document served at `at` is `base` with what they describe. `at` is mounted
+    /// first, so that a path such as `/users/{id}` does not take it.
+    pub fn document(
+        &mut self,
+        at: &str,
+        base: utoipa::openapi::OpenApi,
+        mount: impl FnOnce(&mut Routes),
+    ) -> &mut Self {
+        let served = std::sync::Arc::new(std::sync::OnceLock::<String>::new());
+        let text = served.clone();
+        self.cfg.route(
+            at,
+            web::get().to(move || {
+                let text = text.get().cloned().unwrap_or_else(|| "{}".into());
+                async move {
+                    actix_web::HttpResponse::Ok()
+                        .content_type("application/json")
+                        .body(text)
+                }
+            }),
+        );
+        let mut described = Described::default();
+        let mut own = Routes {
+            cfg: &mut *self.cfg,
+            prefix: self.prefix.clone(),
+            described: &mut described,
+        };
+        mount(&mut own);
+        let _ = served.set(crate::api::openapi::finish(base, described));
+        self
+    }
+
     /// Routes that are not part of the document: the admin page's files, `/metrics`, the seed
     /// platforms' dialects.
     pub fn undocumented(&mut self, mount: impl FnOnce(&mut web::ServiceConfig)) -> &mut Self {

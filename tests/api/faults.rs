@@ -195,3 +195,51 @@ fn a_read_only_file_system_answers_503_and_health_says_read_only() {
         )
     );
 }
+
+/// Another process holds the write lock past `busy_timeout`: the write is refused with 503,
+/// `/health` says busy, and both recover once the lock is gone.
+#[actix_web::test]
+async fn a_lock_held_past_busy_timeout_answers_503_and_health_says_busy() {
+    use crate::common::{start_with, Who};
+    let app = start_with(|c| c.database.busy_timeout.0 = Duration::from_millis(100)).await;
+    let root = Who::admin();
+    // Signed in once, so that the refused request below is the write itself.
+    app.create(
+        "/api/v1/organisations",
+        &root,
+        serde_json::json!({"name": "Before"}),
+    )
+    .await;
+    let path = app.state.env.config.database.path.clone();
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let refused = app
+        .post(
+            "/api/v1/organisations",
+            &root,
+            serde_json::json!({"name": "Blocked"}),
+        )
+        .await;
+    assert_eq!(refused.status, 503, "{}", refused.text());
+    assert_eq!(refused.header("retry-after").as_deref(), Some("1"));
+    assert!(
+        refused.text().contains("busy_timeout"),
+        "{}",
+        refused.text()
+    );
+    let health = app.get("/health", &Who::Nobody).await;
+    assert_eq!(
+        (health.status, health.json()["database"].clone()),
+        (503, "busy".into())
+    );
+    other.execute_batch("ROLLBACK").unwrap();
+    app.create(
+        "/api/v1/organisations",
+        &root,
+        serde_json::json!({"name": "After"}),
+    )
+    .await;
+    assert_eq!(app.get("/health", &Who::Nobody).await.status, 200);
+    let names = app.get("/api/v1/organisations", &root).await.text();
+    assert!(names.contains("Before") && names.contains("After") && !names.contains("Blocked"));
+}

@@ -203,3 +203,70 @@ fn the_described_apis_mount_no_route_outside_their_descriptions() {
         }
     }
 }
+
+/// Each seed platform's user API has a document of its own, with its own security scheme and
+/// error shape, and every path in it is served.
+#[actix_web::test]
+async fn each_dialect_has_its_own_document_and_serves_every_path_in_it() {
+    let app = start().await;
+    let root = Who::admin();
+    let dialects = [
+        (
+            "/_config/users/openapi.json",
+            "basic",
+            "/_config/users/_list",
+        ),
+        (
+            "/api/admin/openapi.json",
+            "apiKey",
+            "/api/admin/user/{email}",
+        ),
+        ("/users/openapi.json", "bearer", "/users/{id}"),
+    ];
+    for (at, scheme, path) in dialects {
+        let reply = app.get(at, &Who::Nobody).await;
+        assert_eq!(reply.status, 200, "{at}: {}", reply.text());
+        let doc = reply.json();
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{at}");
+        assert!(
+            doc["components"]["securitySchemes"].get(scheme).is_some(),
+            "{at}: {scheme}"
+        );
+        assert!(doc["paths"].get(path).is_some(), "{at} describes {path}");
+        let mut refs = Vec::new();
+        references(&doc, &mut refs);
+        for r in refs {
+            let name = r.trim_start_matches("#/components/schemas/");
+            assert!(
+                doc["components"]["schemas"].get(name).is_some(),
+                "{at}: $ref {r}"
+            );
+        }
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for method in item.as_object().unwrap().keys() {
+                let concrete = path
+                    .replace("{email}", "root@plant.example")
+                    .replace("{username}", "root@plant.example")
+                    .replace("{id}", "00000000-0000-4000-8000-000000000000");
+                let req = match method.as_str() {
+                    "get" => TestRequest::get(),
+                    "post" => TestRequest::post(),
+                    "put" => TestRequest::put(),
+                    _ => continue, // Deleting is not needed to see that a path is served.
+                }
+                .uri(&concrete);
+                let reply = app.send(crate::common::authorize(req, &root)).await;
+                let unrouted =
+                    reply.status == 405 || (reply.status == 404 && reply.body.is_empty());
+                assert!(
+                    !unrouted,
+                    "{at}: {method} {path} is not served: {}",
+                    reply.status
+                );
+            }
+        }
+    }
+    // The native document describes none of them.
+    let native = app.get("/api/v1/openapi.json", &Who::Nobody).await.json();
+    assert!(native["paths"].get("/_config/users/_list").is_none());
+}

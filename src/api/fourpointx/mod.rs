@@ -8,6 +8,7 @@
 
 use super::extract::Caller;
 use super::refusal::{self, Shape};
+use super::routes::Routes;
 use crate::domain::model::Role;
 use crate::error::Error;
 use crate::ops::memberships::Selection;
@@ -20,19 +21,38 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+mod described;
+use described::Refusals;
+
 mod read;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/_config/users")
-            .route("/", web::post().to(create))
-            .route("", web::post().to(create))
-            .route("/", web::put().to(update))
-            .route("", web::put().to(update))
-            .route("/_list", web::get().to(read::list))
-            .route("/{username}", web::get().to(read::get))
-            .route("/{username}", web::delete().to(delete)),
+pub fn configure(routes: &mut Routes) {
+    let base = crate::api::openapi::dialect_base::<ErrorBody>(
+        "Gatehouse: 4PointX users",
+        "4PointX's user API (4pointx-users-api.txt), served by Gatehouse: HTTP Basic. \
+         POST and PUT also answer at /_config/users without the slash.",
+        &["basic"],
     );
+    routes.document("/_config/users/openapi.json", base, |routes| {
+        let scope = routes.scope("/_config/users", |routes| {
+            routes
+                .resource(|r| {
+                    r.to(__path_create, create).to(__path_update, update);
+                })
+                .resource(|r| {
+                    r.to(read::__path_list, read::list);
+                })
+                .resource(|r| {
+                    r.to(read::__path_get, read::get).to(__path_delete, delete);
+                })
+                // The same two without the slash, as clients send them too.
+                .undocumented(|cfg| {
+                    cfg.route("", web::post().to(create))
+                        .route("", web::put().to(update));
+                });
+        });
+        routes.service(scope);
+    });
 }
 
 /// The operation a failure happened in: the document words each one's errors differently.
@@ -76,12 +96,13 @@ impl Operation for Reading {
 
 type Reply<O> = refusal::Reply<O>;
 
-#[derive(Serialize)]
+/// 4PointX's error: `{error: {status, message}}`.
+#[derive(Serialize, utoipa::ToSchema)]
 struct ErrorBody {
     error: ErrorDetail,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct ErrorDetail {
     status: u16,
     message: String,
@@ -143,7 +164,7 @@ fn fail(op: Op, e: &Error) -> HttpResponse {
 }
 
 /// A user as 4PointX sends one.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct UserIn {
     site_id: Option<String>,
     plant_id: Option<String>,
@@ -244,7 +265,7 @@ fn parse_write(req: &HttpRequest, bytes: &[u8]) -> Result<Write, Error> {
     })
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Done {
     status: &'static str,
     message: String,
@@ -253,6 +274,14 @@ struct Done {
     temporary_password: Option<String>,
 }
 
+/// Creates a user with a user type at a site or plant.
+#[utoipa::path(
+    post,
+    path = "/_config/users/",
+    tag = "fourpointx",
+    request_body = UserIn,
+    responses((status = 201, description = "Created", body = Done), Refusals)
+)]
 async fn create(
     state: web::Data<AppState>,
     Caller(p, _): Caller<Creating>,
@@ -286,6 +315,14 @@ async fn create(
     }))
 }
 
+/// Updates a user by username.
+#[utoipa::path(
+    put,
+    path = "/_config/users/",
+    tag = "fourpointx",
+    request_body = UserIn,
+    responses((status = 200, description = "OK", body = Done), Refusals)
+)]
 async fn update(
     state: web::Data<AppState>,
     Caller(p, _): Caller<Updating>,
@@ -325,6 +362,14 @@ async fn update(
     }))
 }
 
+/// Deletes a user.
+#[utoipa::path(
+    delete,
+    path = "/_config/users/{username}",
+    tag = "fourpointx",
+    params(("username" = String, Path, description = "The user's username (email)")),
+    responses((status = 200, description = "OK", body = Done), Refusals)
+)]
 async fn delete(
     state: web::Data<AppState>,
     Caller(p, _): Caller<Deleting>,

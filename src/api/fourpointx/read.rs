@@ -82,7 +82,7 @@ fn millis(text: Option<&str>) -> Option<String> {
     text.and_then(clock::epoch_millis)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Attributes {
     site_id: Option<String>,
     plant_id: Option<String>,
@@ -95,7 +95,7 @@ struct Attributes {
     plant_name: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct UserOut {
     hash: &'static str,
     reserved: bool,
@@ -107,7 +107,7 @@ struct UserOut {
     is_static: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct ListItem {
     username: String,
     country_code: Option<String>,
@@ -128,6 +128,14 @@ fn site_names(conn: &Connection, p: &Principal) -> Result<HashMap<String, String
     Ok(sites.into_iter().map(|s| (s.id, s.name)).collect())
 }
 
+/// One user.
+#[utoipa::path(
+    get,
+    path = "/_config/users/{username}",
+    tag = "fourpointx",
+    params(("username" = String, Path, description = "The user's username (email)")),
+    responses((status = 200, description = "OK", body = UserOut), super::Refusals)
+)]
 pub(super) async fn get(
     state: web::Data<AppState>,
     Caller(p, _): Caller<Reading>,
@@ -162,12 +170,21 @@ pub(super) async fn get(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct ListQuery {
     site_id: Option<String>,
     plant_id: Option<String>,
 }
 
+/// The users of a site or plant.
+#[utoipa::path(
+    get,
+    path = "/_config/users/_list",
+    tag = "fourpointx",
+    params(ListQuery),
+    responses((status = 200, description = "OK", body = Vec<ListItem>), super::Refusals)
+)]
 pub(super) async fn list(
     state: web::Data<AppState>,
     Caller(p, _): Caller<Reading>,

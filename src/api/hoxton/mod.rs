@@ -11,6 +11,7 @@
 
 use super::extract::Caller;
 use super::refusal::{self, Shape};
+use super::routes::Routes;
 use super::stream::{self, Frame};
 use crate::domain::access::Principal;
 use crate::domain::model::{Role, UserRecord};
@@ -26,15 +27,56 @@ use serde::{Deserialize, Serialize};
 
 mod save;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/users", web::put().to(save::save))
-        .route("/users", web::get().to(list))
-        .route("/users/me", web::get().to(me))
-        .route("/users/{id}", web::get().to(get))
-        .route("/users/{id}", web::delete().to(delete));
+pub fn configure(routes: &mut Routes) {
+    let base = crate::api::openapi::dialect_base::<Failure>(
+        "Gatehouse: Hoxton AI users",
+        "Hoxton AI's organisation/site user API (orgsite-users-api.txt), served by Gatehouse: \
+         Bearer tokens from POST /oauth/token, or X-API-KEY, or HTTP Basic.",
+        &["bearer", "apiKey", "basic"],
+    );
+    routes.document("/users/openapi.json", base, |routes| {
+        routes
+            .resource(|r| {
+                r.to(save::__path_save, save::save).to(__path_list, list);
+            })
+            .resource(|r| {
+                r.to(__path_me, me);
+            })
+            .resource(|r| {
+                r.to(__path_get, get).to(__path_delete, delete);
+            });
+    });
 }
 
-#[derive(Serialize)]
+/// The refusals of this dialect, in its shape.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+enum Refusals {
+    /// The body does not parse.
+    #[response(status = 400)]
+    Malformed(Failure),
+    /// No credentials, or credentials that do not hold.
+    #[response(status = 401)]
+    Unauthenticated(Failure),
+    /// The caller may not do this.
+    #[response(status = 403)]
+    Forbidden(Failure),
+    /// No such user, or one the caller cannot see.
+    #[response(status = 404)]
+    NotFound(Failure),
+    /// The email is taken.
+    #[response(status = 409)]
+    Conflict(Failure),
+    /// A field is invalid; the message names it.
+    #[response(status = 422)]
+    Invalid(Failure),
+    /// The database refuses writes for now; `Retry-After` says when to come back.
+    #[response(status = 503)]
+    Unavailable(Failure),
+}
+
+/// Hoxton's error: `{code, message}`.
+#[derive(Serialize, utoipa::ToSchema)]
 struct Failure {
     code: u16,
     message: String,
@@ -68,7 +110,7 @@ impl Shape for Hoxton {
 
 type Reply = refusal::Reply<Hoxton>;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct UserOut {
     email: String,
@@ -147,6 +189,13 @@ fn render(
     })
 }
 
+/// The caller.
+#[utoipa::path(
+    get,
+    path = "/users/me",
+    tag = "hoxton",
+    responses((status = 200, description = "OK", body = UserOut), Refusals)
+)]
 async fn me(state: web::Data<AppState>, Caller(p, _): Caller<Hoxton>) -> Reply {
     let out = state
         .run(move |conn, _| render(conn, &p, ops::me(conn, &p)?, None))
@@ -154,6 +203,14 @@ async fn me(state: web::Data<AppState>, Caller(p, _): Caller<Hoxton>) -> Reply {
     Ok(HttpResponse::Ok().json(out))
 }
 
+/// One user, shown in their first organisation.
+#[utoipa::path(
+    get,
+    path = "/users/{id}",
+    tag = "hoxton",
+    params(("id" = String, Path, description = "The user's id")),
+    responses((status = 200, description = "OK", body = UserOut), Refusals)
+)]
 async fn get(
     state: web::Data<AppState>,
     Caller(p, _): Caller<Hoxton>,
@@ -165,7 +222,8 @@ async fn get(
     Ok(HttpResponse::Ok().json(out))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 struct ListQuery {
     organisation_id: Option<String>,
@@ -200,6 +258,14 @@ fn list_scope(
     })
 }
 
+/// The users of an organisation or a site.
+#[utoipa::path(
+    get,
+    path = "/users",
+    tag = "hoxton",
+    params(ListQuery),
+    responses((status = 200, description = "OK", body = Vec<UserOut>), Refusals)
+)]
 async fn list(
     state: web::Data<AppState>,
     Caller(p, _): Caller<Hoxton>,
@@ -232,6 +298,14 @@ async fn list(
         .streaming(rows))
 }
 
+/// Deletes a user.
+#[utoipa::path(
+    delete,
+    path = "/users/{id}",
+    tag = "hoxton",
+    params(("id" = String, Path, description = "The user's id")),
+    responses((status = 204, description = "Done"), Refusals)
+)]
 async fn delete(
     state: web::Data<AppState>,
     Caller(p, _): Caller<Hoxton>,

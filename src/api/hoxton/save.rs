@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 /// A user as Hoxton's clients send one.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct UserIn {
     email: Option<String>,
@@ -120,6 +120,14 @@ fn memberships(
     Ok(wanted)
 }
 
+/// Creates a user (201, with a temporary password when none was set) or updates one by id (204).
+#[utoipa::path(
+    put,
+    path = "/users",
+    tag = "hoxton",
+    request_body = UserIn,
+    responses((status = 201, description = "Created", body = super::UserOut), (status = 204, description = "Updated"), super::Refusals)
+)]
 // long: the upsert and the view comparison it needs, in one blocking call.
 pub(super) async fn save(
     state: web::Data<AppState>,

@@ -65,12 +65,18 @@ pub fn current() -> Option<RequestId> {
         .or_else(|| ON_THREAD.with(|id| id.borrow().clone()))
 }
 
-/// Runs `work` on this (blocking) thread as part of request `id`.
+/// Runs `work` on this (blocking) thread as part of request `id`; the thread's earlier id is
+/// back afterwards, even when `work` panics.
 pub fn on_this_thread<T>(id: Option<RequestId>, work: impl FnOnce() -> T) -> T {
-    let before = ON_THREAD.with(|slot| slot.replace(id));
-    let result = work();
-    ON_THREAD.with(|slot| slot.replace(before));
-    result
+    struct Restore(Option<RequestId>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let before = self.0.take();
+            ON_THREAD.with(|slot| slot.replace(before));
+        }
+    }
+    let _restore = Restore(ON_THREAD.with(|slot| slot.replace(id)));
+    work()
 }
 
 #[cfg(test)]

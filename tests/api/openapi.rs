@@ -51,6 +51,14 @@ async fn the_document_is_openapi_3_1_with_unique_operations_and_every_reference_
                 op["responses"].as_object().is_some_and(|r| !r.is_empty()),
                 "{method} {path}: no responses"
             );
+            // Every JSON answer has a shape: none is an object of anything.
+            for (status, response) in op["responses"].as_object().unwrap() {
+                let schema = &response["content"]["application/json"]["schema"];
+                assert!(
+                    schema != &json!({}),
+                    "{method} {path} {status}: a body without a shape"
+                );
+            }
         }
     }
     let mut refs = Vec::new();

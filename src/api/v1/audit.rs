@@ -189,13 +189,40 @@ async fn export(
 
 /// Sign-ins and failed sign-ins per hour over the last seven days, lockouts, and the addresses
 /// most failed sign-ins came from: what the start page draws.
+/// The last seven days of sign-ins, as the reader may read the trail (the start page's pictures).
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct ActivityOut {
+    since: String,
+    /// Every hour of the seven days, oldest first (168).
+    hours: Vec<HourOut>,
+    lockouts: u64,
+    /// The addresses most failed sign-ins came from, most first (five at most).
+    failing_addresses: Vec<AddressOut>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct HourOut {
+    hour: String,
+    sign_ins: u64,
+    failed_sign_ins: u64,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct AddressOut {
+    address: String,
+    failed_sign_ins: u64,
+}
+
 /// Sign-ins by hour over the last week, lockouts, and the addresses that fail most.
 #[utoipa::path(
     get,
     path = "/api/v1/audit/activity",
     operation_id = "audit_activity",
     tag = "audit",
-    responses((status = 200, description = "OK", body = serde_json::Value), Refusals)
+    responses((status = 200, description = "OK", body = ActivityOut), Refusals)
 )]
 async fn activity(
     state: web::Data<AppState>,
@@ -204,20 +231,22 @@ async fn activity(
     let a = state
         .run(move |conn, env| ops::activity(conn, env, &p))
         .await?;
-    let hours: Vec<serde_json::Value> = a
-        .hours
-        .iter()
-        .map(|h| serde_json::json!({"hour": h.hour, "signIns": h.succeeded, "failedSignIns": h.failed}))
-        .collect();
-    let addresses: Vec<serde_json::Value> = a
+    let hours = a.hours.into_iter().map(|h| HourOut {
+        hour: h.hour,
+        sign_ins: h.succeeded,
+        failed_sign_ins: h.failed,
+    });
+    let addresses = a
         .failing_addresses
-        .iter()
-        .map(|(address, n)| serde_json::json!({"address": address, "failedSignIns": n}))
-        .collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "since": a.since,
-        "hours": hours,
-        "lockouts": a.lockouts,
-        "failingAddresses": addresses,
-    })))
+        .into_iter()
+        .map(|(address, n)| AddressOut {
+            address,
+            failed_sign_ins: n,
+        });
+    Ok(HttpResponse::Ok().json(ActivityOut {
+        since: a.since,
+        hours: hours.collect(),
+        lockouts: a.lockouts,
+        failing_addresses: addresses.collect(),
+    }))
 }

@@ -10,8 +10,7 @@ use crate::ops::import::{self as ops, LineError};
 use crate::state::AppState;
 use actix_web::{http::header, web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -61,29 +60,65 @@ fn at_line(e: LineError) -> Error {
     }
 }
 
-fn preview_json(lines: &[ops::LinePreview]) -> serde_json::Value {
+/// What an import did; with `dryRun`, what it would do, line by line.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct Imported {
+    dry_run: bool,
+    created: usize,
+    updated: usize,
+    /// The lines that would fail (a preview only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failed: Option<usize>,
+    /// Every line's outcome (a preview only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lines: Option<Vec<LineOut>>,
+}
+
+/// One line of a preview: `create`, `update`, or `error` with what is wrong.
+#[derive(Serialize, utoipa::ToSchema)]
+struct LineOut {
+    line: usize,
+    email: String,
+    outcome: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<String>,
+}
+
+fn previewed(lines: &[ops::LinePreview]) -> Imported {
     let count = |created: bool| {
         lines
             .iter()
             .filter(|l| matches!(l.outcome, Ok(c) if c == created))
             .count()
     };
-    let shown: Vec<serde_json::Value> = lines
-        .iter()
-        .map(|l| match &l.outcome {
-            Ok(created) => json!({"line": l.line, "email": l.email,
-                "outcome": if *created { "create" } else { "update" }}),
-            Err(e) => json!({"line": l.line, "email": l.email, "outcome": "error",
-                "error": e.public_message(), "field": e.field()}),
-        })
-        .collect();
-    json!({
-        "dryRun": true,
-        "created": count(true),
-        "updated": count(false),
-        "failed": lines.iter().filter(|l| l.outcome.is_err()).count(),
-        "lines": shown,
-    })
+    let shown = lines.iter().map(|l| {
+        let (outcome, error, field) = match &l.outcome {
+            Ok(true) => ("create", None, None),
+            Ok(false) => ("update", None, None),
+            Err(e) => (
+                "error",
+                Some(e.public_message()),
+                e.field().map(str::to_string),
+            ),
+        };
+        LineOut {
+            line: l.line,
+            email: l.email.clone(),
+            outcome,
+            error,
+            field,
+        }
+    });
+    Imported {
+        dry_run: true,
+        created: count(true),
+        updated: count(false),
+        failed: Some(lines.iter().filter(|l| l.outcome.is_err()).count()),
+        lines: Some(shown.collect()),
+    }
 }
 
 /// Creates or updates users from a CSV or JSON-lines file (text/csv, application/x-ndjson); with dryRun=true, the preview of every line.
@@ -94,7 +129,7 @@ fn preview_json(lines: &[ops::LinePreview]) -> serde_json::Value {
     tag = "users",
     request_body(content = String, content_type = "text/csv", description = "A CSV users file (or application/x-ndjson: one JSON user a line)"),
     params(ImportQuery),
-    responses((status = 200, description = "OK", body = serde_json::Value), Refusals)
+    responses((status = 200, description = "What was imported, or the preview", body = Imported), Refusals)
 )]
 pub(super) async fn import(
     state: web::Data<AppState>,
@@ -120,12 +155,16 @@ pub(super) async fn import(
         let preview = state
             .run(move |conn, env| ops::preview(conn, env, &p, &lines))
             .await?;
-        return Ok(HttpResponse::Ok().json(preview_json(&preview)));
+        return Ok(HttpResponse::Ok().json(previewed(&preview)));
     }
     let counts = state
         .run(move |conn, env| ops::import_sent(conn, env, &p, &lines).map_err(at_line))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "dryRun": false, "created": counts.created, "updated": counts.updated
-    })))
+    Ok(HttpResponse::Ok().json(Imported {
+        dry_run: false,
+        created: counts.created,
+        updated: counts.updated,
+        failed: None,
+        lines: None,
+    }))
 }

@@ -74,34 +74,42 @@ pub struct Document(pub String);
 
 /// The whole document: the base, and the paths and schemas the handlers described as they
 /// were mounted.
-/// `base` with the paths and schemas the handlers described, as JSON.
-pub fn finish(mut document: utoipa::openapi::OpenApi, described: Described) -> String {
+/// `document` with the paths and schemas the handlers described.
+fn assemble(
+    mut document: utoipa::openapi::OpenApi,
+    described: Described,
+) -> utoipa::openapi::OpenApi {
     document.paths.merge(described.paths);
     let components = document.components.get_or_insert_with(Default::default);
     components.schemas.extend(described.schemas);
+    document
+}
+
+fn to_text(document: &utoipa::openapi::OpenApi) -> String {
     document.to_json().unwrap_or_else(|e| {
         log::error!("cannot write an OpenAPI document: {e}");
         "{}".into()
     })
 }
 
+/// `base` with the paths and schemas the handlers described, as JSON.
+pub fn finish(base: utoipa::openapi::OpenApi, described: Described) -> String {
+    to_text(&assemble(base, described))
+}
+
 pub fn document_of(described: Described, modules: &[String]) -> Document {
-    let mut document = base();
-    document.paths.merge(described.paths);
-    let components = document.components.get_or_insert_with(Default::default);
-    components.schemas.extend(described.schemas);
-    // The module catalogue is configuration: the document names this server's own.
+    let mut document = assemble(base(), described);
+    // The module catalogue is configuration: the document names this server's own (in place
+    // of the plain string `shapes::Module` describes).
     let catalogue = utoipa::openapi::schema::ObjectBuilder::new()
         .schema_type(utoipa::openapi::schema::Type::String)
         .description(Some(
             "A module of this server's catalogue ([modules] catalogue)",
         ))
         .enum_values(Some(modules.iter().cloned()));
+    let components = document.components.get_or_insert_with(Default::default);
     components.schemas.insert("Module".into(), catalogue.into());
-    Document(document.to_json().unwrap_or_else(|e| {
-        log::error!("cannot write the OpenAPI document: {e}");
-        "{}".into()
-    }))
+    Document(to_text(&document))
 }
 
 /// This document: OpenAPI 3.1, generated from the handlers and wire types.

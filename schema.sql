@@ -435,3 +435,22 @@ END;
 -- The id the request's response carried in X-Request-Id and its log lines carried; NULL for
 -- rows written before this migration and for rows no request wrote (housekeeping, the CLI).
 ALTER TABLE audit ADD COLUMN request_id TEXT;
+
+-- migration 10: replication
+-- The primary's clock, written every second while Litestream replicates the file, so that a
+-- replica can tell how old what it serves is (its lag), whether or not anything else changed.
+CREATE TABLE heartbeat (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    at TEXT NOT NULL
+);
+-- Each time `gatehouse restore` made this file from a replica: where from and up to which
+-- position. The first start on it checks the file and its audit chain, writes an audit row
+-- naming the position, and sets started_at; a start on a file that fails is refused.
+CREATE TABLE restores (
+    id            INTEGER PRIMARY KEY,
+    source        TEXT NOT NULL,
+    position      TEXT NOT NULL,
+    point_in_time TEXT,
+    restored_at   TEXT NOT NULL,
+    started_at    TEXT
+);

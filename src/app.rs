@@ -1,7 +1,7 @@
 //! The application: the routes of every API mounted on one app, and the HTTP server.
 
 use crate::api::routes::{Described, Routes};
-use crate::config::Config;
+use crate::config::{Checkpoint, Config, Mode};
 use crate::db;
 use crate::error::Error;
 use crate::state::AppState;
@@ -110,8 +110,7 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
         true => Some(tls_config(&config).map_err(std::io::Error::other)?),
         false => None,
     };
-    start_housekeeping(state.clone());
-    start_checkpoints(state.clone());
+    start_background(&state);
     let workers = match config.server.workers {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
@@ -146,6 +145,44 @@ fn tls_config(config: &Config) -> Result<rustls::ServerConfig, String> {
     .with_safe_default_protocol_versions()
     .and_then(|b| b.with_no_client_auth().with_single_cert(certs, key))
     .map_err(|e| format!("tls: {e}"))
+}
+
+/// The primary's background work; a replica's file is written by Litestream alone.
+fn start_background(state: &AppState) {
+    let database = &state.env.config.database;
+    if database.mode == Mode::Replica {
+        return;
+    }
+    start_housekeeping(state.clone());
+    if database.checkpoint == Checkpoint::Gatehouse {
+        start_checkpoints(state.clone());
+    }
+    start_heartbeat(state.clone());
+}
+
+/// How often the primary records its clock while Litestream replicates the file.
+const HEARTBEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// While Litestream replicates the database (its state directory is beside the file), writes
+/// the primary's clock every second, so that a replica can say how stale it is even when
+/// nothing else changes. Without Litestream, nothing is written.
+fn start_heartbeat(state: AppState) {
+    std::thread::spawn(move || loop {
+        std::thread::sleep(HEARTBEAT_EVERY);
+        if !crate::litestream::replicates(&state.env.config.database.path) {
+            continue;
+        }
+        let beat = state
+            .pool
+            .get()
+            .map_err(Error::from)
+            .and_then(|mut conn| crate::ops::replication::beat(&mut conn, &state.env));
+        match beat {
+            Ok(()) => state.env.health.write_succeeded(),
+            Err(Error::Unavailable(fault)) => state.env.health.write_failed(fault),
+            Err(e) => log::warn!("heartbeat: {e}"),
+        }
+    });
 }
 
 /// How often the write-ahead log is copied into the database file.

@@ -1,5 +1,5 @@
-//! The command line: `serve` (the default), `init`, `check`, `backup <path>`, `import`,
-//! `audit`, and `completions` / `man` for the shell and the manual.
+//! The command line: `serve` (the default), `init`, `check`, `backup <path>`, `restore`,
+//! `import`, `audit`, and `completions` / `man` for the shell and the manual.
 
 use crate::app;
 use crate::clock::Clock;
@@ -10,6 +10,8 @@ use crate::state::AppState;
 use clap::{Parser, Subcommand};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
+
+mod replication;
 
 #[derive(Parser)]
 #[command(
@@ -43,6 +45,9 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Restore the database from its Litestream replica (`litestream restore`), check it (the
+    /// integrity and reference checks, the audit chain) and only then put it in place.
+    Restore(replication::Asked),
     /// Work with the audit trail.
     Audit {
         #[command(subcommand)]
@@ -94,7 +99,8 @@ pub fn main() -> Result<(), String> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config),
         Command::Init => init(config).map(|_| ()),
-        Command::Check => check(&config.database.path),
+        Command::Check => check(&config.database.path).map(|()| replication::report(&config)),
+        Command::Restore(asked) => replication::restore(&config, asked),
         Command::Backup { path } => backup(&config.database.path, &path),
         Command::Import { path, dry_run } => import(config, &path, dry_run),
         Command::Audit {
@@ -117,10 +123,17 @@ fn init(config: Config) -> Result<AppState, String> {
     let password = std::env::var("GATEHOUSE_ADMIN_PASSWORD")
         .ok()
         .filter(|p| !p.is_empty());
+    if state.env.replica() {
+        return Ok(state);
+    }
     let mut conn = state
         .pool
         .get()
         .map_err(|e| format!("database {path}: {e}"))?;
+    crate::ops::replication::first_start(&mut conn, &state.env).map_err(|e| match e {
+        crate::error::Error::Internal(why) => format!("database {path}: {why}"),
+        other => format!("database {path}: {other}"),
+    })?;
     match bootstrap::bootstrap(&mut conn, &state.env, &email, password)
         .map_err(|e| format!("first superadmin: {e}"))?
     {

@@ -34,6 +34,9 @@ pub enum Error {
     /// read-only, or a lock was held past `busy_timeout`); nothing was changed, and the same
     /// request may succeed later.
     Unavailable(Fault),
+    /// This Gatehouse is a read-only replica: writes and password checks (the lockout's state
+    /// lives on the primary) belong to the primary, named here once the operation knows it.
+    ReadOnlyReplica(Option<String>),
     /// Something went wrong on our side; the text is for the log only.
     Internal(String),
 }
@@ -44,15 +47,35 @@ pub enum Fault {
     Full,
     ReadOnly,
     Busy,
+    /// On a replica: the primary migrated the file to a schema newer than this Gatehouse.
+    SchemaNewer,
+    /// On a replica: the file's schema is older than this Gatehouse (the primary runs an
+    /// older release).
+    SchemaOlder,
 }
 
 impl Fault {
+    pub const ALL: [Fault; 5] = [
+        Fault::Full,
+        Fault::ReadOnly,
+        Fault::Busy,
+        Fault::SchemaNewer,
+        Fault::SchemaOlder,
+    ];
+
+    /// Whether it is a replica's file of another release's schema.
+    pub fn is_schema(self) -> bool {
+        matches!(self, Fault::SchemaNewer | Fault::SchemaOlder)
+    }
+
     /// The word `/health` and `/metrics` use for it.
     pub fn word(self) -> &'static str {
         match self {
             Fault::Full => "full",
             Fault::ReadOnly => "read-only",
             Fault::Busy => "busy",
+            Fault::SchemaNewer => "schema-newer",
+            Fault::SchemaOlder => "schema-older",
         }
     }
 
@@ -62,6 +85,8 @@ impl Fault {
             Fault::Full => "the database disk is full",
             Fault::ReadOnly => "the database is on a read-only file system",
             Fault::Busy => "the database is busy: a lock was held past busy_timeout",
+            Fault::SchemaNewer => "the primary migrated the database to a schema newer than this replica's Gatehouse understands: upgrade this replica",
+            Fault::SchemaOlder => "the database's schema is older than this replica's Gatehouse: upgrade the primary, or run the primary's release here",
         }
     }
 
@@ -70,7 +95,7 @@ impl Fault {
     pub fn retry_after(self) -> u64 {
         match self {
             Fault::Busy => 1,
-            Fault::Full | Fault::ReadOnly => 30,
+            Fault::Full | Fault::ReadOnly | Fault::SchemaNewer | Fault::SchemaOlder => 30,
         }
     }
 
@@ -119,7 +144,7 @@ impl Error {
             Error::UnsupportedMediaType(_) => 415,
             Error::TooManyRequests(_) => 429,
             Error::Internal(_) => 500,
-            Error::Unavailable(_) => 503,
+            Error::Unavailable(_) | Error::ReadOnlyReplica(_) => 503,
         }
     }
 
@@ -137,6 +162,7 @@ impl Error {
             Error::TooManyRequests(_) => "too_many_requests",
             Error::Internal(_) => "internal_error",
             Error::Unavailable(_) => "unavailable",
+            Error::ReadOnlyReplica(_) => "read_only_replica",
         }
     }
 
@@ -177,6 +203,12 @@ impl Error {
                 format!("the request body is larger than {limit} bytes")
             }
             Error::Unavailable(fault) => format!("{}; try again later", fault.message()),
+            Error::ReadOnlyReplica(primary) => match primary {
+                Some(url) => format!(
+                    "this Gatehouse is a read-only replica: sign in and make changes on the primary at {url}"
+                ),
+                None => "this Gatehouse is a read-only replica: sign in and make changes on the primary".into(),
+            },
             Error::Internal(_) => "internal error; the server log has the details".into(),
         }
     }
@@ -187,6 +219,14 @@ impl Error {
             Error::TooManyRequests(seconds) => Some(*seconds),
             Error::Unavailable(fault) => Some(fault.retry_after()),
             _ => None,
+        }
+    }
+
+    /// A replica's refusal made before the primary was known gets its address.
+    pub fn naming_primary(self, primary: &Option<String>) -> Error {
+        match self {
+            Error::ReadOnlyReplica(None) => Error::ReadOnlyReplica(primary.clone()),
+            other => other,
         }
     }
 

@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod litestream;
 pub mod logging;
 pub mod metrics;
 pub mod notify;

@@ -138,14 +138,14 @@ pub fn database_fault(fault: Fault) {
     if fault == Fault::Busy {
         counter!("gatehouse_db_busy_errors_total").increment(1);
     }
-    for each in [Fault::Full, Fault::ReadOnly, Fault::Busy] {
+    for each in Fault::ALL {
         let up = if each == fault { 1.0 } else { 0.0 };
         gauge!("gatehouse_database_fault", "fault" => each.word()).set(up);
     }
 }
 
 pub fn database_recovered() {
-    for each in [Fault::Full, Fault::ReadOnly, Fault::Busy] {
+    for each in Fault::ALL {
         gauge!("gatehouse_database_fault", "fault" => each.word()).set(0.0);
     }
 }

@@ -2,7 +2,7 @@
 //! one door onto the blocking thread pool.
 
 use crate::clock::Clock;
-use crate::config::Config;
+use crate::config::{Config, Mode};
 use crate::db::{self, Pool};
 use crate::error::Error;
 use crate::ops::Env;
@@ -23,12 +23,14 @@ pub struct AppState {
 impl AppState {
     /// Opens (creating and migrating) the database named by the configuration.
     pub fn open(config: Config, clock: Clock) -> Result<AppState, Error> {
-        let pool = db::open(
-            &config.database.path,
-            config.database.pool_size,
-            config.database.busy_timeout.0,
-        )?;
-        db::migrate(&mut *pool.get()?)?;
+        let pool = db::open_configured(&config.database)?;
+        match config.database.mode {
+            // A replica never writes, migrations least of all: the primary migrates the file.
+            Mode::Replica => db::replica::refuse_newer(&*pool.get()?)?,
+            Mode::Primary => {
+                db::migrate(&mut *pool.get()?)?;
+            }
+        }
         let env = Arc::new(Env::new(config, clock)?);
         Ok(AppState {
             batches: batch::Batches::start(pool.clone(), env.clone()),
@@ -52,23 +54,29 @@ impl AppState {
             let mut conn = pool.get()?;
             crate::metrics::pool_wait(asked.elapsed());
             let changes = conn.total_changes();
-            let result = crate::request_id::on_this_thread(request_id, || work(&mut conn, &env));
+            let result = crate::request_id::on_this_thread(request_id, || match env.replica() {
+                true => read_replica(&mut conn, &env, work),
+                false => work(&mut conn, &env),
+            });
             // Written (committed or not): callers known from before may have changed.
             if conn.total_changes() != changes {
                 env.known.moved_on();
             }
             match &result {
                 Err(Error::Unavailable(fault)) => env.health.write_failed(*fault),
-                Ok(_) if conn.total_changes() != changes => env.health.write_succeeded(),
+                Ok(_) if conn.total_changes() != changes || env.replica() => {
+                    env.health.write_succeeded()
+                }
                 _ => {}
             }
             result
         })
         .await;
+        let primary = &self.env.config.replica.primary_url;
         result
             .map_err(Error::from)
             .and_then(|r| r)
-            .map_err(Error::logged)
+            .map_err(|e| e.naming_primary(primary).logged())
     }
 
     /// Runs `work` on the writing thread, in a transaction shared with the other writes
@@ -79,6 +87,23 @@ impl AppState {
         F: FnOnce(&Connection, &Env) -> Result<T, Error> + Send + 'static,
         T: Send + 'static,
     {
+        if self.env.replica() {
+            let primary = self.env.config.replica.primary_url.clone();
+            return Err(Error::ReadOnlyReplica(primary));
+        }
         self.batches.write(work).await.map_err(Error::logged)
     }
+}
+
+/// Runs `work` on a replica: from an empty page cache, inside one read transaction (see
+/// `db::replica`).
+fn read_replica<T>(
+    conn: &mut Connection,
+    env: &Env,
+    work: impl FnOnce(&mut Connection, &Env) -> Result<T, Error>,
+) -> Result<T, Error> {
+    db::replica::begin_read(conn)?;
+    let result = work(conn, env);
+    db::replica::end_read(conn);
+    result
 }

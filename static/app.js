@@ -5,7 +5,7 @@ import { api, setCsrfToken } from './api.js';
 import { h, confirmDialog } from './dom.js';
 import { hasUnsavedChanges } from './leaving.js';
 import { state, user, mayReadAudit } from './session.js';
-import { showSignIn, showPasswordChange } from './signin.js';
+import { showSignIn, showPasswordChange, replicaNotice } from './signin.js';
 import { structureView } from './structure.js';
 import { usersView } from './users.js';
 import { userFormView } from './userform.js';
@@ -92,7 +92,7 @@ function route() {
     view = (main) => page.view(main, new URLSearchParams(filters));
   }
   const main = h('main', { id: 'main' });
-  root.replaceChildren(shell(path), main);
+  root.replaceChildren(...[shell(path), replicaNotice(state.ui), main].filter(Boolean));
   view(main);
 }
 

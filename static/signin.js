@@ -5,6 +5,18 @@ import { h, field, errorBox, onSubmit } from './dom.js';
 import { user } from './session.js';
 import { newPasswordField } from './password.js';
 
+/** On a read-only replica: says so, and links to the primary where sign-ins and changes go. */
+export function replicaNotice(ui) {
+  if (!ui || !ui.replica) return null;
+  const url = ui.replica.primaryUrl;
+  return h(
+    'p',
+    { class: 'notice replica', role: 'note', id: 'replica-notice' },
+    'This Gatehouse is a read-only replica: it shows what the primary holds, a moment late, and changes nothing. ',
+    url ? h('span', {}, 'Sign in and make changes on the primary: ', h('a', { href: url }, url), '.') : 'Sign in and make changes on the primary.',
+  );
+}
+
 export function showSignIn(root, ui, onSignedIn, message) {
   const errors = errorBox();
   const email = h('input', { name: 'email', type: 'email', autocomplete: 'username', required: true });
@@ -27,6 +39,7 @@ export function showSignIn(root, ui, onSignedIn, message) {
       { class: 'signin' },
       h('h1', {}, 'Gatehouse'),
       h('div', { class: 'banner', role: 'note', id: 'system-use-banner' }, ui ? ui.banner : ''),
+      replicaNotice(ui),
       message ? h('p', { class: 'notice', role: 'status' }, message) : null,
       h('div', { class: 'panel' }, form),
     ),

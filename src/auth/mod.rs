@@ -180,6 +180,11 @@ fn pending_rule(principal: Principal, allow_pending: bool) -> Result<Principal, 
 /// The key under which a caller presenting this is known: API keys, Bearer tokens and
 /// passwords. Sessions are not (each state-changing request checks its CSRF token).
 fn recognise(env: &Env, presented: &Presented) -> Option<Recognition> {
+    // On a replica a change arrives in the file, not through this process, and nothing would
+    // tell the memory of callers that a token was revoked: every request asks the file.
+    if env.replica() {
+        return None;
+    }
     let known = &env.known;
     match presented {
         Presented::ApiKey(secret) => Some(known.recognise("api key", &[secret])),
@@ -306,7 +311,8 @@ fn check_api_key(
     // still take the write lock on every read.
     let a_minute_ago = now - time::Duration::minutes(1);
     let last = key.last_used_at.as_deref().and_then(clock::parse);
-    if last.is_none_or(|at| at < a_minute_ago) {
+    // A replica writes nothing, not even this: the key's last use is the primary's.
+    if last.is_none_or(|at| at < a_minute_ago) && !env.replica() {
         let since = clock::format(a_minute_ago);
         db::keys::touch_key(conn, &key.id, &clock::format(now), &since)?;
     }

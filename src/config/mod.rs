@@ -3,8 +3,10 @@
 //! Every setting is documented in the shipped `config.toml`. Unknown keys are refused, and every
 //! problem is reported as one line naming the source, the key and what is wrong.
 
+mod replication;
 mod sections;
 
+pub use replication::*;
 pub use sections::*;
 use serde::Deserialize;
 use std::fmt;
@@ -27,6 +29,8 @@ pub struct Config {
     pub tls: Tls,
     pub dialects: Dialects,
     pub ui: Ui,
+    pub replica: Replica,
+    pub litestream: Litestream,
 }
 
 /// The embedded admin page.
@@ -42,9 +46,22 @@ impl fmt::Display for ConfigError {
 
 /// Variables that configure the first start rather than the server.
 const BOOTSTRAP_VARIABLES: [&str; 2] = ["GATEHOUSE_ADMIN_EMAIL", "GATEHOUSE_ADMIN_PASSWORD"];
-const SECTIONS: [&str; 13] = [
-    "server", "database", "security", "modules", "log", "metrics", "tokens", "sessions", "lockout",
-    "audit", "tls", "dialects", "ui",
+const SECTIONS: [&str; 15] = [
+    "server",
+    "database",
+    "security",
+    "modules",
+    "log",
+    "metrics",
+    "tokens",
+    "sessions",
+    "lockout",
+    "audit",
+    "tls",
+    "dialects",
+    "ui",
+    "replica",
+    "litestream",
 ];
 
 impl Config {
@@ -135,6 +152,7 @@ impl Config {
             return Err(format!("modules.catalogue: `{bad}` is not a module name"));
         }
         self.server.public_origin()?;
+        self.replica.validate(self.database.mode)?;
         self.within_bounds()
     }
 

@@ -194,6 +194,10 @@ pub struct Database {
     pub path: PathBuf,
     pub pool_size: u32,
     pub busy_timeout: Span,
+    /// `primary` owns the file; `replica` reads one that Litestream keeps up to date.
+    pub mode: super::Mode,
+    /// Who checkpoints the write-ahead log: `gatehouse` or `external` (Litestream).
+    pub checkpoint: super::Checkpoint,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -277,6 +281,8 @@ impl Default for Database {
             path: PathBuf::from("gatehouse.db"),
             pool_size: 8,
             busy_timeout: Span(Duration::from_secs(5)),
+            mode: super::Mode::Primary,
+            checkpoint: super::Checkpoint::Gatehouse,
         }
     }
 }

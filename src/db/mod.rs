@@ -3,11 +3,14 @@
 
 pub mod audit;
 pub mod keys;
+pub mod replica;
+pub mod replication;
 pub mod structure;
 pub mod tokens;
 mod turns;
 pub mod users;
 
+use crate::config::Checkpoint;
 use crate::error::Error;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::config::DbConfig;
@@ -15,13 +18,75 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use std::path::Path;
 use std::time::Duration;
 
-pub type Pool = r2d2::Pool<SqliteConnectionManager>;
+pub type Pool = r2d2::Pool<Manager>;
+
+/// Opens connections for the pool: r2d2_sqlite's manager, and on a replica the rule that a
+/// connection left in WAL mode is closed rather than kept (see `replica`).
+#[derive(Debug)]
+pub struct Manager {
+    files: SqliteConnectionManager,
+    replica: bool,
+}
+
+impl Manager {
+    fn primary(files: SqliteConnectionManager) -> Manager {
+        Manager {
+            files,
+            replica: false,
+        }
+    }
+
+    fn replica(files: SqliteConnectionManager) -> Manager {
+        Manager {
+            files,
+            replica: true,
+        }
+    }
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = Connection;
+    type Error = rusqlite::Error;
+
+    fn connect(&self) -> Result<Connection, rusqlite::Error> {
+        self.files.connect()
+    }
+
+    fn is_valid(&self, conn: &mut Connection) -> Result<(), rusqlite::Error> {
+        self.files.is_valid(conn)
+    }
+
+    fn has_broken(&self, conn: &mut Connection) -> bool {
+        self.replica && replica::in_wal_mode(conn)
+    }
+}
+
+/// The pool over `manager`: connections open as they are needed.
+fn pool_of(manager: Manager, size: u32, path: &Path) -> Result<Pool, Error> {
+    r2d2::Pool::builder()
+        .max_size(size)
+        .min_idle(Some(1))
+        // A connection to a local file does not go stale; the check ran a statement per
+        // checkout (a thirtieth of what reading one user costs).
+        .test_on_check_out(false)
+        .build(manager)
+        .map_err(|e| Error::Internal(format!("cannot open database {}: {e}", path.display())))
+}
 
 const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// Settings every connection gets: WAL, a full fsync on commit (plant servers lose power),
 /// foreign keys enforced, and a wait instead of an error while another writer holds the lock.
 fn prepare(conn: &mut Connection, busy_timeout: Duration) -> rusqlite::Result<()> {
+    settle(conn, busy_timeout)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+    )
+}
+
+/// What every connection gets, a replica's too: the busy wait, kept statements with stable
+/// plans, temporary storage in memory.
+fn settle(conn: &mut Connection, busy_timeout: Duration) -> rusqlite::Result<()> {
     conn.busy_timeout(busy_timeout)?;
     // Every statement Gatehouse runs is prepared once per connection and kept. The bundled
     // SQLite is built with STAT4, which re-plans a statement whenever a bound value changes
@@ -32,24 +97,40 @@ fn prepare(conn: &mut Connection, busy_timeout: Duration) -> rusqlite::Result<()
     // Temporary storage in memory: a savepoint's journal (each write of a shared commit runs
     // in one) spilled to a temporary file past 64 KiB, a tenth of the writing thread's time.
     // What Gatehouse sorts is a page of rows or the structure lists, never the users.
-    conn.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
-         PRAGMA temp_store = MEMORY;",
-    )
+    conn.execute_batch("PRAGMA temp_store = MEMORY;")
 }
 
 /// Opens the pool on `path`, creating the file when absent.
 pub fn open(path: &Path, size: u32, busy_timeout: Duration) -> Result<Pool, Error> {
-    let manager = SqliteConnectionManager::file(path).with_init(move |c| prepare(c, busy_timeout));
-    // Connections open as they are needed: a start opens one, not the whole pool.
-    r2d2::Pool::builder()
-        .max_size(size)
-        .min_idle(Some(1))
-        // A connection to a local file does not go stale; the check ran a statement per
-        // checkout (a thirtieth of what reading one user costs).
-        .test_on_check_out(false)
-        .build(manager)
-        .map_err(|e| Error::Internal(format!("cannot open database {}: {e}", path.display())))
+    open_checkpointed(path, size, busy_timeout, Checkpoint::Gatehouse)
+}
+
+/// Opens the pool the `[database]` section describes: a primary's, whose write-ahead log is
+/// checkpointed by Gatehouse or by someone else (Litestream), or a replica's (read only).
+pub fn open_configured(database: &crate::config::Database) -> Result<Pool, Error> {
+    let (path, size, busy) = (&database.path, database.pool_size, database.busy_timeout.0);
+    match database.mode {
+        crate::config::Mode::Primary => open_checkpointed(path, size, busy, database.checkpoint),
+        crate::config::Mode::Replica => replica::open(path, size, busy),
+    }
+}
+
+fn open_checkpointed(
+    path: &Path,
+    size: u32,
+    busy_timeout: Duration,
+    checkpoint: Checkpoint,
+) -> Result<Pool, Error> {
+    let manager = SqliteConnectionManager::file(path).with_init(move |c| {
+        prepare(c, busy_timeout)?;
+        // Litestream checkpoints after each sync; a commit that crossed SQLite's automatic
+        // threshold would race it (Litestream's "tips": turn the automatic one off).
+        match checkpoint {
+            Checkpoint::External => c.execute_batch("PRAGMA wal_autocheckpoint = 0"),
+            Checkpoint::Gatehouse => Ok(()),
+        }
+    });
+    pool_of(Manager::primary(manager), size, path)
 }
 
 /// A write transaction and this process's turn to write (see `turns`). Read and write through
@@ -78,6 +159,10 @@ impl Write<'_> {
 /// Begins a write transaction that takes the write lock at once, so that a check made inside
 /// it still holds at its writes; writers of this process wait their turn before it.
 pub fn write(conn: &mut Connection) -> Result<Write<'_>, Error> {
+    // A replica's connections are opened read only: the write is refused before it begins.
+    if conn.is_readonly(rusqlite::MAIN_DB)? {
+        return Err(Error::ReadOnlyReplica(None));
+    }
     let turn = turns::Turn::take(conn.path().unwrap_or(""));
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     Ok(Write { tx, _turn: turn })

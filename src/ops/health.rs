@@ -5,7 +5,7 @@
 //! system, a lock held too long) until a write succeeds again.
 
 use crate::error::Fault;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 /// How long one probe's answer stands.
@@ -23,6 +23,8 @@ pub struct Health {
     fault: AtomicU8,
     /// Milliseconds after `started` of the last fault logged, plus one; 0 before the first.
     logged_at: AtomicU64,
+    /// On a replica: the primary's last heartbeat in this file, in Unix milliseconds (0: none).
+    heartbeat_ms: AtomicI64,
 }
 
 impl Health {
@@ -33,6 +35,7 @@ impl Health {
             readable: AtomicBool::new(false),
             fault: AtomicU8::new(0),
             logged_at: AtomicU64::new(0),
+            heartbeat_ms: AtomicI64::new(0),
         }
     }
 
@@ -52,12 +55,27 @@ impl Health {
         self.probed_at.store(self.now_ms(), Ordering::Release);
     }
 
+    /// The primary's last heartbeat, as a replica's probe read it.
+    pub fn heard(&self, beat: Option<time::OffsetDateTime>) {
+        let ms = beat.map_or(0, |at| (at.unix_timestamp_nanos() / 1_000_000) as i64);
+        self.heartbeat_ms.store(ms, Ordering::Release);
+    }
+
+    /// Seconds from the primary's last heartbeat to `now` (how stale a replica may be).
+    pub fn lag(&self, now: time::OffsetDateTime) -> Option<f64> {
+        let ms = self.heartbeat_ms.load(Ordering::Acquire);
+        let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
+        (ms != 0).then(|| (now_ms - ms).max(0) as f64 / 1000.0)
+    }
+
     /// The fault that stopped the last write, while no write has succeeded since.
     pub fn fault(&self) -> Option<Fault> {
         match self.fault.load(Ordering::Acquire) {
             1 => Some(Fault::Full),
             2 => Some(Fault::ReadOnly),
             3 => Some(Fault::Busy),
+            4 => Some(Fault::SchemaNewer),
+            5 => Some(Fault::SchemaOlder),
             _ => None,
         }
     }
@@ -68,6 +86,8 @@ impl Health {
             Fault::Full => 1,
             Fault::ReadOnly => 2,
             Fault::Busy => 3,
+            Fault::SchemaNewer => 4,
+            Fault::SchemaOlder => 5,
         };
         self.fault.store(code, Ordering::Release);
         crate::metrics::database_fault(fault);
@@ -80,15 +100,21 @@ impl Health {
                 .compare_exchange(last, now, Ordering::AcqRel, Ordering::Acquire)
                 .is_ok()
         {
-            log::error!("writes are refused: {}", fault.message());
+            let what = if fault.is_schema() {
+                "requests"
+            } else {
+                "writes"
+            };
+            log::error!("{what} are refused: {}", fault.message());
         }
     }
 
-    /// A write went through: whatever stopped the earlier ones has passed.
+    /// A write went through (on a replica: a read did): whatever stopped the earlier ones
+    /// has passed.
     pub fn write_succeeded(&self) {
         if self.fault.load(Ordering::Acquire) != 0 && self.fault.swap(0, Ordering::AcqRel) != 0 {
             crate::metrics::database_recovered();
-            log::warn!("writes succeed again");
+            log::warn!("the database takes requests again");
         }
     }
 }

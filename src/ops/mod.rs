@@ -15,6 +15,7 @@ pub mod listing;
 pub mod lookup;
 pub mod memberships;
 pub mod profile;
+pub mod replication;
 pub mod scrape;
 pub mod sessions;
 pub mod signed_in;
@@ -93,6 +94,18 @@ impl Env {
             tallies: scrape::Tallies::default(),
             dummy_hash,
         })
+    }
+}
+
+impl Env {
+    /// Whether this Gatehouse is a read-only replica of another's database.
+    pub fn replica(&self) -> bool {
+        self.config.database.mode == crate::config::Mode::Replica
+    }
+
+    /// The refusal of a write or a password check on a replica, naming the primary.
+    pub fn refused_on_replica(&self) -> Error {
+        Error::ReadOnlyReplica(self.config.replica.primary_url.clone())
     }
 }
 

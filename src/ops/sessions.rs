@@ -66,7 +66,9 @@ pub fn find(conn: &Connection, env: &Env, secret: &str) -> Result<Option<Token>,
     // Record use at most every tenth of the idle timeout (and at least once a minute), decided
     // on what was read, so that most reads write nothing and take no write lock.
     let step = std::cmp::min(idle / 10_i32, time::Duration::minutes(1));
-    if last.is_some_and(|at| at < now - step) {
+    // A replica writes nothing: its sessions end at the idle timeout counted from their last
+    // use on the primary.
+    if last.is_some_and(|at| at < now - step) && !env.replica() {
         store::touch_token(
             conn,
             &session.id,

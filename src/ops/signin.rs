@@ -46,9 +46,7 @@ pub fn password(
     source: &str,
     via: Via,
 ) -> Result<String, Error> {
-    if let Some(wait) = env.throttle.blocked(env, source) {
-        return Err(throttled(via, wait));
-    }
+    may_check(env, source, via)?;
     let email_key = crate::domain::fields::Email::key_of(email);
     // One check of an account at a time: parallel sign-ins of one account wait, and once the
     // first has succeeded the others are answered by the cache, not refused as a burst.
@@ -97,6 +95,19 @@ pub fn password(
         Err(_) => ticket.failed(env),
     }
     outcome
+}
+
+/// Whether a password may be checked here at all. The failed-attempt count and the lock live
+/// on the primary: a replica that checked one could neither count a failure nor see a lock set
+/// there a moment ago. And an address that failed too often waits.
+fn may_check(env: &Env, source: &str, via: Via) -> Result<(), Error> {
+    if env.replica() {
+        return Err(env.refused_on_replica());
+    }
+    match env.throttle.blocked(env, source) {
+        Some(wait) => Err(throttled(via, wait)),
+        None => Ok(()),
+    }
 }
 
 /// Refused before any check: this address failed too often.

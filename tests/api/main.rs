@@ -25,6 +25,7 @@ mod openapi;
 mod operations;
 mod page_import;
 mod plans;
+mod replica;
 mod sessions;
 mod signed_in;
 mod structure;

@@ -158,7 +158,7 @@ fn fail(op: Op, e: &Error) -> HttpResponse {
         Error::UnsupportedMediaType(_) => reply(400, "Invalid content type"),
         Error::PayloadTooLarge(_) => reply(413, e.public_message()),
         Error::TooManyRequests(_) => reply(429, e.public_message()),
-        Error::Unavailable(_) => reply(503, e.public_message()),
+        Error::Unavailable(_) | Error::ReadOnlyReplica(_) => reply(503, e.public_message()),
         Error::Internal(_) => reply(500, e.public_message()),
     }
 }

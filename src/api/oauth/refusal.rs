@@ -100,7 +100,7 @@ fn refusal(e: &GrantError) -> HttpResponse {
             with_retry_after(&mut response, Some(*wait));
             response
         }
-        GrantError::Internal(e @ Error::Unavailable(_)) => {
+        GrantError::Internal(e @ (Error::Unavailable(_) | Error::ReadOnlyReplica(_))) => {
             let status = StatusCode::SERVICE_UNAVAILABLE;
             let mut response = oauth_error(status, "temporarily_unavailable", e.public_message());
             with_retry_after(&mut response, e.retry_after());

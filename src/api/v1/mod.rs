@@ -57,13 +57,30 @@ async fn not_found() -> Result<HttpResponse, ApiError> {
 struct Health {
     /// `ok`, or `unavailable`.
     status: &'static str,
-    /// `ok`; `unreadable`; or, while writes are refused, `full`, `read-only` or `busy`.
+    /// `ok`; `unreadable`; or, while writes are refused, `full`, `read-only` or `busy`; on a
+    /// replica whose file has another release's schema, `schema-newer` or `schema-older`.
     database: &'static str,
+    /// `primary`, or `replica` (read only; see `[database] mode`).
+    mode: &'static str,
+    #[serde(flatten)]
+    replica: Option<ReplicaHealth>,
+}
+
+/// What a replica adds to `/health`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct ReplicaHealth {
+    /// Seconds since the primary's last heartbeat that has reached this file (the primary
+    /// writes one every second while Litestream replicates it); null before the first.
+    lag: Option<f64>,
+    /// The Litestream transaction id `litestream restore -f` has applied, when it says.
+    position: Option<String>,
+    /// Where writes and sign-ins go.
+    primary: Option<String>,
 }
 
 /// Unauthenticated liveness: answers 503 when the database cannot be read (probed at most
 /// once a second), or while writes are refused for a full disk, a read-only file system or a
-/// lock held too long (until a write succeeds again).
+/// lock held too long (until a write succeeds again). A replica says so, with its lag.
 #[utoipa::path(
     get,
     path = "/health",
@@ -78,11 +95,15 @@ async fn health(state: web::Data<AppState>) -> HttpResponse {
     let readable = match state.env.health.fresh() {
         Some(readable) => readable,
         None => {
-            let probe = state
-                .run(|conn, _| crate::ops::bootstrap::database_readable(conn))
-                .await;
-            state.env.health.record(probe.is_ok());
-            probe.is_ok()
+            let probe = state.run(crate::ops::replication::probe).await;
+            // A replica's file of another release's schema is readable; its fault says why
+            // it is refused.
+            let readable = match probe {
+                Err(Error::Unavailable(fault)) => fault.is_schema(),
+                other => other.is_ok(),
+            };
+            state.env.health.record(readable);
+            readable
         }
     };
     let database = match (readable, state.env.health.fault()) {
@@ -90,15 +111,21 @@ async fn health(state: web::Data<AppState>) -> HttpResponse {
         (true, Some(fault)) => fault.word(),
         (true, None) => "ok",
     };
+    let env = &state.env;
+    let replica = env.replica().then(|| ReplicaHealth {
+        lag: env.health.lag(env.clock.now()),
+        position: crate::db::replica::followed_position(&env.config.database.path),
+        primary: env.config.replica.primary_url.clone(),
+    });
+    let answer = |status| Health {
+        status,
+        database,
+        mode: if env.replica() { "replica" } else { "primary" },
+        replica,
+    };
     match database {
-        "ok" => HttpResponse::Ok().json(Health {
-            status: "ok",
-            database,
-        }),
-        _ => HttpResponse::ServiceUnavailable().json(Health {
-            status: "unavailable",
-            database,
-        }),
+        "ok" => HttpResponse::Ok().json(answer("ok")),
+        _ => HttpResponse::ServiceUnavailable().json(answer("unavailable")),
     }
 }
 
@@ -125,6 +152,15 @@ struct Ui<'a> {
     /// The browser session this request carries, if any: the page starts from here without
     /// a failing request.
     session: Option<auth::SessionOut>,
+    /// Present when this Gatehouse is a read-only replica: the page says so and links to the
+    /// primary, where sign-ins and changes go.
+    replica: Option<ReplicaUi<'a>>,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct ReplicaUi<'a> {
+    primary_url: Option<&'a str>,
 }
 
 /// What the admin page needs before anything else: the system-use notice and, when the
@@ -155,5 +191,8 @@ async fn ui(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
             password_min_length: state.env.config.security.password_min_length,
             time_zones: crate::domain::fields::time_zones().collect(),
             session,
+            replica: state.env.replica().then(|| ReplicaUi {
+                primary_url: state.env.config.replica.primary_url.as_deref(),
+            }),
         })
 }

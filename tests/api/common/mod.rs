@@ -137,6 +137,25 @@ pub async fn start_with(
     }
 }
 
+/// An app on `config` as it is (no first superadmin made): a replica of another's file, say.
+/// `dir` is kept until the app is dropped.
+pub async fn start_on(
+    config: Config,
+    dir: TempDir,
+) -> TestApp<
+    impl Service<actix_http::Request, Response = ServiceResponse<impl MessageBody>, Error = Error>,
+> {
+    let clock = Clock::default();
+    let state = AppState::open(config, clock.clone()).expect("open the app");
+    let service = test::init_service(app::app(state.clone())).await;
+    TestApp {
+        service,
+        state,
+        clock,
+        _dir: dir,
+    }
+}
+
 pub fn authorize(req: TestRequest, who: &Who) -> TestRequest {
     match who {
         Who::Nobody => req,

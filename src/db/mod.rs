@@ -159,8 +159,10 @@ impl Write<'_> {
 /// Begins a write transaction that takes the write lock at once, so that a check made inside
 /// it still holds at its writes; writers of this process wait their turn before it.
 pub fn write(conn: &mut Connection) -> Result<Write<'_>, Error> {
-    // A replica's connections are opened read only: the write is refused before it begins.
-    if conn.is_readonly(rusqlite::MAIN_DB)? {
+    // A replica's connections are opened read only and query only: the write is refused
+    // before it begins. (A file on a read-only file system opens read only too, but not query
+    // only: its write fails below, as the fault it is.)
+    if conn.is_readonly(rusqlite::MAIN_DB)? && replica::query_only(conn)? {
         return Err(Error::ReadOnlyReplica(None));
     }
     let turn = turns::Turn::take(conn.path().unwrap_or(""));

@@ -90,6 +90,11 @@ fn schema_known(conn: &Connection) -> Result<(), Error> {
     }
 }
 
+/// Whether the connection was opened as a replica's (`PRAGMA query_only`).
+pub fn query_only(conn: &Connection) -> Result<bool, Error> {
+    Ok(conn.query_row("PRAGMA query_only", [], |r| r.get::<_, bool>(0))?)
+}
+
 /// Whether the connection reads through a write-ahead log (rule 3 above).
 pub fn in_wal_mode(conn: &Connection) -> bool {
     conn.query_row("PRAGMA journal_mode", [], |r| r.get::<_, String>(0))

@@ -121,7 +121,7 @@ fn a_full_disk_answers_503_and_health_says_full_until_writes_succeed_again() {
         health(&server),
         (
             503,
-            serde_json::json!({"status": "unavailable", "database": "full"})
+            serde_json::json!({"status": "unavailable", "database": "full", "mode": "primary"})
         )
     );
     let (_, _, metrics) = exchange(&server.address, "GET", "/metrics", None, None);
@@ -191,7 +191,7 @@ fn a_read_only_file_system_answers_503_and_health_says_read_only() {
         health(&server),
         (
             503,
-            serde_json::json!({"status": "unavailable", "database": "read-only"})
+            serde_json::json!({"status": "unavailable", "database": "read-only", "mode": "primary"})
         )
     );
 }

@@ -26,6 +26,7 @@ mod operations;
 mod page_import;
 mod plans;
 mod replica;
+mod replication;
 mod sessions;
 mod signed_in;
 mod structure;

@@ -723,7 +723,10 @@ async fn health_answers_without_authentication() {
     let app = start().await;
     let reply = app.get("/health", &Who::Nobody).await;
     assert_eq!(reply.status, 200);
-    assert_eq!(reply.json(), json!({"status": "ok", "database": "ok"}));
+    assert_eq!(
+        reply.json(),
+        json!({"status": "ok", "database": "ok", "mode": "primary"})
+    );
 }
 
 #[actix_web::test]

@@ -125,6 +125,9 @@ pub fn http(
     (status, body)
 }
 
+/// An answer: the status, the header lines (names lower-cased) and the body.
+pub type Exchanged = (u16, Vec<(String, String)>, String);
+
 /// One HTTP/1.1 request; returns the status, the header lines (names lower-cased) and the body.
 pub fn exchange(
     address: &str,
@@ -132,26 +135,50 @@ pub fn exchange(
     path: &str,
     basic: Option<(&str, &str)>,
     body: Option<&str>,
-) -> (u16, Vec<(String, String)>, String) {
+) -> Exchanged {
     use base64::Engine;
-    let mut stream = TcpStream::connect(address).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
+    let basic = basic.map(|(user, password)| {
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        ("Authorization", format!("Basic {token}"))
+    });
+    let headers: Vec<(&str, &str)> = basic.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    exchange_with(address, method, path, &headers, body)
+}
+
+/// One HTTP/1.1 request with these headers; returns what `exchange` returns.
+pub fn exchange_with(
+    address: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Exchanged {
+    try_exchange(address, method, path, headers, body).expect("HTTP exchange")
+}
+
+/// The same, or the error of a server that is not there (killed, say).
+pub fn try_exchange(
+    address: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> std::io::Result<Exchanged> {
+    let mut stream = TcpStream::connect(address)?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     let mut request =
         format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
-    if let Some((user, password)) = basic {
-        let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-        request.push_str(&format!("Authorization: Basic {token}\r\n"));
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
     }
     let body = body.unwrap_or("");
     if !body.is_empty() {
         request.push_str("Content-Type: application/json\r\n");
     }
     request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
-    stream.write_all(request.as_bytes()).expect("send");
+    stream.write_all(request.as_bytes())?;
     let mut response = String::new();
-    stream.read_to_string(&mut response).expect("receive");
+    stream.read_to_string(&mut response)?;
     let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
     let mut lines = head.lines();
     let status = lines
@@ -163,7 +190,7 @@ pub fn exchange(
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
-    (status, headers, body.to_string())
+    Ok((status, headers, body.to_string()))
 }
 
 /// The value of header `name` among `headers`.

@@ -77,6 +77,9 @@ export function humanize(error) {
       return 'That is too much data for one request.';
     case 429:
       return `Too many failed sign-ins from this computer. Try again in ${error.retryAfter || 'a few'} seconds.`;
+    case 503:
+      // Said for people: a read-only replica naming its primary, a full disk, a busy database.
+      return capitalise(error.message);
     default:
       if (error.status >= 500) return 'The server could not do this. Its log has the details; please tell your administrator.';
       if (error.field) return fieldMessage(fieldWords(error.field), error);

@@ -13,7 +13,9 @@ export function replicaNotice(ui) {
     'p',
     { class: 'notice replica', role: 'note', id: 'replica-notice' },
     'This Gatehouse is a read-only replica: it shows what the primary holds, a moment late, and changes nothing. ',
-    url ? h('span', {}, 'Sign in and make changes on the primary: ', h('a', { href: url }, url), '.') : 'Sign in and make changes on the primary.',
+    url
+      ? h('span', {}, 'Sign in and make changes on the primary: ', h('a', { href: url }, url), '.')
+      : 'Sign in and make changes on the primary.',
   );
 }
 

@@ -50,6 +50,7 @@ fn the_admin_page_works_end_to_end_in_a_real_browser() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path());
     let server = Server::start(&config);
+    let replica = replica_of(dir.path(), &config, &server);
     let screenshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
     let out = Command::new("node")
         .arg("admin-page.mjs")
@@ -59,6 +60,8 @@ fn the_admin_page_works_end_to_end_in_a_real_browser() {
         .env("ADMIN_PASSWORD", ADMIN_PASSWORD)
         .env("SCREENSHOTS", &screenshots)
         .env("CHROMIUM", chromium().unwrap())
+        .env("REPLICA_URL", format!("http://{}/", replica.address))
+        .env("PRIMARY_URL", format!("http://{}", server.address))
         .output()
         .expect("run node");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -72,4 +75,21 @@ fn the_admin_page_works_end_to_end_in_a_real_browser() {
     for shot in ["users-table.png", "user-form.png"] {
         assert!(screenshots.join(shot).exists(), "{shot} was saved");
     }
+}
+
+/// A read-only replica of the primary's file as it is now (a copy by `gatehouse backup`; the
+/// page's notice and refusals do not need it to follow).
+fn replica_of(dir: &Path, config: &Path, primary: &Server) -> Server {
+    let copy = dir.join("replica.db");
+    let backup = crate::common::process::run(config, &["backup", copy.to_str().unwrap()], &[]);
+    assert!(backup.status.success(), "{backup:?}");
+    let replica_config = dir.join("replica.toml");
+    let text = format!(
+        "[server]\nbind = \"127.0.0.1:0\"\n[database]\npath = \"{}\"\nmode = \"replica\"\n\
+         [replica]\nprimary_url = \"http://{}\"\n",
+        copy.display(),
+        primary.address
+    );
+    std::fs::write(&replica_config, text).unwrap();
+    Server::start(&replica_config)
 }

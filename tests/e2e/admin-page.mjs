@@ -147,6 +147,35 @@ async function nameDialog(button, name) {
   await dialog.waitFor({ state: 'detached' });
 }
 
+/** A read-only replica's page: it says so, links to the primary, and its sign-in is refused. */
+async function replicaChecks() {
+  step('a read-only replica says so, links to the primary, and refuses a password sign-in');
+  const replica = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  replica.setDefaultTimeout(15000);
+  const errors = [];
+  replica.on('pageerror', (error) => errors.push(error.message));
+  // The one 5xx expected: the replica refuses the sign-in with 503, naming the primary.
+  replica.on('response', (response) => {
+    const expected = response.status() === 503 && response.url().endsWith('/api/v1/auth/login');
+    if (response.status() >= 500 && !expected) errors.push(`server error: ${response.status()} for ${response.url()}`);
+  });
+  await replica.goto(process.env.REPLICA_URL);
+  const notice = replica.locator('#replica-notice');
+  await notice.waitFor();
+  check((await notice.textContent()).includes('read-only replica'), 'the notice says read-only replica');
+  const link = await notice.getByRole('link').getAttribute('href');
+  check(link === process.env.PRIMARY_URL, `the notice links to the primary: ${link}`);
+  await replica.getByLabel('Email').fill(adminEmail);
+  await replica.getByLabel('Password').fill(adminPassword);
+  await replica.getByRole('button', { name: 'Sign in' }).click();
+  const refusal = replica.getByRole('alert');
+  await refusal.waitFor();
+  check((await refusal.textContent()).includes('read-only replica'), 'the refused sign-in says why');
+  await replica.screenshot({ path: join(screenshots, 'replica-signin.png') });
+  check(errors.length === 0, `replica page errors:\n${errors.join('\n')}`);
+  await replica.close();
+}
+
 const node = (name) => page.locator('.node', { has: page.locator('.name', { hasText: new RegExp(`^${name}$`) }) });
 const { themeAndShortcutChecks, auditViewChecks, signedInChecks, importChecks, bulkChecks, usersTableChecks, apiReferenceChecks } =
   screenChecks({
@@ -554,6 +583,8 @@ try {
   // Chromium itself logs the refused request ("Failed to load resource ... 401"): expected here.
   const unexpected = problems.splice(before).filter((p) => !/status of 401/.test(p));
   problems.push(...unexpected);
+
+  if (process.env.REPLICA_URL) await replicaChecks();
 
   check(problems.length === 0, `console errors:\n${problems.join('\n')}`);
   console.log('admin page: all steps passed');

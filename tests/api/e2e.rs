@@ -83,13 +83,6 @@ fn replica_of(dir: &Path, config: &Path, primary: &Server) -> Server {
     let copy = dir.join("replica.db");
     let backup = crate::common::process::run(config, &["backup", copy.to_str().unwrap()], &[]);
     assert!(backup.status.success(), "{backup:?}");
-    let replica_config = dir.join("replica.toml");
-    let text = format!(
-        "[server]\nbind = \"127.0.0.1:0\"\n[database]\npath = \"{}\"\nmode = \"replica\"\n\
-         [replica]\nprimary_url = \"http://{}\"\n",
-        copy.display(),
-        primary.address
-    );
-    std::fs::write(&replica_config, text).unwrap();
+    let replica_config = crate::common::process::write_replica_config(dir, &copy, &primary.address);
     Server::start(&replica_config)
 }

@@ -11,6 +11,17 @@ use std::path::{Path, PathBuf};
 
 const PRIMARY: &str = "https://gatehouse.plant.example";
 
+/// The superadmin's password grant (RFC 6749 section 4.3).
+fn password_grant() -> TestRequest {
+    TestRequest::post()
+        .uri("/oauth/token")
+        .insert_header(("content-type", "application/x-www-form-urlencoded"))
+        .set_payload(format!(
+            "grant_type=password&username={ADMIN_EMAIL}&password={}",
+            ADMIN_PASSWORD.replace(' ', "+")
+        ))
+}
+
 /// What the primary made before the copy: credentials of each kind, and an organisation.
 struct Made {
     key: String,
@@ -30,14 +41,7 @@ async fn primary_copy() -> (tempfile::TempDir, PathBuf, Made) {
         )
         .await;
     let key = app.api_key(&Who::admin()).await;
-    let grant = TestRequest::post()
-        .uri("/oauth/token")
-        .insert_header(("content-type", "application/x-www-form-urlencoded"))
-        .set_payload(format!(
-            "grant_type=password&username={ADMIN_EMAIL}&password={}",
-            ADMIN_PASSWORD.replace(' ', "+")
-        ));
-    let token = app.send(grant).await.json();
+    let token = app.send(password_grant()).await.json();
     let bearer = token["access_token"].as_str().unwrap().to_string();
     let session = app.session(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     let dir = tempfile::tempdir().unwrap();
@@ -178,14 +182,7 @@ async fn a_replica_refuses_every_write_and_password_check_in_each_shape() {
         .uri("/api/v1/auth/login")
         .set_json(json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}));
     refused(&replica.send(login).await);
-    let grant = TestRequest::post()
-        .uri("/oauth/token")
-        .insert_header(("content-type", "application/x-www-form-urlencoded"))
-        .set_payload(format!(
-            "grant_type=password&username={ADMIN_EMAIL}&password={}",
-            ADMIN_PASSWORD.replace(' ', "+")
-        ));
-    assert!(refused(&replica.send(grant).await).contains("temporarily_unavailable"));
+    assert!(refused(&replica.send(password_grant()).await).contains("temporarily_unavailable"));
     // A session's writes too, and signing out.
     let logout = replica
         .post("/api/v1/auth/logout", &made.session, json!({}))

@@ -300,14 +300,7 @@ impl Pair {
             "the follower's first restore",
             || follow.exists(),
         );
-        let config = primary.path("replica.toml");
-        let text = format!(
-            "[server]\nbind = \"127.0.0.1:0\"\n[database]\npath = \"{}\"\nmode = \"replica\"\n\
-             [replica]\nprimary_url = \"http://{}\"\n",
-            follow.display(),
-            server.address
-        );
-        std::fs::write(&config, text).unwrap();
+        let config = process::write_replica_config(primary.dir.path(), &follow, &server.address);
         let replica = Server::start(&config);
         Pair {
             _primary: primary,

@@ -116,25 +116,18 @@ pub async fn start_with(
     let dir = tempfile::tempdir().expect("temporary directory");
     let mut config = test_config(&dir);
     adjust(&mut config);
-    let clock = Clock::default();
-    let state = AppState::open(config, clock.clone()).expect("open the app");
+    let app = start_on(config, dir).await;
     {
-        let mut conn = state.pool.get().expect("connection");
+        let mut conn = app.state.pool.get().expect("connection");
         gatehouse::ops::bootstrap::bootstrap(
             &mut conn,
-            &state.env,
+            &app.state.env,
             ADMIN_EMAIL,
             Some(ADMIN_PASSWORD.into()),
         )
         .expect("bootstrap");
     }
-    let service = test::init_service(app::app(state.clone())).await;
-    TestApp {
-        service,
-        state,
-        clock,
-        _dir: dir,
-    }
+    app
 }
 
 /// An app on `config` as it is (no first superadmin made): a replica of another's file, say.

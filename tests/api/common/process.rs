@@ -24,6 +24,18 @@ pub fn write_config(dir: &Path) -> PathBuf {
     path
 }
 
+/// Writes `replica.toml` in `dir`: a read-only replica on `database` naming `primary`.
+pub fn write_replica_config(dir: &Path, database: &Path, primary: &str) -> PathBuf {
+    let path = dir.join("replica.toml");
+    let text = format!(
+        "[server]\nbind = \"127.0.0.1:0\"\n[database]\npath = \"{}\"\nmode = \"replica\"\n\
+         [replica]\nprimary_url = \"http://{primary}\"\n",
+        database.display()
+    );
+    std::fs::write(&path, text).expect("write the replica's config");
+    path
+}
+
 /// Runs a subcommand to completion.
 pub fn run(config: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(binary());

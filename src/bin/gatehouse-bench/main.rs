@@ -47,6 +47,11 @@ struct Args {
     /// Keep the work directory (the database, the config, wrk's scripts) for a closer look.
     #[arg(long)]
     keep: bool,
+    /// Serve the reads from a read-only replica (`[database] mode = "replica"`) of the built
+    /// file, as `litestream restore -f` leaves it (rollback journal); writes and password
+    /// checks, which a replica refuses, are not run.
+    #[arg(long)]
+    replica: bool,
 }
 
 /// A running server: its process and address.
@@ -142,6 +147,23 @@ fn write_config(dir: &Path, cost: u32) -> PathBuf {
     path
 }
 
+/// A replica's configuration on `database`, which is first turned into what Litestream's
+/// follower leaves: a rollback-journal file (its write-ahead log copied in).
+fn replica_config(dir: &Path, database: &Path) -> PathBuf {
+    let conn = rusqlite::Connection::open(database).expect("open the built file");
+    conn.query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()))
+        .expect("leave WAL mode");
+    drop(conn);
+    let path = dir.join("replica.toml");
+    let text = format!(
+        "[server]\nbind = \"127.0.0.1:0\"\n[database]\npath = \"{}\"\nmode = \"replica\"\n\
+         [replica]\nprimary_url = \"http://127.0.0.1:1\"\n",
+        database.display()
+    );
+    std::fs::write(&path, text).expect("write the replica's config");
+    path
+}
+
 fn file_size_mib(path: &Path) -> f64 {
     let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
     let wal = path.with_extension("db-wal");
@@ -172,13 +194,22 @@ fn main() {
     let seeded = seed::build(&config.database.path, &config, args.users);
     eprintln!("built in {:.1} s", seeded.seconds);
     let (server, ready_ms) = start_gatehouse(&config_path);
+    let token = cases::bearer(&server.address, &seeded);
+    let (server, ready_ms) = match args.replica {
+        true => {
+            drop(server);
+            start_gatehouse(&replica_config(&dir, &config.database.path))
+        }
+        false => (server, ready_ms),
+    };
     let driver = Driver {
         address: server.address.clone(),
         seconds: args.seconds,
         connections: args.connections,
         dir: dir.clone(),
     };
-    let ours = cases::run_gatehouse(&driver, &seeded, &dir, args.only.as_deref());
+    let only = args.only.as_deref();
+    let ours = cases::run_gatehouse(&driver, &seeded, &dir, only, &token, args.replica);
     let report = Report {
         users: args.users,
         seconds_per_case: args.seconds,

@@ -50,7 +50,19 @@ impl Health {
         fresh.then(|| self.readable.load(Ordering::Acquire))
     }
 
-    pub fn record(&self, readable: bool) {
+    /// Records what a probe of the database found; returns whether it could be read. A
+    /// replica's file of another release's schema is readable: its fault says why requests
+    /// are refused.
+    pub fn record_probe(&self, probe: &Result<(), crate::error::Error>) -> bool {
+        let readable = match probe {
+            Err(crate::error::Error::Unavailable(fault)) => fault.is_schema(),
+            other => other.is_ok(),
+        };
+        self.record(readable);
+        readable
+    }
+
+    fn record(&self, readable: bool) {
         self.readable.store(readable, Ordering::Release);
         self.probed_at.store(self.now_ms(), Ordering::Release);
     }

@@ -96,14 +96,7 @@ async fn health(state: web::Data<AppState>) -> HttpResponse {
         Some(readable) => readable,
         None => {
             let probe = state.run(crate::ops::replication::probe).await;
-            // A replica's file of another release's schema is readable; its fault says why
-            // it is refused.
-            let readable = match probe {
-                Err(Error::Unavailable(fault)) => fault.is_schema(),
-                other => other.is_ok(),
-            };
-            state.env.health.record(readable);
-            readable
+            state.env.health.record_probe(&probe)
         }
     };
     let database = match (readable, state.env.health.fault()) {

@@ -525,7 +525,7 @@ _gatehouse() {
             return 0
             ;;
         gatehouse__subcmd__restore)
-            opts="-h --from --timestamp --output --force --config --help"
+            opts="-o -h --from --timestamp --output --force --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -540,6 +540,10 @@ _gatehouse() {
                     return 0
                     ;;
                 --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -48,9 +48,9 @@ complete -c gatehouse -n "__fish_gatehouse_using_subcommand backup" -s h -l help
 complete -c gatehouse -n "__fish_gatehouse_using_subcommand import" -l config -d 'Configuration file (default: ./config.toml when present)' -r -F
 complete -c gatehouse -n "__fish_gatehouse_using_subcommand import" -l dry-run -d 'Check every line and report what would change, writing nothing'
 complete -c gatehouse -n "__fish_gatehouse_using_subcommand import" -s h -l help -d 'Print help'
-complete -c gatehouse -n "__fish_gatehouse_using_subcommand restore" -l from -d 'The replica\'s URL (file:///mnt/nas/gatehouse, s3://bucket/gatehouse, ...); default: the replica that [litestream] config names for the database' -r
+complete -c gatehouse -n "__fish_gatehouse_using_subcommand restore" -l from -d 'The same as REPLICA_URL' -r
 complete -c gatehouse -n "__fish_gatehouse_using_subcommand restore" -l timestamp -d 'Restore the database as it was at this time (RFC 3339, e.g. 2026-12-01T14:30:00Z)' -r
-complete -c gatehouse -n "__fish_gatehouse_using_subcommand restore" -l output -d 'Write the restored database here instead of [database] path' -r -F
+complete -c gatehouse -n "__fish_gatehouse_using_subcommand restore" -s o -l output -d 'Write the restored database here instead of [database] path' -r -F
 complete -c gatehouse -n "__fish_gatehouse_using_subcommand restore" -l config -d 'Configuration file (default: ./config.toml when present)' -r -F
 complete -c gatehouse -n "__fish_gatehouse_using_subcommand restore" -l force -d 'Replace a database that exists at the target (stop Gatehouse first)'
 complete -c gatehouse -n "__fish_gatehouse_using_subcommand restore" -s h -l help -d 'Print help'

@@ -10,15 +10,19 @@ use std::path::{Path, PathBuf};
 /// What `gatehouse restore` is asked.
 #[derive(clap::Args)]
 pub struct Asked {
-    /// The replica's URL (file:///mnt/nas/gatehouse, s3://bucket/gatehouse, ...); default:
-    /// the replica that [litestream] config names for the database.
-    #[arg(long, value_name = "URL")]
+    /// The replica's URL (file:///mnt/nas/gatehouse, s3://bucket/gatehouse, ...), as
+    /// `litestream restore` takes it; default: the replica that [litestream] config names for
+    /// the database.
+    #[arg(value_name = "REPLICA_URL")]
+    url: Option<String>,
+    /// The same as REPLICA_URL.
+    #[arg(long, value_name = "URL", conflicts_with = "url")]
     from: Option<String>,
     /// Restore the database as it was at this time (RFC 3339, e.g. 2026-12-01T14:30:00Z).
     #[arg(long, value_name = "TIME")]
     timestamp: Option<String>,
     /// Write the restored database here instead of [database] path.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, short = 'o', value_name = "PATH")]
     output: Option<PathBuf>,
     /// Replace a database that exists at the target (stop Gatehouse first).
     #[arg(long)]
@@ -38,7 +42,8 @@ pub fn restore(config: &Config, asked: Asked) -> Result<(), String> {
             output.display()
         ));
     }
-    let source = match &asked.from {
+    let from = asked.url.or(asked.from);
+    let source = match &from {
         Some(url) => Source::Url(url),
         None => Source::Configured(&config.database.path),
     };

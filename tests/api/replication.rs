@@ -574,7 +574,7 @@ fn a_point_in_time_restore_undoes_a_mistaken_delete_and_a_standby_says_where_it_
 
     // A restored file changed before its first start is refused, in one line.
     let tampered = output("tampered.db");
-    gatehouse(&primary.config, &["restore", "--output", &tampered]).unwrap();
+    gatehouse(&primary.config, &["restore", &url, "-o", &tampered]).unwrap();
     let conn = rusqlite::Connection::open(&tampered).unwrap();
     conn.execute_batch(
         "DROP TRIGGER audit_rows_are_never_changed;

@@ -62,6 +62,43 @@ pub fn unstarted_restore(conn: &Connection) -> Result<Option<Restore>, Error> {
         .optional()?)
 }
 
+/// Records a restore found at a start (not marked by `gatehouse restore`) as checked.
+pub fn insert_started_restore(conn: &Connection, r: &Restore, now: &str) -> Result<(), Error> {
+    conn.prepare_cached(
+        "INSERT INTO restores (source, position, point_in_time, restored_at, started_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        r.source,
+        r.position,
+        r.point_in_time,
+        r.restored_at,
+        now
+    ])?;
+    Ok(())
+}
+
+/// Whether a start has checked a restore of this file before.
+pub fn any_started_restore(conn: &Connection) -> Result<bool, Error> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM restores WHERE started_at IS NOT NULL LIMIT 1")?
+        .query_row([], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// Whether the file carries the tables Litestream adds to a database it replicates (and that
+/// a restore from its replica therefore carries too).
+pub fn has_litestream_tables(conn: &Connection) -> Result<bool, Error> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = '_litestream_seq'",
+        )?
+        .query_row([], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
 /// Marks every restore up to `id` as checked by a start.
 pub fn mark_started(conn: &Connection, id: i64, now: &str) -> Result<(), Error> {
     conn.prepare_cached(

@@ -27,24 +27,16 @@ pub fn probe(conn: &mut Connection, env: &Env) -> Result<(), Error> {
     Ok(())
 }
 
-/// On the first start on a file `gatehouse restore` made: checks it (integrity, references,
-/// the audit chain) and, when it holds, records where it came from in the audit trail. A file
-/// that fails is refused, with the reason in one line.
-// long: the checks, then the audit row and the mark in one transaction.
+/// On the first start on a restored file: checks it (integrity, references, the audit chain)
+/// and, when it holds, records where it came from in the audit trail. A file that fails is
+/// refused, with the reason in one line. A file is a restored one when `gatehouse restore`
+/// marked it, or when it carries Litestream's tables but no Litestream replicates it here (a
+/// plain `litestream restore`) and no start has checked it before.
 pub fn first_start(conn: &mut Connection, env: &Env) -> Result<(), Error> {
-    let Some(restore) = store::unstarted_restore(conn)? else {
+    let Some(restore) = restore_to_check(conn, env)? else {
         return Ok(());
     };
-    let refuse = |why: String| {
-        Error::Internal(format!(
-            "refusing to start: this file was restored from {} (position {}) and {why}",
-            restore.source, restore.position
-        ))
-    };
-    if let Some(problem) = db::check(conn)?.into_iter().next() {
-        return Err(refuse(format!("fails its check: {problem}")));
-    }
-    let rows = db::audit::verify(conn).map_err(|e| refuse(format!("fails audit verify: {e}")))?;
+    let rows = verify(conn, &restore)?;
     let tx = db::write(conn)?;
     let system = Actor {
         credential_kind: Some("system".into()),
@@ -63,7 +55,11 @@ pub fn first_start(conn: &mut Connection, env: &Env) -> Result<(), Error> {
         &system,
         Event::new("database.restore").summary(summary),
     )?;
-    store::mark_started(&tx, restore.id, &env.clock.now_text())?;
+    let now = env.clock.now_text();
+    match restore.id {
+        0 => store::insert_started_restore(&tx, &restore, &now)?,
+        id => store::mark_started(&tx, id, &now)?,
+    }
     tx.commit()?;
     log::info!(
         "started on a file restored from {} at position {}",
@@ -71,4 +67,35 @@ pub fn first_start(conn: &mut Connection, env: &Env) -> Result<(), Error> {
         restore.position
     );
     Ok(())
+}
+
+/// The restore this start must check, if any (id 0: one `gatehouse restore` did not mark).
+fn restore_to_check(conn: &Connection, env: &Env) -> Result<Option<store::Restore>, Error> {
+    if let Some(marked) = store::unstarted_restore(conn)? {
+        return Ok(Some(marked));
+    }
+    let unmarked = store::has_litestream_tables(conn)?
+        && !crate::litestream::replicates(&env.config.database.path)
+        && !store::any_started_restore(conn)?;
+    Ok(unmarked.then(|| store::Restore {
+        id: 0,
+        source: "a copy made outside gatehouse restore (it carries Litestream's tables)".into(),
+        position: "unknown".into(),
+        point_in_time: None,
+        restored_at: env.clock.now_text(),
+    }))
+}
+
+/// Checks a restored file; the number of audit rows verified, or why it is refused.
+fn verify(conn: &Connection, restore: &store::Restore) -> Result<i64, Error> {
+    let refuse = |why: String| {
+        Error::Internal(format!(
+            "refusing to start: this file was restored from {} (position {}) and {why}",
+            restore.source, restore.position
+        ))
+    };
+    if let Some(problem) = db::check(conn)?.into_iter().next() {
+        return Err(refuse(format!("fails its check: {problem}")));
+    }
+    db::audit::verify(conn).map_err(|e| refuse(format!("fails audit verify: {e}")))
 }

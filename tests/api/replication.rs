@@ -594,4 +594,50 @@ fn a_point_in_time_restore_undoes_a_mistaken_delete_and_a_standby_says_where_it_
         .find(|l| l.contains("refusing to start"))
         .unwrap_or_else(|| panic!("{said}"));
     assert!(line.contains("fails audit verify"), "{line}");
+    plain_restores_are_checked_once(&primary, &url);
+}
+
+/// A file restored by `litestream restore` itself (no mark of `gatehouse restore`) is known by
+/// Litestream's tables: checked at its first start, and refused when it fails.
+fn plain_restores_are_checked_once(primary: &Primary, url: &str) {
+    let restore_to = |name: &str| {
+        let path = primary.path(name);
+        let restored = Command::new("litestream")
+            .args(["restore", "-o", path.to_str().unwrap(), url])
+            .output()
+            .unwrap();
+        assert!(restored.status.success(), "{restored:?}");
+        path.to_str().unwrap().to_string()
+    };
+    let plain = restore_to("plain.db");
+    let on_plain = [("GATEHOUSE_DATABASE_PATH", plain.as_str())];
+    let first = process::run(&primary.config, &["init"], &on_plain);
+    let said = String::from_utf8_lossy(&first.stderr);
+    assert!(first.status.success(), "{said}");
+    assert!(
+        said.contains("started on a file restored from a copy made outside"),
+        "{said}"
+    );
+    let again = process::run(&primary.config, &["init"], &on_plain);
+    let said = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        again.status.success() && !said.contains("started on a file restored"),
+        "{said}"
+    );
+    let tampered = restore_to("plain-tampered.db");
+    let conn = rusqlite::Connection::open(&tampered).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER audit_rows_are_never_changed;
+         UPDATE audit SET action = 'nothing' WHERE seq = (SELECT max(seq) FROM audit);",
+    )
+    .unwrap();
+    drop(conn);
+    let on_tampered = [("GATEHOUSE_DATABASE_PATH", tampered.as_str())];
+    let out = process::run(&primary.config, &["serve"], &on_tampered);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        said.contains("refusing to start") && said.contains("fails audit verify"),
+        "{said}"
+    );
 }

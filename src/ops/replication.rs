@@ -27,6 +27,24 @@ pub fn probe(conn: &mut Connection, env: &Env) -> Result<(), Error> {
     Ok(())
 }
 
+/// Where a replica stands, for `/health`.
+pub struct Standing {
+    /// Seconds since the primary's last heartbeat that reached the file, as last probed.
+    pub lag: Option<f64>,
+    /// The position `litestream restore -f` says it has applied.
+    pub position: Option<String>,
+    pub primary: Option<String>,
+}
+
+/// Where this Gatehouse stands as a replica; None on a primary.
+pub fn standing(env: &Env) -> Option<Standing> {
+    env.replica().then(|| Standing {
+        lag: env.health.lag(env.clock.now()),
+        position: db::replica::followed_position(&env.config.database.path),
+        primary: env.config.replica.primary_url.clone(),
+    })
+}
+
 /// On the first start on a restored file: checks it (integrity, references, the audit chain)
 /// and, when it holds, records where it came from in the audit trail. A file that fails is
 /// refused, with the reason in one line. A file is a restored one when `gatehouse restore`

@@ -105,10 +105,10 @@ async fn health(state: web::Data<AppState>) -> HttpResponse {
         (true, None) => "ok",
     };
     let env = &state.env;
-    let replica = env.replica().then(|| ReplicaHealth {
-        lag: env.health.lag(env.clock.now()),
-        position: crate::db::replica::followed_position(&env.config.database.path),
-        primary: env.config.replica.primary_url.clone(),
+    let replica = crate::ops::replication::standing(env).map(|r| ReplicaHealth {
+        lag: r.lag,
+        position: r.position,
+        primary: r.primary,
     });
     let answer = |status| Health {
         status,

@@ -454,3 +454,67 @@ CREATE TABLE restores (
     restored_at   TEXT NOT NULL,
     started_at    TEXT
 );
+
+-- migration 11: OpenID Connect
+-- The keys ID tokens and JWT access tokens are signed with: one current key per algorithm.
+-- A rotated key no longer signs, but stays published in the JWKS until `published_until`,
+-- when every token it signed has expired.
+CREATE TABLE signing_keys (
+    id              TEXT PRIMARY KEY,
+    algorithm       TEXT NOT NULL CHECK (algorithm IN ('EdDSA', 'ES256', 'RS256')),
+    private_der     BLOB NOT NULL,
+    public_jwk      TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    retired_at      TEXT,
+    published_until TEXT
+);
+CREATE UNIQUE INDEX signing_keys_current ON signing_keys (algorithm) WHERE retired_at IS NULL;
+-- Applications that sign people in with Gatehouse. Lists are JSON arrays of text; the secret
+-- of a confidential client is stored as its SHA-256 only.
+CREATE TABLE oidc_clients (
+    id                        TEXT PRIMARY KEY,
+    name                      TEXT NOT NULL,
+    secret_hash               BLOB,
+    redirect_uris             TEXT NOT NULL,
+    post_logout_redirect_uris TEXT NOT NULL,
+    public                    INTEGER NOT NULL CHECK (public IN (0, 1)),
+    skip_consent              INTEGER NOT NULL CHECK (skip_consent IN (0, 1)),
+    scopes                    TEXT NOT NULL,
+    -- Empty: anyone may sign in; else only members of these organisations.
+    organisation_ids          TEXT NOT NULL,
+    signing_alg               TEXT NOT NULL CHECK (signing_alg IN ('EdDSA', 'ES256', 'RS256')),
+    created_at                TEXT NOT NULL,
+    updated_at                TEXT NOT NULL
+);
+-- Authorization codes: single use. A code used twice revokes every token of its family.
+CREATE TABLE oidc_codes (
+    id              TEXT PRIMARY KEY,
+    code_hash       BLOB NOT NULL,
+    client_id       TEXT NOT NULL REFERENCES oidc_clients (id) ON DELETE CASCADE,
+    user_id         TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    redirect_uri    TEXT NOT NULL,
+    scope           TEXT NOT NULL,
+    nonce           TEXT,
+    code_challenge  TEXT NOT NULL,
+    auth_time       TEXT NOT NULL,
+    session_id      TEXT,
+    family_id       TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    expires_at      TEXT NOT NULL,
+    used_at         TEXT
+);
+CREATE INDEX oidc_codes_expiry ON oidc_codes (expires_at);
+-- What each person allowed each application to know.
+CREATE TABLE oidc_consents (
+    user_id    TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    client_id  TEXT NOT NULL REFERENCES oidc_clients (id) ON DELETE CASCADE,
+    scope      TEXT NOT NULL,
+    granted_at TEXT NOT NULL,
+    PRIMARY KEY (user_id, client_id)
+) WITHOUT ROWID;
+CREATE INDEX oidc_consents_client ON oidc_consents (client_id);
+-- Tokens issued to an application through the authorization code grant: its id and the scope
+-- granted, so that a refresh keeps them and userinfo answers for that scope alone.
+ALTER TABLE tokens ADD COLUMN client_id TEXT;
+ALTER TABLE tokens ADD COLUMN scope TEXT;
+CREATE INDEX tokens_client ON tokens (client_id, user_id) WHERE client_id IS NOT NULL;

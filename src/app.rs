@@ -111,6 +111,10 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
         false => None,
     };
     start_background(&state);
+    if let Ok(address) = listener.local_addr() {
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let _ = state.env.listening.set(format!("{scheme}://{address}"));
+    }
     let workers = match config.server.workers {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
@@ -216,12 +220,14 @@ fn start_housekeeping(state: AppState) {
     std::thread::spawn(move || loop {
         let result = state.pool.get().map_err(Error::from).and_then(|mut conn| {
             let removed = crate::ops::audit::prune(&mut conn, &state.env)?;
-            let expired = db::tokens::delete_expired_tokens(&conn, &state.env.clock.now_text())?;
+            let now = state.env.clock.now_text();
+            let expired = db::tokens::delete_expired_tokens(&conn, &now)?
+                + crate::ops::oidc::forget_expired_codes(&conn, &state.env)?;
             Ok((removed, expired))
         });
         match result {
             Ok((removed, expired)) if removed + expired as i64 > 0 => {
-                log::info!("housekeeping: {removed} audit rows past retention and {expired} expired tokens removed")
+                log::info!("housekeeping: {removed} audit rows past retention and {expired} expired tokens and codes removed")
             }
             Ok(_) => {}
             Err(e) => log::error!("housekeeping failed: {e}"),

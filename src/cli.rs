@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 
+mod keys;
 mod replication;
 
 #[derive(Parser)]
@@ -52,6 +53,16 @@ pub enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Work with the keys that sign ID tokens and JWT access tokens.
+    Keys {
+        #[command(subcommand)]
+        command: keys::KeysCommand,
+    },
+    /// Export the public signing keys.
+    Jwks {
+        #[command(subcommand)]
+        command: keys::JwksCommand,
     },
     /// Print a completion script for SHELL (bash, zsh, fish, elvish, powershell) to stdout.
     Completions { shell: clap_complete::Shell },
@@ -109,6 +120,12 @@ pub fn main() -> Result<(), String> {
         Command::Audit {
             command: AuditCommand::Prune,
         } => prune_audit(config),
+        Command::Keys {
+            command: keys::KeysCommand::Rotate,
+        } => keys::rotate(config),
+        Command::Jwks {
+            command: keys::JwksCommand::Export { path },
+        } => keys::export(config, &path),
         Command::Completions { shell } => completions(shell),
         Command::Man => manual(),
     }
@@ -134,6 +151,8 @@ fn init(config: Config) -> Result<AppState, String> {
         crate::error::Error::Internal(why) => format!("database {path}: {why}"),
         other => format!("database {path}: {other}"),
     })?;
+    crate::ops::oidc::keys::ensure(&mut conn, &state.env)
+        .map_err(|e| format!("signing keys: {e}"))?;
     match bootstrap::bootstrap(&mut conn, &state.env, &email, password)
         .map_err(|e| format!("first superadmin: {e}"))?
     {

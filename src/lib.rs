@@ -17,5 +17,6 @@ pub mod notify;
 pub mod ops;
 pub mod request_id;
 pub mod secrets;
+pub mod signing;
 pub mod state;
 pub mod web;

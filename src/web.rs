@@ -37,6 +37,11 @@ fn version() -> &'static str {
     })
 }
 
+/// Where the admin page's file `name` is served (for Gatehouse's other pages' styles).
+pub fn asset_path(name: &str) -> String {
+    format!("/assets/{}/{name}", version())
+}
+
 fn content_type(path: &str) -> &'static str {
     match path.rsplit('.').next().unwrap_or("") {
         "html" => "text/html; charset=utf-8",

@@ -38,6 +38,9 @@ export function startSession(session) {
       },
       signOut,
     );
+  } else if (state.ui.continueTo) {
+    // An application sent the person here to sign in: back to it, as the server said.
+    location.assign(state.ui.continueTo);
   } else {
     route();
   }
@@ -116,7 +119,12 @@ window.addEventListener('gatehouse:signed-out', () => {
 
 async function boot() {
   try {
-    state.ui = await api('GET', '/api/v1/ui');
+    // An application's sign-in passes `next` (and `reauth`) on to the server, which says
+    // where to go on afterwards.
+    const opened = new URLSearchParams(location.search);
+    const asked = new URLSearchParams();
+    for (const key of ['next', 'reauth']) if (opened.has(key)) asked.set(key, opened.get(key));
+    state.ui = await api('GET', asked.size ? `/api/v1/ui?${asked}` : '/api/v1/ui');
   } catch (error) {
     root.replaceChildren(h('main', {}, h('p', { class: 'error', role: 'alert' }, `Gatehouse cannot be reached: ${error.message}`)));
     return;

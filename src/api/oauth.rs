@@ -24,6 +24,7 @@ pub fn configure(routes: &mut Routes) {
         .resource(|r| {
             r.to(__path_introspect, introspect);
         });
+    oidc::configure(routes);
 }
 
 /// The body of revocation and introspection, as the document describes it (read as a
@@ -50,6 +51,11 @@ struct TokenBody {
     refresh_token: Option<String>,
     audience: Option<String>,
     token: Option<String>,
+    /// The authorization code grant's: the code, the redirect URI it was issued for, and the
+    /// PKCE verifier.
+    code: Option<String>,
+    redirect_uri: Option<String>,
+    code_verifier: Option<String>,
     /// Read only so that a value that is not text is refused like any other field's.
     #[allow(dead_code)]
     token_type_hint: Option<String>,
@@ -58,6 +64,8 @@ struct TokenBody {
     scope: Option<String>,
 }
 
+mod oidc;
+mod page;
 mod refusal;
 use refusal::{no_store, OAuthError, OAuthRefusal};
 
@@ -109,10 +117,15 @@ struct TokenResponse {
     expires_in: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     refresh_token: Option<String>,
+    /// The authorization code grant's ID token, when `openid` was asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<String>,
 }
 
-/// Issues tokens: `password`, `client_credentials` (an API key's id and secret) and
-/// `refresh_token` grants. The client may authenticate with HTTP Basic or in the body.
+/// Issues tokens: `authorization_code` (OpenID Connect, with PKCE), `password`,
+/// `client_credentials` (an API key's id and secret) and `refresh_token` grants. The client may authenticate with HTTP Basic or in the body.
 #[utoipa::path(
     post,
     path = "/oauth/token",
@@ -149,6 +162,9 @@ async fn token(
         password: body.password,
         refresh_token: body.refresh_token,
         audience: body.audience,
+        code: body.code,
+        redirect_uri: body.redirect_uri,
+        code_verifier: body.code_verifier,
     };
     let source = auth::client_address(&req, &state.env.config.lockout.trusted_proxies);
     let granted = match ops::plan(&request) {
@@ -168,6 +184,8 @@ async fn token(
         token_type: "Bearer",
         expires_in: granted.expires_in,
         refresh_token: granted.refresh_token,
+        id_token: granted.id_token,
+        scope: granted.scope,
     }))
 }
 

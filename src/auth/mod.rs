@@ -55,6 +55,17 @@ pub fn session_cookie_name(tls: bool) -> &'static str {
     }
 }
 
+/// The cookie that carries the same session to `/oauth` when another site sends the person
+/// there: SameSite=Lax (the admin page's own cookie is Strict, which a browser does not send
+/// on a navigation that started elsewhere), and only for `/oauth`.
+pub fn sso_cookie_name(tls: bool) -> &'static str {
+    if tls {
+        "__Secure-gatehouse_sso"
+    } else {
+        "gatehouse_sso"
+    }
+}
+
 /// Reads the credentials from the headers (and the session cookie); malformed ones are simply
 /// unauthenticated.
 pub fn presented(req: &HttpRequest, tls: bool) -> Result<Presented, Error> {

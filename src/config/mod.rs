@@ -143,7 +143,7 @@ impl Config {
         if self.lockout.max_failures == 0 {
             return Err("lockout.max_failures: must be at least 1".into());
         }
-        if self.tokens.access_ttl.0.is_zero() || self.sessions.idle_timeout.0.is_zero() {
+        if self.tokens.access_lifetime().is_zero() || self.sessions.idle_timeout.0.is_zero() {
             return Err(
                 "tokens.access_ttl and sessions.idle_timeout: must be longer than 0s".into(),
             );
@@ -164,7 +164,11 @@ impl Config {
         let spans = [
             ("lockout.duration", self.lockout.duration, 30 * DAY),
             ("lockout.address_window", self.lockout.address_window, DAY),
-            ("tokens.access_ttl", self.tokens.access_ttl, 400 * DAY),
+            (
+                "tokens.access_ttl",
+                Span(self.tokens.access_lifetime()),
+                400 * DAY,
+            ),
             ("tokens.refresh_ttl", self.tokens.refresh_ttl, 400 * DAY),
             (
                 "sessions.idle_timeout",

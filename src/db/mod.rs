@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod keys;
+pub mod oidc;
 pub mod replica;
 pub mod replication;
 pub mod structure;

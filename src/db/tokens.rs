@@ -44,10 +44,13 @@ pub struct Token {
     pub revoked_at: Option<String>,
     /// The address the token was issued to (none for tokens issued before migration 7).
     pub address: Option<String>,
+    /// The OpenID Connect client a code grant issued the token to, and the scope granted.
+    pub client_id: Option<String>,
+    pub scope: Option<String>,
 }
 
 const COLUMNS: &str = "id, kind, user_id, family_id, api_key_id, audience, epoch, csrf_token,
-    created_at, expires_at, last_used_at, revoked_at, address";
+    created_at, expires_at, last_used_at, revoked_at, address, client_id, scope";
 
 fn token(r: &Row) -> rusqlite::Result<Token> {
     Ok(Token {
@@ -64,15 +67,17 @@ fn token(r: &Row) -> rusqlite::Result<Token> {
         last_used_at: r.get(10)?,
         revoked_at: r.get(11)?,
         address: r.get(12)?,
+        client_id: r.get(13)?,
+        scope: r.get(14)?,
     })
 }
 
 pub fn insert_token(conn: &Connection, t: &Token, secret_hash: &[u8]) -> Result<(), Error> {
     conn.prepare_cached("INSERT INTO tokens (id, kind, user_id, secret_hash, family_id, api_key_id, audience, epoch,
-            csrf_token, created_at, expires_at, last_used_at, address)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?10, ?12)")?.execute(params![
+            csrf_token, created_at, expires_at, last_used_at, address, client_id, scope)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?10, ?12, ?13, ?14)")?.execute(params![
             t.id, t.kind.as_str(), t.user_id, secret_hash, t.family_id, t.api_key_id, t.audience, t.epoch,
-            t.csrf_token, t.created_at, t.expires_at, t.address
+            t.csrf_token, t.created_at, t.expires_at, t.address, t.client_id, t.scope
         ])?;
     Ok(())
 }
@@ -87,7 +92,7 @@ fn token_with_hash(
     let sql = format!("SELECT {COLUMNS}, secret_hash FROM tokens WHERE {condition}");
     Ok(conn
         .prepare_cached(&sql)?
-        .query_row([key], |r| Ok((token(r)?, r.get::<_, Vec<u8>>(13)?)))
+        .query_row([key], |r| Ok((token(r)?, r.get::<_, Vec<u8>>(15)?)))
         .optional()?)
 }
 

@@ -300,6 +300,22 @@ impl Principal {
         (!organisations.is_empty()).then_some(AuditReach::Organisations(organisations))
     }
 
+    /// Registers, changes or removes an OpenID Connect client limited to `organisations`: a
+    /// superadmin any client; an organisation admin only one limited to organisations that
+    /// they administer, every one of them.
+    pub fn may_manage_oidc_client(&self, organisations: &[String]) -> bool {
+        self.superadmin
+            || (!organisations.is_empty()
+                && organisations
+                    .iter()
+                    .all(|o| self.administers(&Scope::organisation(o))))
+    }
+
+    /// Lets an application skip the consent screen (a first-party app): superadmins only.
+    pub fn may_skip_consent(&self) -> bool {
+        self.superadmin
+    }
+
     /// What the caller may do in general (the admin page's menus).
     pub fn rights(&self) -> CallerRights {
         CallerRights {

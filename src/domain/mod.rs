@@ -3,4 +3,5 @@
 pub mod access;
 pub mod fields;
 pub mod model;
+pub mod oidc;
 pub mod password;

@@ -14,6 +14,7 @@ pub mod known;
 pub mod listing;
 pub mod lookup;
 pub mod memberships;
+pub mod oidc;
 pub mod profile;
 pub mod replication;
 pub mod scrape;
@@ -46,6 +47,9 @@ pub struct Env {
     /// A bcrypt hash of a random password at the configured cost, checked against when the
     /// email is unknown so that a miss takes as long as a wrong password.
     pub dummy_hash: DummyHash,
+    /// The address the server listens at (`http://127.0.0.1:8080`), once it does: the OpenID
+    /// Connect issuer when `[server] public_url` is not set.
+    pub listening: std::sync::OnceLock<String>,
 }
 
 /// The dummy hash, made on a thread of its own at start so that the server is ready before
@@ -93,6 +97,7 @@ impl Env {
             health: health::Health::new(),
             tallies: scrape::Tallies::default(),
             dummy_hash,
+            listening: std::sync::OnceLock::new(),
         })
     }
 }

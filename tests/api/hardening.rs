@@ -511,7 +511,7 @@ async fn a_write_that_fails_in_a_shared_transaction_takes_only_itself_back() {
         }),
         app.state.write(move |tx, env| {
             insert("panicked")(tx, env)?;
-            if env.config.tokens.access_ttl.0.as_secs() > 0 {
+            if env.config.tokens.access_lifetime().as_secs() > 0 {
                 panic!("a bug in one write");
             }
             Ok(0)

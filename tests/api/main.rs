@@ -21,6 +21,8 @@ mod hoxton;
 mod import;
 mod layers;
 mod listing;
+mod oidc;
+mod oidc_clients;
 mod openapi;
 mod operations;
 mod page_import;

@@ -46,15 +46,28 @@ pub struct SessionOut {
     rights: crate::domain::access::CallerRights,
 }
 
-fn cookie(state: &AppState, value: String, max_age_seconds: i64) -> Cookie<'static> {
+/// The session cookies: the admin page's (Strict, everywhere) and the one `/oauth` reads
+/// when an application sends the person there from another site (Lax, `/oauth` only).
+fn cookies(state: &AppState, value: String, max_age_seconds: i64) -> [Cookie<'static>; 2] {
     let tls = crate::auth::origin::secure_cookies(&state.env.config);
-    Cookie::build(session_cookie_name(tls), value)
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .path("/")
-        .secure(tls)
-        .max_age(CookieDuration::seconds(max_age_seconds))
-        .finish()
+    let build = |name: &'static str, same_site: SameSite, path: &'static str| {
+        Cookie::build(name, value.clone())
+            .http_only(true)
+            .same_site(same_site)
+            .path(path)
+            .secure(tls)
+            .max_age(CookieDuration::seconds(max_age_seconds))
+            .finish()
+    };
+    [
+        build(session_cookie_name(tls), SameSite::Strict, "/"),
+        build(auth::sso_cookie_name(tls), SameSite::Lax, "/oauth"),
+    ]
+}
+
+/// Both session cookies, cleared.
+pub fn cleared_cookies(state: &AppState) -> [Cookie<'static>; 2] {
+    cookies(state, String::new(), 0)
 }
 
 /// Signs in with email and password; the answer sets the session cookie and carries the CSRF
@@ -87,8 +100,10 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, Body(b, _): Body<Lo
         })
         .await?;
     let max_age = state.env.config.sessions.absolute_timeout.0.as_secs() as i64;
+    let [admin, sso] = cookies(&state, new.secret, max_age);
     Ok(HttpResponse::Ok()
-        .cookie(cookie(&state, new.secret, max_age))
+        .cookie(admin)
+        .cookie(sso)
         .json(SessionOut {
             csrf_token: new.session.csrf_token.unwrap_or_default(),
             expires_at: new.session.expires_at,
@@ -109,9 +124,8 @@ async fn logout(state: web::Data<AppState>, PendingCaller(p, _): PendingCaller) 
     state
         .run(move |conn, env| sessions::logout(conn, env, &p))
         .await?;
-    Ok(HttpResponse::NoContent()
-        .cookie(cookie(&state, String::new(), 0))
-        .finish())
+    let [admin, sso] = cleared_cookies(&state);
+    Ok(HttpResponse::NoContent().cookie(admin).cookie(sso).finish())
 }
 
 /// The browser session this request carries.

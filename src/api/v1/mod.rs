@@ -3,6 +3,7 @@
 mod audit;
 pub mod auth;
 mod keys;
+mod oidc;
 mod structure;
 pub(crate) mod users;
 pub mod wire;
@@ -34,6 +35,7 @@ pub fn configure(routes: &mut Routes) {
         auth::configure(api);
         audit::configure(api);
         structure::configure(api);
+        oidc::configure(api);
         users::configure(api);
         keys::configure(api);
     });
@@ -148,6 +150,16 @@ struct Ui<'a> {
     /// Present when this Gatehouse is a read-only replica: the page says so and links to the
     /// primary, where sign-ins and changes go.
     replica: Option<ReplicaUi<'a>>,
+    /// Where the page goes once the person has signed in: the authorization request of an
+    /// application that sent them here (`?next=`).
+    continue_to: Option<String>,
+}
+
+/// What the page was opened with when an application's sign-in sent the person here.
+#[derive(serde::Deserialize, Default)]
+struct UiQuery {
+    next: Option<String>,
+    reauth: Option<String>,
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -163,10 +175,20 @@ struct ReplicaUi<'a> {
     path = "/api/v1/ui",
     tag = "auth",
     security(()),
+    params(
+        ("next" = Option<String>, Query, description = "The authorization request to go back to after sign-in"),
+        ("reauth" = Option<String>, Query, description = "Set: the application asked for a new sign-in, so no session is offered"),
+    ),
     responses((status = 200, description = "The banner, the catalogues and the session, if any", body = Ui))
 )]
 async fn ui(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let session = auth::current_session(&state, &req).await;
+    let asked: UiQuery = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    let continue_to = crate::ops::oidc::continuation(asked.next.as_deref());
+    // An application asked for a fresh sign-in: the page shows the sign-in form.
+    let session = match continue_to.is_some() && asked.reauth.is_some() {
+        true => None,
+        false => auth::current_session(&state, &req).await,
+    };
     HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(Ui {
@@ -187,5 +209,6 @@ async fn ui(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
             replica: state.env.replica().then(|| ReplicaUi {
                 primary_url: state.env.config.replica.primary_url.as_deref(),
             }),
+            continue_to,
         })
 }

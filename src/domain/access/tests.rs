@@ -379,3 +379,20 @@ fn a_list_reaches_the_scopes_the_caller_reads_narrowed_to_its_filter() {
         assert_eq!(caller.listing_reach(within, role), expected, "{what}");
     }
 }
+
+#[test]
+fn an_oidc_client_is_managed_by_a_superadmin_or_an_admin_of_every_organisation_it_serves() {
+    let o1 = || vec!["o1".to_string()];
+    let admin = principal(Scope::organisation("o1"), Role::Admin);
+    assert!(admin.may_manage_oidc_client(&o1()));
+    assert!(!admin.may_manage_oidc_client(&["o1".into(), "o2".into()]));
+    assert!(!admin.may_manage_oidc_client(&[]), "a client for everyone");
+    assert!(!admin.may_skip_consent());
+    let site_admin = principal(Scope::site("o1", "s1"), Role::Admin);
+    assert!(!site_admin.may_manage_oidc_client(&o1()));
+    let member = principal(Scope::organisation("o1"), Role::Member);
+    assert!(!member.may_manage_oidc_client(&o1()));
+    let mut root = principal(Scope::organisation("o9"), Role::Viewer);
+    root.superadmin = true;
+    assert!(root.may_manage_oidc_client(&[]) && root.may_skip_consent());
+}

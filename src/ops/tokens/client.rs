@@ -106,6 +106,8 @@ fn client_credentials_in(
         source,
         family_id: &new_id(),
         grant: "client_credentials",
+        client_id: None,
+        scope: None,
     };
     issue_pair_in(tx, env, issue)
 }

@@ -4,6 +4,7 @@
 
 mod client;
 mod lifecycle;
+mod refresh;
 
 pub use client::{grant_in, plan, GrantPlan};
 pub use lifecycle::{introspect, live_user, revoke, Introspection};
@@ -13,7 +14,6 @@ use super::signin::{self, Via};
 use super::{new_id, Env};
 use crate::db::tokens::{self as store, Token, TokenKind};
 use crate::db::{self, users};
-use crate::domain::model::UserStatus;
 use crate::error::Error;
 use crate::{clock, secrets};
 use rusqlite::Connection;
@@ -51,6 +51,10 @@ pub struct GrantRequest {
     pub password: Option<String>,
     pub refresh_token: Option<String>,
     pub audience: Option<String>,
+    /// The authorization code grant's.
+    pub code: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub code_verifier: Option<String>,
 }
 
 /// The tokens granted; the secrets are shown this once.
@@ -58,6 +62,9 @@ pub struct Granted {
     pub access_token: String,
     pub expires_in: u64,
     pub refresh_token: Option<String>,
+    /// An OpenID Connect code grant's ID token and the scope granted.
+    pub id_token: Option<String>,
+    pub scope: Option<String>,
 }
 
 /// The hex digits of a token's id in its secret, after the four-character prefix.
@@ -67,7 +74,7 @@ const RANDOM_BYTES: usize = 32;
 
 /// A new secret for the token `id`: the prefix, the id's hex digits (so that the token is found
 /// by its id), then 32 random bytes in hex (what makes it a secret).
-fn secret_for(prefix: &str, id: &str) -> Result<String, Error> {
+pub(crate) fn secret_for(prefix: &str, id: &str) -> Result<String, Error> {
     let random = secrets::token("", RANDOM_BYTES)?;
     Ok(format!("{prefix}{}{random}", id.replace('-', "")))
 }
@@ -75,6 +82,9 @@ fn secret_for(prefix: &str, id: &str) -> Result<String, Error> {
 /// The token id a secret carries, when it has the form `secret_for` gives; None for anything
 /// else (a token issued before secrets carried ids, or not a token at all).
 pub fn id_in_secret(secret: &str) -> Option<String> {
+    if secret.contains('.') {
+        return crate::ops::oidc::jwt::id_in(secret);
+    }
     let digits = secret.get(4..)?;
     let hex = |s: &str| s.bytes().all(|b| b.is_ascii_hexdigit());
     if digits.len() != ID_DIGITS + 2 * RANDOM_BYTES || !hex(digits) {
@@ -123,19 +133,21 @@ pub fn issue(
         last_used_at: None,
         revoked_at: None,
         address: None,
+        client_id: None,
+        scope: None,
     };
     Ok((token, secret))
 }
 
-fn store_token(tx: &Connection, token: &Token, secret: &str) -> Result<(), Error> {
+pub(crate) fn store_token(tx: &Connection, token: &Token, secret: &str) -> Result<(), Error> {
     store::insert_token(tx, token, &secrets::digest(secret))
 }
 
-fn organisations(tx: &Connection, user_id: &str) -> Result<Vec<String>, Error> {
+pub(crate) fn organisations(tx: &Connection, user_id: &str) -> Result<Vec<String>, Error> {
     audit::account_organisations_by_id(tx, user_id)
 }
 
-fn required(value: Option<String>, name: &str) -> Result<String, GrantError> {
+pub(crate) fn required(value: Option<String>, name: &str) -> Result<String, GrantError> {
     value
         .filter(|v| !v.is_empty())
         .ok_or_else(|| GrantError::InvalidRequest(format!("{name} is required")))
@@ -150,10 +162,8 @@ pub fn grant(
     match required(request.grant_type.clone(), "grant_type")?.as_str() {
         "password" => password_grant(conn, env, request, source),
         "client_credentials" => client::client_credentials(conn, env, request, source),
-        "refresh_token" => {
-            let refresh = required(request.refresh_token, "refresh_token")?;
-            rotate(conn, env, &refresh, source)
-        }
+        "refresh_token" => refresh::rotate(conn, env, request, source),
+        "authorization_code" => crate::ops::oidc::code::exchange(conn, env, request, source),
         other => Err(GrantError::UnsupportedGrantType(format!(
             "grant_type `{}` is not supported",
             crate::logging::escape(other)
@@ -194,18 +204,23 @@ fn password_grant(
         source,
         family_id: &new_id(),
         grant: "password",
+        client_id: None,
+        scope: None,
     };
     issue_pair(conn, env, issue)
 }
 
 /// What a new pair of tokens is issued for.
-struct Issue<'a> {
-    user_id: &'a str,
-    api_key_id: Option<String>,
-    audience: Option<String>,
-    source: &'a str,
-    family_id: &'a str,
-    grant: &'static str,
+pub(crate) struct Issue<'a> {
+    pub user_id: &'a str,
+    pub api_key_id: Option<String>,
+    pub audience: Option<String>,
+    pub source: &'a str,
+    pub family_id: &'a str,
+    pub grant: &'static str,
+    /// The OpenID Connect client of a code grant, and the scope granted.
+    pub client_id: Option<String>,
+    pub scope: Option<String>,
 }
 
 /// Issues an access token, and a refresh token unless the grant is for a client (RFC 6749
@@ -219,7 +234,11 @@ fn issue_pair(conn: &mut Connection, env: &Env, issue: Issue) -> Result<Granted,
 
 /// The same, inside the caller's transaction.
 // long: the pair, its audit row and the answer are written together.
-fn issue_pair_in(tx: &Connection, env: &Env, issue: Issue) -> Result<Granted, GrantError> {
+pub(crate) fn issue_pair_in(
+    tx: &Connection,
+    env: &Env,
+    issue: Issue,
+) -> Result<Granted, GrantError> {
     let epoch = users::credential_epoch(tx, issue.user_id)?
         .ok_or(GrantError::InvalidGrant("the user is gone".into()))?;
     let tokens = &env.config.tokens;
@@ -229,7 +248,7 @@ fn issue_pair_in(tx: &Connection, env: &Env, issue: Issue) -> Result<Granted, Gr
         &issue,
         TokenKind::Access,
         epoch,
-        tokens.access_ttl.0,
+        tokens.access_lifetime(),
     )?;
     // A client's token (client_credentials) gets no refresh token: the client asks again.
     let refresh_secret = match issue.api_key_id {
@@ -262,7 +281,7 @@ fn issue_pair_in(tx: &Connection, env: &Env, issue: Issue) -> Result<Granted, Gr
         .organisations(organisations(tx, issue.user_id)?)
         .summary(
             json!({"grant": issue.grant, "family": issue.family_id, "audience": issue.audience,
-            "expiresAt": access.expires_at}),
+            "expiresAt": access.expires_at, "clientId": issue.client_id}),
         );
     audit::record(tx, env, &actor, event)?;
     crate::metrics::token_issued("access");
@@ -271,8 +290,10 @@ fn issue_pair_in(tx: &Connection, env: &Env, issue: Issue) -> Result<Granted, Gr
     }
     Ok(Granted {
         access_token: access_secret,
-        expires_in: tokens.access_ttl.0.as_secs(),
+        expires_in: tokens.access_lifetime().as_secs(),
         refresh_token: refresh_secret,
+        id_token: None,
+        scope: issue.scope,
     })
 }
 
@@ -285,96 +306,18 @@ fn store_one(
     epoch: i64,
     ttl: Duration,
 ) -> Result<(Token, String), Error> {
-    let (mut token, secret) = self::issue(env, kind, issue.user_id, epoch, issue.family_id, ttl)?;
+    let (mut token, mut secret) =
+        self::issue(env, kind, issue.user_id, epoch, issue.family_id, ttl)?;
     token.audience = issue.audience.clone();
     token.address = Some(issue.source.to_string());
+    token.client_id = issue.client_id.clone();
+    token.scope = issue.scope.clone();
     if kind == TokenKind::Access {
         token.api_key_id = issue.api_key_id.clone();
+        if env.config.tokens.format == crate::config::TokenFormat::Jwt {
+            secret = crate::ops::oidc::jwt::access_token(tx, env, &token)?;
+        }
     }
     store_token(tx, &token, &secret)?;
     Ok((token, secret))
-}
-
-/// Exchanges a refresh token for new tokens. A used refresh token presented again means it was
-/// stolen or replayed: every token of its family is revoked. Reading, rotating and issuing are
-/// one IMMEDIATE transaction, so that of two concurrent refreshes exactly one wins and the
-/// other is the replay.
-// long: reading, the replay check, rotating and issuing must stay in one transaction, in this order.
-fn rotate(
-    conn: &mut Connection,
-    env: &Env,
-    secret: &str,
-    source: &str,
-) -> Result<Granted, GrantError> {
-    let invalid = || GrantError::InvalidGrant("the refresh token is not valid".into());
-    let tx = db::write(conn)?;
-    let found = super::lookup::token(&tx, secret, TokenKind::Refresh)?;
-    let Some(token) = found else {
-        drop(tx);
-        env.throttle.failed(env, source);
-        return Err(invalid());
-    };
-    let now = clock::format(env.clock.now());
-    let actor = Actor::user(
-        &tx,
-        &token.user_id,
-        "refresh_token",
-        Some(token.id.clone()),
-        source,
-    )?;
-    let orgs = organisations(&tx, &token.user_id)?;
-    if !store::revoke_token(&tx, &token.id, &now)? {
-        revoke_replayed_family(&tx, env, &actor, &token, orgs)?;
-        tx.commit().map_err(Error::from)?;
-        return Err(invalid());
-    }
-    if !still_good(&tx, env, &token)? {
-        // Rolled back: the token stays as it was, and it can never be good again.
-        return Err(invalid());
-    }
-    audit::record(
-        &tx,
-        env,
-        &actor,
-        Event::new("token.refresh")
-            .target("token", &token.id)
-            .organisations(orgs),
-    )?;
-    let issue = Issue {
-        user_id: &token.user_id,
-        api_key_id: None,
-        audience: token.audience.clone(),
-        source,
-        family_id: &token.family_id,
-        grant: "refresh_token",
-    };
-    let granted = issue_pair_in(&tx, env, issue)?;
-    tx.commit().map_err(Error::from)?;
-    Ok(granted)
-}
-
-/// A used refresh token came back: stolen or replayed. Every token of its family ends.
-fn revoke_replayed_family(
-    tx: &Connection,
-    env: &Env,
-    actor: &Actor,
-    token: &Token,
-    orgs: Vec<String>,
-) -> Result<(), Error> {
-    let revoked = store::revoke_family(tx, &token.family_id, &env.clock.now_text())?;
-    let event = Event::new("token.replay")
-        .failed()
-        .target("token", &token.id)
-        .organisations(orgs)
-        .summary(json!({"family": token.family_id, "revoked": revoked}));
-    audit::record(tx, env, actor, event)
-}
-
-/// A refresh token not expired, of an active user, at the user's current epoch.
-fn still_good(tx: &Connection, env: &Env, token: &Token) -> Result<bool, Error> {
-    let user = users::find_user(tx, &token.user_id)?;
-    let epoch = users::credential_epoch(tx, &token.user_id)?;
-    let expired = super::lookup::is_expired(Some(&token.expires_at), env.clock.now());
-    let active = user.is_some_and(|u| u.status == UserStatus::Active);
-    Ok(!expired && active && epoch == Some(token.epoch))
 }

@@ -1,6 +1,7 @@
 //! Starts Gatehouse in-process on a fresh temporary database and speaks HTTP to it.
 
 pub mod matrix;
+pub mod oidc;
 pub mod process;
 
 use actix_web::body::MessageBody;

@@ -7,7 +7,7 @@ use crate::common::{ADMIN_EMAIL, ADMIN_PASSWORD};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn chromium() -> Option<PathBuf> {
+pub(crate) fn chromium() -> Option<PathBuf> {
     let candidates = [
         std::env::var("CHROMIUM").unwrap_or_default(),
         "/usr/bin/chromium".into(),
@@ -20,12 +20,12 @@ fn chromium() -> Option<PathBuf> {
         .find(|p| p.exists())
 }
 
-fn e2e_dir() -> PathBuf {
+pub(crate) fn e2e_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e")
 }
 
 /// Why the browser test cannot run here, if it cannot.
-fn missing() -> Option<String> {
+pub(crate) fn missing() -> Option<String> {
     if chromium().is_none() {
         return Some("Chromium is not installed (apt-get install chromium)".into());
     }

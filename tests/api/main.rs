@@ -23,6 +23,7 @@ mod layers;
 mod listing;
 mod oidc;
 mod oidc_clients;
+mod oidc_e2e;
 mod openapi;
 mod operations;
 mod page_import;

@@ -44,6 +44,10 @@ pub fn render(status: StatusCode, title: &str, body: &str, form_to: Option<&str>
     HttpResponse::build(status)
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::CONTENT_SECURITY_POLICY, policy(form_to)))
+        // Not `no-referrer` as elsewhere: under it a browser sends `Origin: null` with a form
+        // post, which the cross-site check refuses. `same-origin` still tells other sites
+        // nothing.
+        .insert_header((header::REFERRER_POLICY, "same-origin"))
         .content_type("text/html; charset=utf-8")
         .body(html)
 }

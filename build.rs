@@ -12,13 +12,15 @@ fn main() {
     for watched in [
         "/usr/bin/chromium",
         "tests/e2e/node_modules/playwright-core",
+        "tests/e2e/node_modules/openid-client",
     ] {
         println!("cargo::rerun-if-changed={watched}");
     }
     let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
         .iter()
         .any(|p| Path::new(p).exists());
-    let playwright = Path::new("tests/e2e/node_modules/playwright-core").exists();
+    let playwright = Path::new("tests/e2e/node_modules/playwright-core").exists()
+        && Path::new("tests/e2e/node_modules/openid-client").exists();
     if std::env::var_os("CI").is_none() && !(chromium && playwright) {
         println!("cargo::rustc-cfg=no_browser");
     }

@@ -1,10 +1,11 @@
-// The signed-in user's own account: profile, password, API keys.
+// The signed-in user's own account: profile, password, API keys, the applications allowed.
 
 import { api } from './api.js';
 import { h, field, errorBox, onSubmit, showError, clearError, secretBox, confirmDialog, busy, formatTime } from './dom.js';
 import { user } from './session.js';
 import { passwordForm } from './signin.js';
 import { describeMembership } from './users.js';
+import { consentsPanel } from './apps.js';
 
 export async function accountView(main) {
   const me = user();
@@ -57,7 +58,7 @@ export async function accountView(main) {
           }),
         ),
       ),
-      await keysPanel(),
+      h('div', {}, await keysPanel(), await consentsPanel()),
     ),
   );
 }

@@ -4,13 +4,14 @@
 import { api, setCsrfToken } from './api.js';
 import { h, confirmDialog } from './dom.js';
 import { hasUnsavedChanges } from './leaving.js';
-import { state, user, mayReadAudit } from './session.js';
+import { state, user, mayReadAudit, mayRegisterApps } from './session.js';
 import { showSignIn, showPasswordChange, replicaNotice } from './signin.js';
 import { structureView } from './structure.js';
 import { usersView } from './users.js';
 import { userFormView } from './userform.js';
 import { accountView } from './account.js';
 import { auditView } from './audit.js';
+import { appsView } from './apps.js';
 import { startView } from './start.js';
 import { referenceView } from './reference.js';
 import { listenForShortcuts, showHelp } from './shortcuts.js';
@@ -23,6 +24,7 @@ const pages = [
   { path: 'structure', label: 'Structure', view: structureView },
   { path: 'account', label: 'My account', view: accountView },
   { path: 'audit', label: 'Audit', view: auditView, shown: mayReadAudit },
+  { path: 'apps', label: 'Apps', view: appsView, shown: mayRegisterApps },
   { path: 'api', label: 'API', view: referenceView },
 ];
 

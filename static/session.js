@@ -23,3 +23,7 @@ export function mayCreateUsers() {
 export function mayReadAudit() {
   return Boolean(rights().readAudit);
 }
+
+export function mayRegisterApps() {
+  return Boolean(rights().registerApps);
+}

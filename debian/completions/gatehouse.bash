@@ -37,6 +37,12 @@ _gatehouse() {
             gatehouse,init)
                 cmd="gatehouse__subcmd__init"
                 ;;
+            gatehouse,jwks)
+                cmd="gatehouse__subcmd__jwks"
+                ;;
+            gatehouse,keys)
+                cmd="gatehouse__subcmd__keys"
+                ;;
             gatehouse,man)
                 cmd="gatehouse__subcmd__man"
                 ;;
@@ -85,6 +91,12 @@ _gatehouse() {
             gatehouse__subcmd__help,init)
                 cmd="gatehouse__subcmd__help__subcmd__init"
                 ;;
+            gatehouse__subcmd__help,jwks)
+                cmd="gatehouse__subcmd__help__subcmd__jwks"
+                ;;
+            gatehouse__subcmd__help,keys)
+                cmd="gatehouse__subcmd__help__subcmd__keys"
+                ;;
             gatehouse__subcmd__help,man)
                 cmd="gatehouse__subcmd__help__subcmd__man"
                 ;;
@@ -100,6 +112,36 @@ _gatehouse() {
             gatehouse__subcmd__help__subcmd__audit,verify)
                 cmd="gatehouse__subcmd__help__subcmd__audit__subcmd__verify"
                 ;;
+            gatehouse__subcmd__help__subcmd__jwks,export)
+                cmd="gatehouse__subcmd__help__subcmd__jwks__subcmd__export"
+                ;;
+            gatehouse__subcmd__help__subcmd__keys,rotate)
+                cmd="gatehouse__subcmd__help__subcmd__keys__subcmd__rotate"
+                ;;
+            gatehouse__subcmd__jwks,export)
+                cmd="gatehouse__subcmd__jwks__subcmd__export"
+                ;;
+            gatehouse__subcmd__jwks,help)
+                cmd="gatehouse__subcmd__jwks__subcmd__help"
+                ;;
+            gatehouse__subcmd__jwks__subcmd__help,export)
+                cmd="gatehouse__subcmd__jwks__subcmd__help__subcmd__export"
+                ;;
+            gatehouse__subcmd__jwks__subcmd__help,help)
+                cmd="gatehouse__subcmd__jwks__subcmd__help__subcmd__help"
+                ;;
+            gatehouse__subcmd__keys,help)
+                cmd="gatehouse__subcmd__keys__subcmd__help"
+                ;;
+            gatehouse__subcmd__keys,rotate)
+                cmd="gatehouse__subcmd__keys__subcmd__rotate"
+                ;;
+            gatehouse__subcmd__keys__subcmd__help,help)
+                cmd="gatehouse__subcmd__keys__subcmd__help__subcmd__help"
+                ;;
+            gatehouse__subcmd__keys__subcmd__help,rotate)
+                cmd="gatehouse__subcmd__keys__subcmd__help__subcmd__rotate"
+                ;;
             *)
                 ;;
         esac
@@ -107,7 +149,7 @@ _gatehouse() {
 
     case "${cmd}" in
         gatehouse)
-            opts="-h -V --config --help --version serve init check backup import restore audit completions man help"
+            opts="-h -V --config --help --version serve init check backup import restore audit keys jwks completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -289,7 +331,7 @@ _gatehouse() {
             return 0
             ;;
         gatehouse__subcmd__help)
-            opts="serve init check backup import restore audit completions man help"
+            opts="serve init check backup import restore audit keys jwks completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -428,6 +470,62 @@ _gatehouse() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        gatehouse__subcmd__help__subcmd__jwks)
+            opts="export"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gatehouse__subcmd__help__subcmd__jwks__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gatehouse__subcmd__help__subcmd__keys)
+            opts="rotate"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gatehouse__subcmd__help__subcmd__keys__subcmd__rotate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         gatehouse__subcmd__help__subcmd__man)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -491,6 +589,162 @@ _gatehouse() {
         gatehouse__subcmd__init)
             opts="-h --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gatehouse__subcmd__jwks)
+            opts="-h --config --help export help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gatehouse__subcmd__jwks__subcmd__export)
+            opts="-h --config --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gatehouse__subcmd__jwks__subcmd__help)
+            opts="export help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gatehouse__subcmd__jwks__subcmd__help__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gatehouse__subcmd__jwks__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gatehouse__subcmd__keys)
+            opts="-h --config --help rotate help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gatehouse__subcmd__keys__subcmd__help)
+            opts="rotate help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gatehouse__subcmd__keys__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gatehouse__subcmd__keys__subcmd__help__subcmd__rotate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gatehouse__subcmd__keys__subcmd__rotate)
+            opts="-h --config --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -110,6 +110,26 @@ fn basic_client(req: &HttpRequest) -> Option<(String, String)> {
     Some((unescape(id)?, unescape(secret)?))
 }
 
+/// The grant a token request asks for, its client named by HTTP Basic or in the body.
+fn grant_request(req: &HttpRequest, body: TokenBody) -> GrantRequest {
+    let (client_id, client_secret) = match basic_client(req) {
+        Some((id, secret)) => (Some(id), Some(secret)),
+        None => (body.client_id, body.client_secret),
+    };
+    GrantRequest {
+        grant_type: body.grant_type,
+        client_id,
+        client_secret,
+        username: body.username,
+        password: body.password,
+        refresh_token: body.refresh_token,
+        audience: body.audience,
+        code: body.code,
+        redirect_uri: body.redirect_uri,
+        code_verifier: body.code_verifier,
+    }
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 struct TokenResponse {
     access_token: String,
@@ -125,7 +145,8 @@ struct TokenResponse {
 }
 
 /// Issues tokens: `authorization_code` (OpenID Connect, with PKCE), `password`,
-/// `client_credentials` (an API key's id and secret) and `refresh_token` grants. The client may authenticate with HTTP Basic or in the body.
+/// `client_credentials` (an API key's id and secret) and `refresh_token` grants. The client
+/// may authenticate with HTTP Basic or in the body.
 #[utoipa::path(
     post,
     path = "/oauth/token",
@@ -149,23 +170,7 @@ async fn token(
     req: HttpRequest,
     bytes: web::Bytes,
 ) -> Result<HttpResponse, OAuthRefusal> {
-    let body = parse_body(&req, &bytes)?;
-    let (client_id, client_secret) = match basic_client(&req) {
-        Some((id, secret)) => (Some(id), Some(secret)),
-        None => (body.client_id, body.client_secret),
-    };
-    let request = GrantRequest {
-        grant_type: body.grant_type,
-        client_id,
-        client_secret,
-        username: body.username,
-        password: body.password,
-        refresh_token: body.refresh_token,
-        audience: body.audience,
-        code: body.code,
-        redirect_uri: body.redirect_uri,
-        code_verifier: body.code_verifier,
-    };
+    let request = grant_request(&req, parse_body(&req, &bytes)?);
     let source = auth::client_address(&req, &state.env.config.lockout.trusted_proxies);
     let granted = match ops::plan(&request) {
         GrantPlan::Shared => {

@@ -193,11 +193,11 @@ pub fn update_client(conn: &Connection, c: &Client) -> Result<(), Error> {
     Ok(())
 }
 
-/// The client and its stored secret hash (None for a public client).
-pub fn find_client(
-    conn: &Connection,
-    id: &str,
-) -> Result<Option<(Client, Option<Vec<u8>>)>, Error> {
+/// A client with its stored secret hash (None for a public client).
+pub type ClientWithSecret = (Client, Option<Vec<u8>>);
+
+/// The client and its stored secret hash.
+pub fn find_client(conn: &Connection, id: &str) -> Result<Option<ClientWithSecret>, Error> {
     Ok(conn
         .prepare_cached(&format!(
             "SELECT {CLIENT_COLUMNS}, secret_hash FROM oidc_clients WHERE id = ?1"

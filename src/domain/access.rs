@@ -115,6 +115,8 @@ pub struct CallerRights {
     pub read_audit: bool,
     pub create_users: bool,
     pub create_organisations: bool,
+    /// Registers OpenID Connect applications (for some organisation at least).
+    pub register_apps: bool,
 }
 
 /// What part of the audit trail a caller reads.
@@ -322,6 +324,11 @@ impl Principal {
             read_audit: self.audit_reach().is_some(),
             create_users: self.superadmin || self.memberships.iter().any(|m| m.role == Role::Admin),
             create_organisations: self.may_create_organisations(),
+            register_apps: self.superadmin
+                || self
+                    .memberships
+                    .iter()
+                    .any(|m| m.role == Role::Admin && m.scope.site_id.is_none()),
         }
     }
 

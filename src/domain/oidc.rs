@@ -20,8 +20,7 @@ pub fn redirect_uri(field: &str, text: &str) -> Result<String, Error> {
     if text.contains('#') {
         return Err(bad("has a fragment (#), which a redirect URI may not have"));
     }
-    let uri: actix_web::http::Uri = text.parse().map_err(|_| bad("is not an absolute URI"))?;
-    let (Some(scheme), Some(host)) = (uri.scheme_str(), uri.host()) else {
+    let Some((scheme, host)) = scheme_and_host(text) else {
         return Err(bad(
             "is not an absolute URI such as https://app.plant.example/callback",
         ));
@@ -37,6 +36,21 @@ pub fn redirect_uri(field: &str, text: &str) -> Result<String, Error> {
         )),
         _ => Err(bad("must be https (or http for a loopback address)")),
     }
+}
+
+/// The scheme and host of an absolute `scheme://host[:port][/path][?query]` URI.
+fn scheme_and_host(text: &str) -> Option<(&str, &str)> {
+    let (scheme, rest) = text.split_once("://")?;
+    let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    let authority = rest.split(['/', '?']).next()?;
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => &authority[..v6.find(']')? + 2],
+        None => authority.split(':').next()?,
+    };
+    (scheme_ok && !host.is_empty()).then_some((scheme, host))
 }
 
 fn is_loopback(host: &str) -> bool {

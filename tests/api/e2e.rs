@@ -32,8 +32,12 @@ pub(crate) fn missing() -> Option<String> {
     if Command::new("node").arg("--version").output().is_err() {
         return Some("Node.js is not installed".into());
     }
-    if !e2e_dir().join("node_modules/playwright-core").exists() {
-        return Some("playwright-core is not installed (cd tests/e2e && npm ci)".into());
+    for package in ["playwright-core", "openid-client", "jose"] {
+        if !e2e_dir().join("node_modules").join(package).exists() {
+            return Some(format!(
+                "{package} is not installed (cd tests/e2e && npm ci)"
+            ));
+        }
     }
     None
 }

@@ -515,19 +515,19 @@ async fn the_server_says_what_the_page_may_offer_so_the_page_decides_nothing() {
     let rights = |reply: Reply| reply.json()["rights"].clone();
     assert_eq!(
         rights(app.send(login(SITE_ADMIN, PASSWORD)).await),
-        json!({"readAudit": false, "createUsers": true, "createOrganisations": false})
+        json!({"readAudit": false, "createUsers": true, "createOrganisations": false, "registerApps": false})
     );
     assert_eq!(
         rights(app.send(login(ORG_ADMIN, PASSWORD)).await),
-        json!({"readAudit": true, "createUsers": true, "createOrganisations": false})
+        json!({"readAudit": true, "createUsers": true, "createOrganisations": false, "registerApps": true})
     );
     assert_eq!(
         rights(app.send(login(MEMBER, PASSWORD)).await),
-        json!({"readAudit": false, "createUsers": false, "createOrganisations": false})
+        json!({"readAudit": false, "createUsers": false, "createOrganisations": false, "registerApps": false})
     );
     assert_eq!(
         rights(app.send(login(ADMIN_EMAIL, ADMIN_PASSWORD)).await),
-        json!({"readAudit": true, "createUsers": true, "createOrganisations": true})
+        json!({"readAudit": true, "createUsers": true, "createOrganisations": true, "registerApps": true})
     );
 }
 

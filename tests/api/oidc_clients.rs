@@ -235,3 +235,45 @@ async fn jwt_access_tokens_verify_offline_and_still_revoke_where_gatehouse_is_as
     let claims = verified(service.json()["access_token"].as_str().unwrap(), &jwks);
     assert_eq!(claims["client_id"], key_id.as_str());
 }
+
+#[actix_web::test]
+async fn a_replica_serves_discovery_the_keys_and_userinfo_and_sends_sign_ins_to_the_primary() {
+    let primary = start().await;
+    primary.signing_keys();
+    let rp = primary.register_rp(&Who::admin(), json!({})).await;
+    let session = primary.session(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let (code, verifier) = primary.code_for(&rp, &cookie(&session), "").await;
+    let tokens = primary.exchange(&rp, &code, &verifier).await.json();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("replica.db");
+    gatehouse::db::backup(&primary.state.pool.get().unwrap(), &path).unwrap();
+    let mut config = crate::common::test_config(&dir);
+    config.database.path = path;
+    config.database.mode = gatehouse::config::Mode::Replica;
+    config.replica.primary_url = Some("https://gatehouse.plant.example".into());
+    let replica = crate::common::start_on(config, dir).await;
+    let jwks = replica.get("/oauth/jwks", &Who::Nobody).await;
+    assert_eq!(jwks.status, 200);
+    verified(tokens["id_token"].as_str().unwrap(), &jwks.json());
+    let doc = replica
+        .get("/.well-known/openid-configuration", &Who::Nobody)
+        .await;
+    assert_eq!(doc.status, 200);
+    let access = Who::Bearer(tokens["access_token"].as_str().unwrap().to_string());
+    assert_eq!(replica.get("/oauth/userinfo", &access).await.status, 200);
+    // A code would be a write: the person is told to sign in on the primary.
+    let (_, challenge) = crate::common::oidc::pkce();
+    let path = crate::common::oidc::authorize_path(&rp, &challenge, "");
+    let page = replica.browse(&path, Some(&cookie(&session))).await;
+    assert_eq!(page.status, 503, "{}", page.text());
+    assert!(
+        page.text().contains("https://gatehouse.plant.example"),
+        "{}",
+        page.text()
+    );
+    let exchange = replica
+        .exchange(&rp, "ghz_x", "y".repeat(43).as_str())
+        .await;
+    assert_eq!(exchange.status, 503, "{}", exchange.text());
+    assert_eq!(exchange.json()["error"], "temporarily_unavailable");
+}

@@ -25,6 +25,7 @@ fn openid_client_completes_the_whole_flow_against_the_binary() {
     std::fs::write(&config, text).unwrap();
     let server = Server::start(&config);
     let jwks = dir.path().join("jwks.json");
+    let token = dir.path().join("access-token.jwt");
     let exported = run(&config, &["jwks", "export", jwks.to_str().unwrap()], &[]);
     assert!(exported.status.success(), "{exported:?}");
     let out = Command::new("node")
@@ -34,6 +35,7 @@ fn openid_client_completes_the_whole_flow_against_the_binary() {
         .env("ADMIN_EMAIL", ADMIN_EMAIL)
         .env("ADMIN_PASSWORD", ADMIN_PASSWORD)
         .env("JWKS_FILE", &jwks)
+        .env("ACCESS_TOKEN_FILE", &token)
         .env("CHROMIUM", chromium().unwrap())
         .output()
         .expect("run node");
@@ -45,4 +47,18 @@ fn openid_client_completes_the_whole_flow_against_the_binary() {
         server.log_text()
     );
     assert!(stdout.contains("all steps passed"), "{stdout}");
+    // The README's Python verifier (pyjwt) checks the same access token offline.
+    let python = Command::new("python3")
+        .arg(e2e_dir().join("verify-jwt.py"))
+        .arg(&jwks)
+        .arg(&token)
+        .arg(format!("http://{}", server.address))
+        .output()
+        .expect("run python3");
+    let said = String::from_utf8_lossy(&python.stdout);
+    assert!(
+        python.status.success() && said.starts_with("verified: "),
+        "pyjwt: {said}{} (pip install pyjwt cryptography)",
+        String::from_utf8_lossy(&python.stderr)
+    );
 }

@@ -5,6 +5,7 @@
 import { chromium } from 'playwright-core';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { screenChecks } from './screens.mjs';
 
@@ -506,6 +507,36 @@ try {
   await page.getByRole('button', { name: 'Change password' }).click();
   await page.getByText('Your password was changed').waitFor();
 
+  step('apps: register one, allow it at the consent screen, and revoke that under My account');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Apps' }).click();
+  await page.getByRole('heading', { name: 'Applications' }).waitFor();
+  await page.getByLabel('Name').fill('Historian');
+  // The app's redirect URI is this page itself: the browser lands back here with the code.
+  await page.getByLabel('Redirect URIs, one a line').fill(`${url}?from=historian`);
+  await page.getByLabel('Public client').check();
+  await page.getByRole('button', { name: 'Register' }).click();
+  const appRow = page.locator('table[aria-label="Applications"] tr', { hasText: 'Historian' });
+  const appId = (await appRow.locator('code.key-id').textContent()).trim();
+  const verifier = randomBytes(32).toString('base64url');
+  const asked = new URLSearchParams({
+    response_type: 'code',
+    client_id: appId,
+    redirect_uri: `${url}?from=historian`,
+    scope: 'openid email',
+    state: 'from-the-test',
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+  });
+  await page.goto(`${url}oauth/authorize?${asked}`);
+  check((await page.textContent('main')).includes('Historian'), 'the consent screen names the app');
+  await page.getByRole('button', { name: 'Allow' }).click();
+  await page.waitForURL((u) => u.searchParams.get('from') === 'historian' && u.searchParams.has('code'));
+  await page.goto(`${url}#/account`);
+  const consentRow = page.locator('table[aria-label="Applications you allowed"] tr', { hasText: 'Historian' });
+  await consentRow.getByRole('button', { name: 'Revoke' }).click();
+  await confirmWith('Revoke', ['Historian']);
+  await page.getByText('You have not allowed any application.').waitFor();
+
   step('at tablet width, the top menu is one row and My account fits');
   await page.setViewportSize({ width: 768, height: 1024 });
   const menuRows = await page.evaluate(() => {
@@ -584,7 +615,9 @@ try {
   await page.getByRole('button', { name: 'Sign in' }).waitFor();
   const note = await page.getByRole('status').first().textContent();
   check(note.includes('session has ended'), `the sign-in form says why: ${note}`);
-  // Chromium itself logs the refused request ("Failed to load resource ... 401"): expected here.
+  // Chromium itself logs the refused request ("Failed to load resource ... 401"): expected here,
+  // and its lines may come a moment after the form.
+  await page.waitForTimeout(500);
   const unexpected = problems.splice(before).filter((p) => !/status of 401/.test(p));
   problems.push(...unexpected);
 

@@ -9,7 +9,7 @@
 import * as client from 'openid-client';
 import * as jose from 'jose';
 import { chromium } from 'playwright-core';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 
 const issuer = process.env.GATEHOUSE_URL.replace(/\/$/, '');
@@ -19,7 +19,7 @@ const adminPassword = process.env.ADMIN_PASSWORD;
 // The application's own pages, on a port of their own: the test reads where the browser landed.
 let landed = null;
 const application = createServer((req, res) => {
-  landed = `http://127.0.0.1:${application.address().port}${req.url}`;
+  if (req.url !== '/favicon.ico') landed = `http://127.0.0.1:${application.address().port}${req.url}`;
   res.writeHead(200, { 'content-type': 'text/plain' }).end('the application');
 });
 await new Promise((resolve) => application.listen(0, '127.0.0.1', resolve));
@@ -109,6 +109,8 @@ try {
   const exported = jose.createLocalJWKSet(JSON.parse(readFileSync(process.env.JWKS_FILE, 'utf8')));
   const access = await jose.jwtVerify(tokens.access_token, exported, { issuer, typ: 'at+jwt' });
   check(access.payload.client_id === clientId && access.payload.sub === claims.sub, `access token ${JSON.stringify(access.payload)}`);
+  // For the README's Python verifier, which the Rust test runs next.
+  if (process.env.ACCESS_TOKEN_FILE) writeFileSync(process.env.ACCESS_TOKEN_FILE, tokens.access_token);
 
   step('refresh');
   const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token);

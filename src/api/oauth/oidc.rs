@@ -29,7 +29,8 @@ pub fn configure(routes: &mut Routes) {
                 .to(__path_authorize_form, authorize_form);
         })
         .resource(|r| {
-            r.to(__path_userinfo, userinfo);
+            r.to(__path_userinfo, userinfo)
+                .to(__path_userinfo_post, userinfo_post);
         })
         .resource(|r| {
             r.to(__path_logout, logout)
@@ -144,8 +145,10 @@ fn session_secret(state: &AppState, req: &HttpRequest) -> Option<String> {
 
 /// The page for an operation that failed: 503 with its reason when the database refuses
 /// (a replica names its primary), a generic 500 otherwise (logged).
-fn failed(e: Error) -> HttpResponse {
-    let e = e.logged();
+fn failed(state: &AppState, e: Error) -> HttpResponse {
+    let e = e
+        .naming_primary(&state.env.config.replica.primary_url)
+        .logged();
     let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     page::error(status, &e.public_message())
 }
@@ -253,7 +256,7 @@ async fn decide(
     match decided {
         Ok(Ok(next)) => render(&request, next),
         Ok(Err(Refused::Page(message))) => page::error(StatusCode::BAD_REQUEST, &message),
-        Ok(Err(Refused::Failed(e))) | Err(e) => failed(e),
+        Ok(Err(Refused::Failed(e))) | Err(e) => failed(&state, e),
     }
 }
 
@@ -295,6 +298,14 @@ async fn authorize(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse
             &format!("The authorization request does not parse: {e}."),
         ),
     }
+}
+
+/// Whether the request body is a form.
+fn is_form(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
 }
 
 /// The consent form's answer, with the request it carries.
@@ -345,13 +356,32 @@ async fn authorize_form(
 /// The claims the access token's scope allows (OpenID Connect Core section 5.3). GET or POST,
 /// with the access token as `Authorization: Bearer`.
 #[utoipa::path(
-    method(get, post),
+    get,
     path = "/oauth/userinfo",
     operation_id = "userinfo",
     tag = "oidc",
     responses((status = 200, description = "The person's claims", body = Person), Refusals)
 )]
-async fn userinfo(
+async fn userinfo(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    claims_of(state, caller).await
+}
+
+/// The same, asked with POST (OpenID Connect Core section 5.3.1 allows both).
+#[utoipa::path(
+    post,
+    path = "/oauth/userinfo",
+    operation_id = "userinfo_post",
+    tag = "oidc",
+    responses((status = 200, description = "The person's claims", body = Person), Refusals)
+)]
+async fn userinfo_post(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    claims_of(state, caller).await
+}
+
+async fn claims_of(
     state: web::Data<AppState>,
     Caller(caller, _): Caller,
 ) -> Result<HttpResponse, ApiError> {
@@ -383,39 +413,42 @@ async fn end_session(
             ))
         })
         .await;
-    let redirect_origin = request
-        .post_logout_redirect_uri
-        .as_deref()
-        .and_then(origin_of);
     match ended {
         Ok(Ok(logout::Next::Done { redirect })) => signed_out(&state, redirect),
         Ok(Ok(logout::Next::Confirm {
             csrf_token,
             client_name,
-        })) => {
-            let pairs = [
-                ("id_token_hint", request.id_token_hint.as_deref()),
-                (
-                    "post_logout_redirect_uri",
-                    request.post_logout_redirect_uri.as_deref(),
-                ),
-                ("state", request.state.as_deref()),
-                ("client_id", request.client_id.as_deref()),
-                ("csrf_token", Some(csrf_token.as_str())),
-            ];
-            let pairs: Vec<(&str, &str)> = pairs
-                .into_iter()
-                .filter_map(|(k, v)| v.map(|v| (k, v)))
-                .collect();
-            page::confirm_logout(
-                client_name.as_deref(),
-                &page::hidden(&pairs),
-                redirect_origin.as_deref(),
-            )
-        }
+        })) => confirm(&request, &csrf_token, client_name.as_deref()),
         Ok(Err(Refused::Page(message))) => page::error(StatusCode::BAD_REQUEST, &message),
-        Ok(Err(Refused::Failed(e))) | Err(e) => failed(e),
+        Ok(Err(Refused::Failed(e))) | Err(e) => failed(&state, e),
     }
+}
+
+/// The sign-out confirmation, carrying the request and the session's CSRF token.
+fn confirm(request: &logout::Request, csrf_token: &str, client_name: Option<&str>) -> HttpResponse {
+    let redirect_origin = request
+        .post_logout_redirect_uri
+        .as_deref()
+        .and_then(origin_of);
+    let pairs = [
+        ("id_token_hint", request.id_token_hint.as_deref()),
+        (
+            "post_logout_redirect_uri",
+            request.post_logout_redirect_uri.as_deref(),
+        ),
+        ("state", request.state.as_deref()),
+        ("client_id", request.client_id.as_deref()),
+        ("csrf_token", Some(csrf_token)),
+    ];
+    let pairs: Vec<(&str, &str)> = pairs
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect();
+    page::confirm_logout(
+        client_name,
+        &page::hidden(&pairs),
+        redirect_origin.as_deref(),
+    )
 }
 
 /// Signed out: both session cookies cleared, then back to the application or a page.
@@ -464,11 +497,14 @@ async fn logout(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     }
 }
 
+/// The sign-out form: the logout request's fields, and the session's CSRF token.
 #[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 struct LogoutForm {
-    #[serde(flatten)]
-    #[schema(value_type = Object)]
-    request: logout::Request,
+    id_token_hint: Option<String>,
+    post_logout_redirect_uri: Option<String>,
+    state: Option<String>,
+    client_id: Option<String>,
     /// The session's CSRF token, from the confirmation form.
     csrf_token: Option<String>,
 }
@@ -485,6 +521,7 @@ struct LogoutForm {
         (status = 200, description = "Signed out, or the confirmation", content_type = "text/html", body = String),
         (status = 303, description = "Signed out; back to the application"),
         (status = 400, description = "A hint or redirect URI Gatehouse does not know", content_type = "text/html", body = String),
+        (status = 415, description = "Not a form", content_type = "text/html", body = String),
     )
 )]
 async fn logout_form(
@@ -492,8 +529,20 @@ async fn logout_form(
     req: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
+    if !is_form(&req) {
+        let message = "Send the sign-out form (application/x-www-form-urlencoded).";
+        return page::error(StatusCode::UNSUPPORTED_MEDIA_TYPE, message);
+    }
     match serde_urlencoded::from_bytes::<LogoutForm>(&body) {
-        Ok(form) => end_session(state, req, form.request, form.csrf_token).await,
+        Ok(form) => {
+            let request = logout::Request {
+                id_token_hint: form.id_token_hint,
+                post_logout_redirect_uri: form.post_logout_redirect_uri,
+                state: form.state,
+                client_id: form.client_id,
+            };
+            end_session(state, req, request, form.csrf_token).await
+        }
         Err(e) => page::error(
             StatusCode::BAD_REQUEST,
             &format!("The logout form does not parse: {e}."),

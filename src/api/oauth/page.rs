@@ -34,11 +34,13 @@ fn policy(also: Option<&str>) -> String {
 /// A whole page: the heading and the body's HTML (already escaped).
 pub fn render(status: StatusCode, title: &str, body: &str, form_to: Option<&str>) -> HttpResponse {
     let css = crate::web::asset_path("app.css");
+    let icon = crate::web::asset_path("favicon.svg");
     let title = escape(title);
     let html = format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{title} · Gatehouse</title>\n<link rel=\"stylesheet\" href=\"{css}\">\n</head>\n\
+         <title>{title} · Gatehouse</title>\n<link rel=\"icon\" href=\"{icon}\" type=\"image/svg+xml\">\n\
+         <link rel=\"stylesheet\" href=\"{css}\">\n</head>\n\
          <body>\n<main class=\"signin\">\n<h1>{title}</h1>\n{body}\n</main>\n</body>\n</html>\n"
     );
     HttpResponse::build(status)

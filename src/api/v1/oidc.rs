@@ -73,16 +73,17 @@ impl From<Client> for ClientOut {
     }
 }
 
-/// A registration, or (every field optional) a change.
+/// A registration.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct ClientIn {
-    #[schema(value_type = Option<crate::domain::fields::shapes::Name>)]
-    name: Option<String>,
+struct NewClient {
+    #[schema(value_type = crate::domain::fields::shapes::Name)]
+    name: String,
     /// Exact URIs: https, or http to a loopback address; no wildcards, no fragments.
-    redirect_uris: Option<Vec<String>>,
+    #[schema(min_items = 1)]
+    redirect_uris: Vec<String>,
     post_logout_redirect_uris: Option<Vec<String>>,
-    /// Registration only; default false (a confidential client with a secret).
+    /// Default false: a confidential client, with a secret.
     public: Option<bool>,
     /// Superadmins only: a first-party app that needs no consent screen.
     skip_consent: Option<bool>,
@@ -95,13 +96,43 @@ struct ClientIn {
     signing_alg: Option<String>,
 }
 
-impl From<ClientIn> for ops::ClientFields {
-    fn from(b: ClientIn) -> ops::ClientFields {
+impl From<NewClient> for ops::ClientFields {
+    fn from(b: NewClient) -> ops::ClientFields {
+        ops::ClientFields {
+            name: Some(b.name),
+            redirect_uris: Some(b.redirect_uris),
+            post_logout_redirect_uris: b.post_logout_redirect_uris,
+            public: b.public,
+            skip_consent: b.skip_consent,
+            scopes: b.scopes,
+            organisation_ids: b.organisation_ids,
+            signing_alg: b.signing_alg,
+        }
+    }
+}
+
+/// A change: the fields sent. Whether a client is public is fixed at registration.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ClientPatch {
+    #[schema(value_type = Option<crate::domain::fields::shapes::Name>)]
+    name: Option<String>,
+    #[schema(min_items = 1)]
+    redirect_uris: Option<Vec<String>>,
+    post_logout_redirect_uris: Option<Vec<String>>,
+    skip_consent: Option<bool>,
+    scopes: Option<Vec<String>>,
+    organisation_ids: Option<Vec<String>>,
+    signing_alg: Option<String>,
+}
+
+impl From<ClientPatch> for ops::ClientFields {
+    fn from(b: ClientPatch) -> ops::ClientFields {
         ops::ClientFields {
             name: b.name,
             redirect_uris: b.redirect_uris,
             post_logout_redirect_uris: b.post_logout_redirect_uris,
-            public: b.public,
+            public: None,
             skip_consent: b.skip_consent,
             scopes: b.scopes,
             organisation_ids: b.organisation_ids,
@@ -116,13 +147,13 @@ impl From<ClientIn> for ops::ClientFields {
     path = "/api/v1/oidc-clients",
     operation_id = "register_oidc_client",
     tag = "oidc",
-    request_body = ClientIn,
+    request_body = NewClient,
     responses((status = 201, description = "Registered", body = ClientOut), Refusals)
 )]
 async fn register(
     state: web::Data<AppState>,
     Caller(p, _): Caller,
-    Body(b, _): Body<ClientIn>,
+    Body(b, _): Body<NewClient>,
 ) -> Reply {
     let made = state
         .run(move |conn, env| ops::register(conn, env, &p, b.into()))
@@ -166,14 +197,14 @@ async fn get(state: web::Data<AppState>, Caller(p, _): Caller, id: web::Path<Str
     operation_id = "change_oidc_client",
     tag = "oidc",
     params(("clientId" = String, Path, description = "The client id")),
-    request_body = ClientIn,
+    request_body = ClientPatch,
     responses((status = 200, description = "The application as it is now", body = ClientOut), Refusals)
 )]
 async fn change(
     state: web::Data<AppState>,
     Caller(p, _): Caller,
     id: web::Path<String>,
-    Body(b, _): Body<ClientIn>,
+    Body(b, _): Body<ClientPatch>,
 ) -> Reply {
     let client = state
         .run(move |conn, env| ops::change(conn, env, &p, &id, b.into()))

@@ -124,15 +124,9 @@ fn event(action: &'static str, client: &Client) -> Event {
         }))
 }
 
-pub fn register(
-    conn: &mut Connection,
-    env: &Env,
-    actor: &Principal,
-    f: ClientFields,
-) -> Result<Registered, Error> {
-    let now = env.clock.now_text();
-    let public = f.public.unwrap_or(false);
-    let mut client = Client {
+/// A new client before its fields are applied: every scope, ES256, for everyone.
+fn blank(now: &str, public: bool) -> Client {
+    Client {
         id: new_id(),
         name: String::new(),
         redirect_uris: Vec::new(),
@@ -142,18 +136,26 @@ pub fn register(
         scopes: oidc::SCOPES.iter().map(|s| s.to_string()).collect(),
         organisation_ids: Vec::new(),
         signing_alg: Alg::Es256.as_str().to_string(),
-        created_at: now.clone(),
-        updated_at: now,
-    };
-    if f.name.is_none() || f.redirect_uris.is_none() {
-        return Err(Error::invalid(
-            if f.name.is_none() {
-                "name"
-            } else {
-                "redirectUris"
-            },
-            "is required",
-        ));
+        created_at: now.to_string(),
+        updated_at: now.to_string(),
+    }
+}
+
+pub fn register(
+    conn: &mut Connection,
+    env: &Env,
+    actor: &Principal,
+    f: ClientFields,
+) -> Result<Registered, Error> {
+    let public = f.public.unwrap_or(false);
+    let mut client = blank(&env.clock.now_text(), public);
+    for (field, given) in [
+        ("name", f.name.is_some()),
+        ("redirectUris", f.redirect_uris.is_some()),
+    ] {
+        if !given {
+            return Err(Error::invalid(field, "is required"));
+        }
     }
     let tx = db::write(conn)?;
     apply(&tx, actor, &mut client, f)?;

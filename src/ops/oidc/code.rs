@@ -8,7 +8,7 @@ use super::{clients, keys};
 use crate::db;
 use crate::db::oidc::{self as store, Client, Code};
 use crate::db::tokens::{revoke_family, Token};
-use crate::domain::model::UserStatus;
+use crate::domain::model::{UserRecord, UserStatus};
 use crate::domain::oidc;
 use crate::error::Error;
 use crate::ops::audit::{self, Actor, Event};
@@ -84,25 +84,7 @@ pub fn exchange(
             "the code was already used; the tokens issued from it are revoked",
         ));
     }
-    if crate::ops::lookup::is_expired(Some(&code.expires_at), env.clock.now()) {
-        return Err(invalid("the code has expired"));
-    }
-    if code.redirect_uri != redirect_uri {
-        return Err(invalid(
-            "redirect_uri is not the one the code was issued for",
-        ));
-    }
-    if !oidc::pkce_matches(&verifier, &code.code_challenge) {
-        return Err(invalid("code_verifier does not match the code_challenge"));
-    }
-    let record = crate::ops::users::load_record(&tx, &code.user_id)?
-        .filter(|r| r.user.status == UserStatus::Active && !r.user.must_change_password)
-        .ok_or_else(|| invalid("the user cannot sign in (disabled or gone)"))?;
-    if !serves(&client, &record) {
-        return Err(invalid(
-            "this application is only for members of the organisations it serves",
-        ));
-    }
+    let record = checked(&tx, env, &code, &client, &redirect_uri, &verifier)?;
     let issue = Issue {
         user_id: &code.user_id,
         api_key_id: None,
@@ -118,20 +100,62 @@ pub fn exchange(
     if scopes.iter().any(|s| s == "openid") {
         granted.id_token = Some(id_token(&tx, env, &client, &code, &scopes, &record)?);
     }
+    record_exchange(&tx, env, &code, &record, source)?;
+    tx.commit().map_err(Error::from)?;
+    Ok(granted)
+}
+
+/// The checks of section 4.1.3 after the code is known and marked used: unexpired, the same
+/// redirect URI, the PKCE verifier, and a person who may still sign in to this application.
+fn checked(
+    tx: &Connection,
+    env: &Env,
+    code: &Code,
+    client: &Client,
+    redirect_uri: &str,
+    verifier: &str,
+) -> Result<UserRecord, GrantError> {
+    if crate::ops::lookup::is_expired(Some(&code.expires_at), env.clock.now()) {
+        return Err(invalid("the code has expired"));
+    }
+    if code.redirect_uri != redirect_uri {
+        return Err(invalid(
+            "redirect_uri is not the one the code was issued for",
+        ));
+    }
+    if !oidc::pkce_matches(verifier, &code.code_challenge) {
+        return Err(invalid("code_verifier does not match the code_challenge"));
+    }
+    let record = crate::ops::users::load_record(tx, &code.user_id)?
+        .filter(|r| r.user.status == UserStatus::Active && !r.user.must_change_password)
+        .ok_or_else(|| invalid("the user cannot sign in (disabled or gone)"))?;
+    if !serves(client, &record) {
+        return Err(invalid(
+            "this application is only for members of the organisations it serves",
+        ));
+    }
+    Ok(record)
+}
+
+fn record_exchange(
+    tx: &Connection,
+    env: &Env,
+    code: &Code,
+    record: &UserRecord,
+    source: &str,
+) -> Result<(), Error> {
     let actor = Actor::user(
-        &tx,
+        tx,
         &code.user_id,
         "oidc_code",
         Some(code.id.clone()),
         source,
     )?;
     let event = Event::new("oidc.code_exchange")
-        .target("oidc_client", &client.id)
+        .target("oidc_client", &code.client_id)
         .organisations(audit::organisations_of(&record.memberships))
-        .summary(serde_json::json!({"clientId": client.id, "scope": code.scope}));
-    audit::record(&tx, env, &actor, event)?;
-    tx.commit().map_err(Error::from)?;
-    Ok(granted)
+        .summary(serde_json::json!({"clientId": code.client_id, "scope": code.scope}));
+    audit::record(tx, env, &actor, event)
 }
 
 /// A code used a second time: every token of its family ends, and the trail says why.
@@ -158,7 +182,7 @@ fn id_token(
     client: &Client,
     code: &Code,
     scopes: &[String],
-    record: &crate::domain::model::UserRecord,
+    record: &UserRecord,
 ) -> Result<String, Error> {
     let now = env.clock.now();
     let claims = IdToken {

@@ -34,7 +34,8 @@ fn new_key(alg: Alg, now: &str) -> Result<SigningKey, Error> {
 }
 
 /// Makes a key for each algorithm that has none (the first start, or a new algorithm after
-/// an upgrade). Returns how many were made. The keys are made before the write transaction
+/// an upgrade). Returns how many were made. Like the migrations, this is the server setting
+/// itself up, not anyone's act: not audited (a rotation is). The keys are made before the write transaction
 /// (an RSA key takes a moment) and only inserted in it.
 pub fn ensure(conn: &mut Connection, env: &Env) -> Result<usize, Error> {
     let missing: Vec<Alg> = Alg::ALL
@@ -59,7 +60,6 @@ pub fn ensure(conn: &mut Connection, env: &Env) -> Result<usize, Error> {
         // Another process may have made it meanwhile: its key stands.
         if store::current_signing_key(&tx, &key.algorithm)?.is_none() {
             store::insert_signing_key(&tx, key)?;
-            record(&tx, env, &Principal::operator(), "signing_key.create", key)?;
             made += 1;
         }
     }

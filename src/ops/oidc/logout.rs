@@ -121,6 +121,19 @@ pub fn end(
             client_name: client.map(|c| c.name),
         });
     }
+    let client_id = client.map(|c| c.id);
+    end_one(conn, env, &found, client_id, source)?;
+    Ok(Next::Done { redirect })
+}
+
+/// Ends the session `found`, audited with the application that asked.
+fn end_one(
+    conn: &mut Connection,
+    env: &Env,
+    found: &crate::db::tokens::Token,
+    client_id: Option<String>,
+    source: &str,
+) -> Result<(), Error> {
     let tx = db::write(conn)?;
     revoke_token(&tx, &found.id, &env.clock.now_text())?;
     let actor = Actor::user(
@@ -130,13 +143,12 @@ pub fn end(
         Some(found.id.clone()),
         source,
     )?;
-    let client_id = client.as_ref().map(|c| c.id.clone());
     let event = Event::new("oidc.logout")
         .target("session", &found.id)
         .organisations(audit::account_organisations_by_id(&tx, &found.user_id)?)
         .summary(serde_json::json!({"clientId": client_id}));
     audit::record(&tx, env, &actor, event)?;
-    tx.commit().map_err(Error::from)?;
+    tx.commit()?;
     crate::metrics::tokens_revoked(1);
-    Ok(Next::Done { redirect })
+    Ok(())
 }

@@ -265,25 +265,7 @@ pub(crate) fn issue_pair_in(
             .1,
         ),
     };
-    let kind = match issue.api_key_id {
-        Some(_) => "api_key",
-        None => "password_grant",
-    };
-    let actor = Actor::user(
-        tx,
-        issue.user_id,
-        kind,
-        issue.api_key_id.clone(),
-        issue.source,
-    )?;
-    let event = Event::new("token.issue")
-        .target("token", &access.id)
-        .organisations(organisations(tx, issue.user_id)?)
-        .summary(
-            json!({"grant": issue.grant, "family": issue.family_id, "audience": issue.audience,
-            "expiresAt": access.expires_at, "clientId": issue.client_id}),
-        );
-    audit::record(tx, env, &actor, event)?;
+    record_issue(tx, env, &issue, &access)?;
     crate::metrics::token_issued("access");
     if refresh_secret.is_some() {
         crate::metrics::token_issued("refresh");
@@ -295,6 +277,24 @@ pub(crate) fn issue_pair_in(
         id_token: None,
         scope: issue.scope,
     })
+}
+
+/// The audit row of an issued pair.
+fn record_issue(tx: &Connection, env: &Env, issue: &Issue, access: &Token) -> Result<(), Error> {
+    let kind = match issue.api_key_id {
+        Some(_) => "api_key",
+        None => "password_grant",
+    };
+    let credential = issue.api_key_id.clone();
+    let actor = Actor::user(tx, issue.user_id, kind, credential, issue.source)?;
+    let event = Event::new("token.issue")
+        .target("token", &access.id)
+        .organisations(organisations(tx, issue.user_id)?)
+        .summary(
+            json!({"grant": issue.grant, "family": issue.family_id, "audience": issue.audience,
+            "expiresAt": access.expires_at, "clientId": issue.client_id}),
+        );
+    audit::record(tx, env, &actor, event)
 }
 
 /// Issues and stores one token of the pair; returns it with its secret.

@@ -19,6 +19,7 @@ mod fuzzed;
 mod hardening;
 mod hoxton;
 mod import;
+mod keys_cli;
 mod layers;
 mod listing;
 mod oidc;

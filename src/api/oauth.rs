@@ -64,6 +64,8 @@ struct TokenBody {
     scope: Option<String>,
 }
 
+mod authorize;
+mod end_session;
 mod oidc;
 mod page;
 mod refusal;

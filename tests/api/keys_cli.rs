@@ -33,15 +33,29 @@ fn keys_are_made_at_the_first_start_rotated_on_demand_and_exported_without_priva
     }
     let text = std::fs::read_to_string(&file).unwrap();
     for private in ["\"d\"", "\"p\"", "\"q\""] {
-        assert!(!text.contains(private), "a private part {private} in {text}");
+        assert!(
+            !text.contains(private),
+            "a private part {private} in {text}"
+        );
     }
     let rotated = run(&config, &["keys", "rotate"], &[]);
     let said = String::from_utf8_lossy(&rotated.stdout);
-    assert!(rotated.status.success() && said.contains("new ES256 key"), "{said}");
+    assert!(
+        rotated.status.success() && said.contains("new ES256 key"),
+        "{said}"
+    );
     let after = export(&config, &file);
-    assert_eq!(after.len(), 6, "the old keys stay published until their tokens expire");
+    assert_eq!(
+        after.len(),
+        6,
+        "the old keys stay published until their tokens expire"
+    );
     for old in &first {
-        assert!(after.iter().any(|k| k["kid"] == old["kid"]), "{} kept", old["kid"]);
+        assert!(
+            after.iter().any(|k| k["kid"] == old["kid"]),
+            "{} kept",
+            old["kid"]
+        );
     }
     let verify = run(&config, &["audit", "verify"], &[]);
     assert!(verify.status.success(), "{verify:?}");

@@ -52,6 +52,10 @@ struct Args {
     /// checks, which a replica refuses, are not run.
     #[arg(long)]
     replica: bool,
+    /// Access tokens are signed JWTs (`[tokens] format = "jwt"`): every grant signs one, and
+    /// a Bearer token is found by its `jti`.
+    #[arg(long)]
+    jwt: bool,
 }
 
 /// A running server: its process and address.
@@ -136,11 +140,12 @@ fn wait_healthy(address: &str) {
     panic!("{address} did not become healthy");
 }
 
-fn write_config(dir: &Path, cost: u32) -> PathBuf {
+fn write_config(dir: &Path, cost: u32, jwt: bool) -> PathBuf {
     let path = dir.join("config.toml");
+    let format = if jwt { "jwt" } else { "opaque" };
     let text = format!(
         "[server]\nbind = \"127.0.0.1:0\"\n[database]\npath = \"{}\"\n[security]\nbcrypt_cost = {cost}\n\
-         [lockout]\naddress_max_failures = 1000000\n",
+         [lockout]\naddress_max_failures = 1000000\n[tokens]\nformat = \"{format}\"\n",
         dir.join("bench.db").display()
     );
     std::fs::write(&path, text).expect("write the config");
@@ -188,7 +193,7 @@ fn main() {
     let args = Args::parse();
     let dir = std::env::temp_dir().join(format!("gatehouse-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("work directory");
-    let config_path = write_config(&dir, args.bcrypt_cost);
+    let config_path = write_config(&dir, args.bcrypt_cost, args.jwt);
     let config = gatehouse::config::Config::load(&config_path, true).expect("config");
     eprintln!("building {} users ...", args.users);
     let seeded = seed::build(&config.database.path, &config, args.users);
@@ -212,6 +217,7 @@ fn main() {
     let ours = cases::run_gatehouse(&driver, &seeded, &dir, only, &token, args.replica);
     let report = Report {
         users: args.users,
+        jwt: args.jwt,
         seconds_per_case: args.seconds,
         connections: args.connections,
         cores: std::thread::available_parallelism()
@@ -260,6 +266,8 @@ fn main() {
 #[derive(serde::Serialize)]
 pub struct Report {
     users: usize,
+    /// Access tokens were signed JWTs (`--jwt`).
+    jwt: bool,
     seconds_per_case: u64,
     connections: u32,
     cores: usize,
@@ -304,8 +312,12 @@ impl Report {
 
     fn print(&self) {
         println!(
-            "Gatehouse with {} users, {} s a case at {} connections, {} cores",
-            self.users, self.seconds_per_case, self.connections, self.cores
+            "Gatehouse with {} users, {} s a case at {} connections, {} cores{}",
+            self.users,
+            self.seconds_per_case,
+            self.connections,
+            self.cores,
+            if self.jwt { ", JWT access tokens" } else { "" }
         );
         println!(
             "{:<34} {:>10} {:>9} {:>9} {:>7} {:>7}  against",

@@ -2,7 +2,7 @@
 //! A rotated key signs nothing more but stays in the JWKS until every token it signed has
 //! expired, so that a verifier holding an older token can still check it.
 
-use crate::db::oidc::{self as store, SigningKey};
+use crate::db::signing_keys::{self as store, SigningKey};
 use crate::domain::access::Principal;
 use crate::error::Error;
 use crate::ops::audit::{self, Actor, Event};

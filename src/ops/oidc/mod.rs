@@ -13,6 +13,7 @@ pub mod consents;
 pub mod jwt;
 pub mod keys;
 pub mod logout;
+mod request;
 
 use super::Env;
 

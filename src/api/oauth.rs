@@ -25,6 +25,8 @@ pub fn configure(routes: &mut Routes) {
             r.to(__path_introspect, introspect);
         });
     oidc::configure(routes);
+    authorize::configure(routes);
+    end_session::configure(routes);
 }
 
 /// The body of revocation and introspection, as the document describes it (read as a

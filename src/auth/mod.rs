@@ -66,6 +66,15 @@ pub fn sso_cookie_name(tls: bool) -> &'static str {
     }
 }
 
+/// The browser session's cookie secret for `/oauth`: the admin page's cookie, or the one kept
+/// for applications' redirects (SameSite=Lax, sent when another site sends the person here).
+pub fn browser_session(req: &HttpRequest, config: &crate::config::Config) -> Option<String> {
+    let tls = origin::secure_cookies(config);
+    req.cookie(session_cookie_name(tls))
+        .or_else(|| req.cookie(sso_cookie_name(tls)))
+        .map(|c| c.value().to_string())
+}
+
 /// Reads the credentials from the headers (and the session cookie); malformed ones are simply
 /// unauthenticated.
 pub fn presented(req: &HttpRequest, tls: bool) -> Result<Presented, Error> {

@@ -2,8 +2,8 @@
 //! form), `ops::oidc::authorize::decide`, and what it decided rendered: a redirect, the
 //! consent page, or a page that says what is wrong.
 
-use super::oidc::{failed, origin_of, session_secret};
 use super::page;
+use super::page::{failed, origin_of};
 use crate::api::routes::Routes;
 use crate::auth;
 use crate::ops::oidc::authorize::{self, Answer, Next, Refused, Request};
@@ -94,7 +94,7 @@ async fn decide(
     request: Request,
     answer: Option<Answer>,
 ) -> HttpResponse {
-    let session = session_secret(&state, &req);
+    let session = auth::browser_session(&req, &state.env.config);
     let source = auth::client_address(&req, &state.env.config.lockout.trusted_proxies);
     let asked = request.clone();
     let decided = state

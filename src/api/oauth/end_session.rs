@@ -1,8 +1,8 @@
 //! RP-initiated logout at the edge: the request from the query (or the confirmation form),
 //! `ops::oidc::logout::end`, then the redirect, the confirmation or the signed-out page.
 
-use super::oidc::{failed, is_form, origin_of, session_secret};
 use super::page;
+use super::page::{failed, is_form, origin_of};
 use crate::api::routes::Routes;
 use crate::auth;
 use crate::ops::oidc::authorize::Refused;
@@ -25,7 +25,7 @@ async fn end_session(
     request: logout::Request,
     confirmed: Option<String>,
 ) -> HttpResponse {
-    let session = session_secret(&state, &req);
+    let session = auth::browser_session(&req, &state.env.config);
     let source = auth::client_address(&req, &state.env.config.lockout.trusted_proxies);
     let asked = request.clone();
     let ended = state

@@ -2,17 +2,14 @@
 //! pages, userinfo and RP-initiated logout. Each handler reads its wire format and renders
 //! what `ops::oidc` decided.
 
-use super::page;
 use super::refusal::no_store;
 use crate::api::extract::Caller;
 use crate::api::refusal::{ApiError, Refusals};
 use crate::api::routes::Routes;
-use crate::auth;
-use crate::error::Error;
 use crate::ops::oidc::{self as ops, claims::Person};
 use crate::state::AppState;
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
 pub fn configure(routes: &mut Routes) {
@@ -27,8 +24,6 @@ pub fn configure(routes: &mut Routes) {
             r.to(__path_userinfo, userinfo)
                 .to(__path_userinfo_post, userinfo_post);
         });
-    super::authorize::configure(routes);
-    super::end_session::configure(routes);
 }
 
 /// OpenID Connect Discovery 1.0's provider metadata.
@@ -125,43 +120,6 @@ async fn jwks(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
         .json(Jwks { keys }))
-}
-
-/// The browser session's cookie secret: the admin page's cookie, or the one kept for
-/// applications' redirects (SameSite=Lax, sent when another site sends the person here).
-pub(super) fn session_secret(state: &AppState, req: &HttpRequest) -> Option<String> {
-    let tls = crate::auth::origin::secure_cookies(&state.env.config);
-    req.cookie(auth::session_cookie_name(tls))
-        .or_else(|| req.cookie(auth::sso_cookie_name(tls)))
-        .map(|c| c.value().to_string())
-}
-
-/// The page for an operation that failed: 503 with its reason when the database refuses
-/// (a replica names its primary), a generic 500 otherwise (logged).
-pub(super) fn failed(state: &AppState, e: Error) -> HttpResponse {
-    let e = e
-        .naming_primary(&state.env.config.replica.primary_url)
-        .logged();
-    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    page::error(status, &e.public_message())
-}
-
-/// The origin of a URI, for the pages' form-action policy.
-pub(super) fn origin_of(uri: &str) -> Option<String> {
-    let parsed: actix_web::http::Uri = uri.parse().ok()?;
-    Some(format!(
-        "{}://{}",
-        parsed.scheme_str()?,
-        parsed.authority()?
-    ))
-}
-
-/// Whether the request body is a form.
-pub(super) fn is_form(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
 }
 
 /// The claims the access token's scope allows (OpenID Connect Core section 5.3). GET or POST,

@@ -2,8 +2,10 @@
 //! screen, the sign-out confirmation, and the errors that must not be redirected. Plain HTML
 //! with the admin page's styles; every value is escaped.
 
+use crate::error::Error;
+use crate::state::AppState;
 use actix_web::http::{header, StatusCode};
-use actix_web::HttpResponse;
+use actix_web::{HttpRequest, HttpResponse};
 
 /// Text made safe for HTML content and attribute values.
 pub fn escape(text: &str) -> String {
@@ -146,6 +148,34 @@ pub fn signed_out() -> HttpResponse {
         "<p role=\"status\">You have signed out of Gatehouse.</p>\n<p><a href=\"/\">Sign in again</a></p>",
         None,
     )
+}
+
+/// The page for an operation that failed: 503 with its reason when the database refuses
+/// (a replica names its primary), a generic 500 otherwise (logged).
+pub fn failed(state: &AppState, e: Error) -> HttpResponse {
+    let e = e
+        .naming_primary(&state.env.config.replica.primary_url)
+        .logged();
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    error(status, &e.public_message())
+}
+
+/// The origin of a URI, for the pages' form-action policy.
+pub fn origin_of(uri: &str) -> Option<String> {
+    let parsed: actix_web::http::Uri = uri.parse().ok()?;
+    Some(format!(
+        "{}://{}",
+        parsed.scheme_str()?,
+        parsed.authority()?
+    ))
+}
+
+/// Whether the request body is a form.
+pub fn is_form(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! whom to trust with a redirect, whether the person must sign in (again), whether they must
 //! consent, and the code. The edge only renders what this decides.
 
+use super::clients::serves;
 pub use super::request::Request;
 use super::request::{asked, Asked};
 use crate::db::oidc::{self as store, Client, Code, Consent};
@@ -237,16 +238,6 @@ fn consent(
             person: who.record.user.email.clone(),
         }),
     }))
-}
-
-/// Whether an application limited to some organisations serves this person: they hold a
-/// role in one of them.
-pub fn serves(client: &Client, record: &UserRecord) -> bool {
-    client.organisation_ids.is_empty()
-        || record
-            .memberships
-            .iter()
-            .any(|m| client.organisation_ids.contains(&m.scope.organisation_id))
 }
 
 fn needs_consent(

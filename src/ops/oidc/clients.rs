@@ -4,6 +4,7 @@
 use crate::db::oidc::{self as store, Client};
 use crate::db::{self, structure};
 use crate::domain::access::Principal;
+use crate::domain::model::UserRecord;
 use crate::domain::{fields, oidc};
 use crate::error::Error;
 use crate::ops::audit::{self, Actor, Event};
@@ -248,4 +249,14 @@ pub fn authenticate(
         _ => false,
     };
     Ok(ok.then_some(client))
+}
+
+/// Whether an application limited to some organisations serves this person: they hold a
+/// role in one of them.
+pub fn serves(client: &Client, record: &UserRecord) -> bool {
+    client.organisation_ids.is_empty()
+        || record
+            .memberships
+            .iter()
+            .any(|m| client.organisation_ids.contains(&m.scope.organisation_id))
 }

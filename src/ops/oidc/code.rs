@@ -2,9 +2,9 @@
 //! for tokens and an ID token. A code presented a second time was stolen or replayed: every
 //! token issued from it is revoked.
 
-use super::authorize::serves;
 use super::claims::{person, IdToken};
-use super::{clients, keys};
+use super::clients::{self, serves};
+use super::keys;
 use crate::db;
 use crate::db::oidc::{self as store, Client, Code};
 use crate::db::tokens::{revoke_family, Token};

@@ -121,12 +121,10 @@ window.addEventListener('gatehouse:signed-out', () => {
 
 async function boot() {
   try {
-    // An application's sign-in passes `next` (and `reauth`) on to the server, which says
-    // where to go on afterwards.
-    const opened = new URLSearchParams(location.search);
-    const asked = new URLSearchParams();
-    for (const key of ['next', 'reauth']) if (opened.has(key)) asked.set(key, opened.get(key));
-    state.ui = await api('GET', asked.size ? `/api/v1/ui?${asked}` : '/api/v1/ui');
+    // An application's sign-in sends a person with a temporary password here with `next`;
+    // the server says where to go on once the password is changed.
+    const next = new URLSearchParams(location.search).get('next');
+    state.ui = await api('GET', next ? `/api/v1/ui?${new URLSearchParams({ next })}` : '/api/v1/ui');
   } catch (error) {
     root.replaceChildren(h('main', {}, h('p', { class: 'error', role: 'alert' }, `Gatehouse cannot be reached: ${error.message}`)));
     return;

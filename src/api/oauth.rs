@@ -27,6 +27,7 @@ pub fn configure(routes: &mut Routes) {
     oidc::configure(routes);
     authorize::configure(routes);
     end_session::configure(routes);
+    sign_in::configure(routes);
 }
 
 /// The body of revocation and introspection, as the document describes it (read as a
@@ -71,6 +72,7 @@ mod end_session;
 mod oidc;
 mod page;
 mod refusal;
+mod sign_in;
 use refusal::{no_store, OAuthError, OAuthRefusal};
 
 /// Parses a form-encoded or JSON body.

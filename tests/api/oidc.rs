@@ -2,7 +2,7 @@
 //! refresh and logout, and every refusal the issue names, through the HTTP surface.
 
 use crate::common::oidc::{authorize_path, cookie, param, pkce, verified, AFTER_LOGOUT, REDIRECT};
-use crate::common::{start, Who, ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD};
+use crate::common::{start, start_with, Who, ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD};
 use serde_json::{json, Value};
 
 #[actix_web::test]
@@ -240,17 +240,16 @@ async fn prompt_none_without_a_session_answers_login_required_and_prompt_login_a
         Some("login_required"),
         "{to}"
     );
-    // Without a session, the person is sent to sign in on Gatehouse's page and back.
+    // Without a session, the person signs in on Gatehouse's page, which comes back here.
     let reply = app.browse(&authorize_path(&rp, &challenge, ""), None).await;
-    assert_eq!(reply.status, 302);
-    let to = reply.header("location").unwrap();
-    let next = param(&to, "next").expect("next");
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let next = next_of(&reply);
     assert!(next.starts_with("/oauth/authorize?"), "{next}");
     assert_eq!(
         param(&next, "client_id").as_deref(),
         Some(rp.client_id.as_str())
     );
-    // Signed in, prompt=login sends them to sign in again, and only a newer sign-in counts.
+    // Signed in, prompt=login asks again, and only a newer sign-in counts.
     let session = app.session(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     let reply = app
         .browse(
@@ -258,23 +257,109 @@ async fn prompt_none_without_a_session_answers_login_required_and_prompt_login_a
             Some(&cookie(&session)),
         )
         .await;
-    assert_eq!(reply.status, 302, "{}", reply.text());
-    let to = reply.header("location").unwrap();
-    assert_eq!(param(&to, "reauth").as_deref(), Some("1"));
-    let next = param(&to, "next").unwrap();
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert!(reply.text().contains("action=\"/oauth/signin\""));
+    let next = next_of(&reply);
     assert!(
         param(&next, "prompt").is_none() && param(&next, "auth_after").is_some(),
         "{next}"
     );
-    // The page, asked with that `next`, offers no session and says where to go on.
+    let again = app.sign_in_form(ADMIN_EMAIL, ADMIN_PASSWORD, &next).await;
+    assert_eq!(again.status, 303, "{}", again.text());
+    assert_eq!(again.header("location").as_deref(), Some(next.as_str()));
+}
+
+/// The `next` a sign-in page carries.
+fn next_of(page: &crate::common::Reply) -> String {
+    crate::common::oidc::hidden_fields(&page.text())
+        .into_iter()
+        .find(|(k, _)| k == "next")
+        .map(|(_, v)| v)
+        .unwrap_or_else(|| panic!("a sign-in page: {}", page.text()))
+}
+
+#[actix_web::test]
+async fn the_sign_in_page_has_the_banner_the_lockout_and_sends_a_temporary_password_to_be_changed()
+{
+    let app = start_with(|c| c.ui.banner = "Authorised use only <plant>".into()).await;
+    app.signing_keys();
+    let world = app.world().await;
+    let rp = app.register_rp(&Who::admin(), json!({})).await;
+    let (_, challenge) = pkce();
+    let page = app.browse(&authorize_path(&rp, &challenge, ""), None).await;
+    assert!(
+        page.text().contains("Authorised use only &lt;plant&gt;"),
+        "{}",
+        page.text()
+    );
+    assert!(!page.text().contains("<script"));
+    let next = next_of(&page);
+    let wrong = app
+        .sign_in_form(crate::common::MEMBER, "not the password", &next)
+        .await;
+    assert_eq!(wrong.status, 401);
+    assert!(
+        wrong.text().contains("Wrong email or password"),
+        "{}",
+        wrong.text()
+    );
+    assert!(wrong.header("set-cookie").is_none());
+    let elsewhere = app
+        .sign_in_form(crate::common::MEMBER, PASSWORD, "https://evil.example/")
+        .await;
+    assert_eq!(
+        elsewhere.status, 400,
+        "only back to an authorization request"
+    );
+    let ok = app
+        .sign_in_form(crate::common::MEMBER, PASSWORD, &next)
+        .await;
+    assert_eq!(ok.status, 303, "{}", ok.text());
+    assert_eq!(ok.header("location").as_deref(), Some(next.as_str()));
+    let cookies: Vec<String> = ok
+        .headers
+        .get_all("set-cookie")
+        .map(|c| c.to_str().unwrap().to_string())
+        .collect();
+    assert!(
+        cookies.iter().any(|c| c.starts_with("gatehouse_sso=")
+            && c.contains("SameSite=Lax")
+            && c.contains("Path=/oauth")),
+        "{cookies:?}"
+    );
+    let cookie = cookies[0].split(';').next().unwrap().to_string();
+    let consent = app.browse(&next, Some(&cookie)).await;
+    assert!(
+        consent.text().contains("Allow this application?"),
+        "{}",
+        consent.text()
+    );
+    // A temporary password signs in, then goes to the admin page's forced change first.
+    let reset = app
+        .post(
+            &format!("/api/v1/users/{}/reset-password", world.at_p1),
+            &Who::admin(),
+            json!({}),
+        )
+        .await;
+    let temporary = reset.json()["temporaryPassword"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let first = app
+        .sign_in_form("worker.p1@a.example", &temporary, &next)
+        .await;
+    assert_eq!(first.status, 303, "{}", first.text());
+    let to = first.header("location").unwrap();
+    assert_eq!(param(&to, "next").as_deref(), Some(next.as_str()), "{to}");
+    assert!(to.starts_with("/?"), "{to}");
     let ui = app
         .get(
             &format!("/api/v1/ui?{}", to.trim_start_matches("/?")),
-            &session,
+            &Who::Nobody,
         )
         .await
         .json();
-    assert!(ui["session"].is_null(), "{ui}");
     assert_eq!(ui["continueTo"], next.as_str());
     let elsewhere = app
         .get(
@@ -287,6 +372,15 @@ async fn prompt_none_without_a_session_answers_login_required_and_prompt_login_a
         elsewhere["continueTo"].is_null(),
         "only back to an authorization request"
     );
+    // Five wrong passwords lock the account here as anywhere.
+    for _ in 0..5 {
+        app.sign_in_form("worker.p2@a.example", "wrong", &next)
+            .await;
+    }
+    let locked = app
+        .sign_in_form("worker.p2@a.example", PASSWORD, &next)
+        .await;
+    assert_ne!(locked.status, 303, "locked out: {}", locked.text());
 }
 
 #[actix_web::test]

@@ -39,10 +39,10 @@ fn carried(request: &Request) -> Vec<(&'static str, String)> {
         .collect()
 }
 
-/// Where the person signs in before coming back: the admin page, told to continue here.
-/// `prompt=login` and `max_age` are replaced by `auth_after`, so that the sign-in just made
-/// satisfies them and the person is not sent round again.
-fn sign_in_first(request: &Request, auth_after: i64) -> HttpResponse {
+/// The authorization request to come back to after a sign-in. `prompt=login` and `max_age`
+/// are replaced by `auth_after`, so that the sign-in just made satisfies them and the person
+/// is not sent round again.
+fn come_back_to(request: &Request, auth_after: i64) -> String {
     let mut back = request.clone();
     back.max_age = None;
     back.auth_after = (auth_after > 0).then(|| auth_after.to_string());
@@ -50,25 +50,18 @@ fn sign_in_first(request: &Request, auth_after: i64) -> HttpResponse {
     if let Some(prompt) = request.prompt.as_deref().filter(|p| !p.contains("login")) {
         pairs.push(("prompt", prompt.to_string()));
     }
-    let next = format!(
+    format!(
         "/oauth/authorize?{}",
         serde_urlencoded::to_string(&pairs).unwrap_or_default()
-    );
-    let mut to = vec![("next", next)];
-    if auth_after > 0 {
-        to.push(("reauth", "1".to_string()));
-    }
-    let location = format!("/?{}", serde_urlencoded::to_string(&to).unwrap_or_default());
-    HttpResponse::Found()
-        .insert_header((header::LOCATION, location))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .finish()
+    )
 }
 
-fn render(request: &Request, next: Next) -> HttpResponse {
+fn render(banner: &str, request: &Request, next: Next) -> HttpResponse {
     let redirect_origin = request.redirect_uri.as_deref().and_then(origin_of);
     match next {
-        Next::SignIn { auth_after } => sign_in_first(request, auth_after),
+        Next::SignIn { auth_after } => {
+            super::sign_in::form(banner, &come_back_to(request, auth_after), None)
+        }
         Next::Consent(screen) => {
             let mut fields = carried(request);
             fields.push(("csrf_token", screen.csrf_token.clone()));
@@ -110,7 +103,7 @@ async fn decide(
         })
         .await;
     match decided {
-        Ok(Ok(next)) => render(&request, next),
+        Ok(Ok(next)) => render(&state.env.config.ui.banner, &request, next),
         Ok(Err(Refused::Page(message))) => page::error(StatusCode::BAD_REQUEST, &message),
         Ok(Err(Refused::Failed(e))) | Err(e) => failed(&state, e),
     }
@@ -139,8 +132,7 @@ async fn decide(
         ("max_age" = Option<String>, Query, description = "Seconds since the last sign-in at most"),
     ),
     responses(
-        (status = 200, description = "The consent screen", content_type = "text/html", body = String),
-        (status = 302, description = "To the sign-in page, which comes back here"),
+        (status = 200, description = "The sign-in page (nobody is signed in; it comes back here), or the consent screen", content_type = "text/html", body = String),
         (status = 303, description = "Back to the application with a code or an error"),
         (status = 400, description = "An unknown client or redirect URI: a page that says so", content_type = "text/html", body = String),
         (status = 503, description = "The database refuses writes (a replica)", content_type = "text/html", body = String),

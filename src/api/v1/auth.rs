@@ -48,7 +48,7 @@ pub struct SessionOut {
 
 /// The session cookies: the admin page's (Strict, everywhere) and the one `/oauth` reads
 /// when an application sends the person there from another site (Lax, `/oauth` only).
-fn cookies(state: &AppState, value: String, max_age_seconds: i64) -> [Cookie<'static>; 2] {
+pub fn cookies(state: &AppState, value: String, max_age_seconds: i64) -> [Cookie<'static>; 2] {
     let tls = crate::auth::origin::secure_cookies(&state.env.config);
     let build = |name: &'static str, same_site: SameSite, path: &'static str| {
         Cookie::build(name, value.clone())

@@ -155,11 +155,11 @@ struct Ui<'a> {
     continue_to: Option<String>,
 }
 
-/// What the page was opened with when an application's sign-in sent the person here.
+/// What the page was opened with when an application's sign-in sent the person here (to
+/// change a temporary password first).
 #[derive(serde::Deserialize, Default)]
 struct UiQuery {
     next: Option<String>,
-    reauth: Option<String>,
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -177,18 +177,13 @@ struct ReplicaUi<'a> {
     security(()),
     params(
         ("next" = Option<String>, Query, description = "The authorization request to go back to after sign-in"),
-        ("reauth" = Option<String>, Query, description = "Set: the application asked for a new sign-in, so no session is offered"),
     ),
     responses((status = 200, description = "The banner, the catalogues and the session, if any", body = Ui))
 )]
 async fn ui(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     let asked: UiQuery = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
     let continue_to = crate::ops::oidc::continuation(asked.next.as_deref());
-    // An application asked for a fresh sign-in: the page shows the sign-in form.
-    let session = match continue_to.is_some() && asked.reauth.is_some() {
-        true => None,
-        false => auth::current_session(&state, &req).await,
-    };
+    let session = auth::current_session(&state, &req).await;
     HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(Ui {

@@ -116,6 +116,18 @@ where
         self.send(req).await
     }
 
+    /// The sign-in page's form, posted.
+    pub async fn sign_in_form(&self, email: &str, password: &str, next: &str) -> Reply {
+        let body =
+            serde_urlencoded::to_string([("email", email), ("password", password), ("next", next)])
+                .expect("form");
+        let req = TestRequest::post()
+            .uri("/oauth/signin")
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+            .set_payload(body);
+        self.send(req).await
+    }
+
     /// Answers a consent page: `allow` or `deny`.
     pub async fn answer_consent(&self, cookie: &str, page: &Reply, decision: &str) -> Reply {
         assert_eq!(page.status, 200, "a consent page: {}", page.text());

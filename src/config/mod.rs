@@ -5,12 +5,14 @@
 
 mod replication;
 mod sections;
+mod tokens;
 
 pub use replication::*;
 pub use sections::*;
 use serde::Deserialize;
 use std::fmt;
 use std::path::Path;
+pub use tokens::*;
 
 /// The whole configuration, passed around as a value (never a global).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

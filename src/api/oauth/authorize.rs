@@ -8,7 +8,7 @@ use crate::api::routes::Routes;
 use crate::auth;
 use crate::ops::oidc::authorize::{self, Answer, Next, Refused, Request};
 use crate::state::AppState;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
@@ -74,10 +74,7 @@ fn render(banner: &str, request: &Request, next: Next) -> HttpResponse {
                 redirect_origin.as_deref(),
             )
         }
-        Next::Redirect(to) => HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, to))
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .finish(),
+        Next::Redirect(to) => page::see_other(&to),
     }
 }
 

@@ -8,7 +8,7 @@ use crate::auth;
 use crate::ops::oidc::authorize::Refused;
 use crate::ops::oidc::logout;
 use crate::state::AppState;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
@@ -82,10 +82,7 @@ fn confirm(request: &logout::Request, csrf_token: &str, client_name: Option<&str
 /// Signed out: both session cookies cleared, then back to the application or a page.
 fn signed_out(state: &AppState, redirect: Option<String>) -> HttpResponse {
     let mut response = match redirect {
-        Some(to) => HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, to))
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .finish(),
+        Some(to) => page::see_other(&to),
         None => page::signed_out(),
     };
     for cookie in crate::api::v1::auth::cleared_cookies(state) {

@@ -178,6 +178,14 @@ pub fn is_form(req: &HttpRequest) -> bool {
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
 }
 
+/// On to `to` (303, so that a form post becomes a GET), never cached.
+pub fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to.to_string()))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

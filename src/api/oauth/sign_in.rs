@@ -10,7 +10,7 @@ use crate::auth;
 use crate::error::Error;
 use crate::ops::{oidc, sessions, users};
 use crate::state::AppState;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
@@ -126,10 +126,7 @@ async fn sign_in(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes)
 /// Signed in: the session cookies set, and on to `to`.
 fn signed(state: &AppState, secret: String, to: &str) -> HttpResponse {
     let max_age = state.env.config.sessions.absolute_timeout.0.as_secs() as i64;
-    let mut response = HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to.to_string()))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .finish();
+    let mut response = page::see_other(to);
     for cookie in crate::api::v1::auth::cookies(state, secret, max_age) {
         let _ = response.add_cookie(&cookie);
     }

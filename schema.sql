@@ -518,3 +518,29 @@ CREATE INDEX oidc_consents_client ON oidc_consents (client_id);
 ALTER TABLE tokens ADD COLUMN client_id TEXT;
 ALTER TABLE tokens ADD COLUMN scope TEXT;
 CREATE INDEX tokens_client ON tokens (client_id, user_id) WHERE client_id IS NOT NULL;
+
+-- migration 12: SCIM provisioning
+-- What a directory (Entra ID, Okta) knows a person by, beside the account: the `userName` it
+-- sent (often the email, not always), its own id for them (`externalId`), whether it set the
+-- display name (when it did not, Gatehouse shows one made from the names, but SCIM does not),
+-- and whether it sent Gatehouse's extension (shown then even when it holds nothing).
+CREATE TABLE scim_users (
+    user_id            TEXT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    user_name          TEXT NOT NULL,
+    -- The user name in lower case: userName is unique without regard to case (RFC 7643 4.1).
+    user_name_key      TEXT NOT NULL UNIQUE,
+    external_id        TEXT,
+    display_name_given INTEGER NOT NULL DEFAULT 1 CHECK (display_name_given IN (0, 1)),
+    extension_given    INTEGER NOT NULL DEFAULT 0 CHECK (extension_given IN (0, 1))
+) WITHOUT ROWID;
+CREATE INDEX scim_users_by_external_id ON scim_users (external_id) WHERE external_id IS NOT NULL;
+-- A SCIM group is a role at a scope. It exists while someone holds that role there, or once a
+-- directory has created it (and until it deletes it): this row.
+CREATE TABLE scim_groups (
+    id          TEXT PRIMARY KEY,
+    external_id TEXT,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+) WITHOUT ROWID;
+-- The groups that have members, without sorting every membership: one walk of this index.
+CREATE INDEX memberships_by_group ON memberships (role, organisation, site, plant);

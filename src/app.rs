@@ -29,6 +29,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
         crate::api::oauth::configure(&mut routes);
         crate::api::dialects(&dialects)(&mut routes);
         routes
+            .undocumented(crate::api::scim::configure)
             .undocumented(crate::api::prometheus::configure)
             .undocumented(crate::web::configure);
         cfg.app_data(web::Data::new(crate::api::openapi::document_of(

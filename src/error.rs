@@ -26,6 +26,8 @@ pub enum Error {
     Conflict(String),
     /// The body is not of a media type the endpoint takes.
     UnsupportedMediaType(String),
+    /// The endpoint does not take this method (SCIM's read-only discovery endpoints).
+    MethodNotAllowed(String),
     /// The body is larger than the configured limit.
     PayloadTooLarge(usize),
     /// Too many failed sign-ins from this address; retry after this many seconds.
@@ -140,6 +142,7 @@ impl Error {
             Error::Forbidden(_) | Error::PasswordChangeRequired => 403,
             Error::NotFound(_) => 404,
             Error::Conflict(_) => 409,
+            Error::MethodNotAllowed(_) => 405,
             Error::PayloadTooLarge(_) => 413,
             Error::UnsupportedMediaType(_) => 415,
             Error::TooManyRequests(_) => 429,
@@ -159,6 +162,7 @@ impl Error {
             Error::Conflict(_) => "conflict",
             Error::PayloadTooLarge(_) => "payload_too_large",
             Error::UnsupportedMediaType(_) => "unsupported_media_type",
+            Error::MethodNotAllowed(_) => "method_not_allowed",
             Error::TooManyRequests(_) => "too_many_requests",
             Error::Internal(_) => "internal_error",
             Error::Unavailable(_) => "unavailable",
@@ -190,7 +194,9 @@ impl Error {
             | Error::NotFound(m)
             | Error::Conflict(m)
             | Error::SignInRequired(m) => m.clone(),
-            Error::UnsupportedMediaType(m) | Error::Malformed(m) => m.clone(),
+            Error::UnsupportedMediaType(m) | Error::Malformed(m) | Error::MethodNotAllowed(m) => {
+                m.clone()
+            }
             Error::PasswordChangeRequired => {
                 "the password must be changed before anything else can be done".into()
             }

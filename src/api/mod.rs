@@ -12,6 +12,7 @@ pub mod openapi;
 pub mod prometheus;
 pub mod refusal;
 pub mod routes;
+pub mod scim;
 pub mod stream;
 pub mod v1;
 

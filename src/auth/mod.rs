@@ -139,14 +139,40 @@ struct CsrfEvidence {
 
 /// Authenticates the request. Unless `allow_pending_password_change`, a user who must change
 /// their password is refused with `PasswordChangeRequired`.
-// long: the credential, the CSRF evidence and the pending-password rule, in order.
 pub async fn authenticate(
     state: &AppState,
     req: &HttpRequest,
     allow_pending_password_change: bool,
 ) -> Result<Principal, Error> {
+    let presented = presented(req, origin::secure_cookies(&state.env.config))?;
+    authenticate_presented(state, req, presented, allow_pending_password_change).await
+}
+
+/// Authenticates a provisioning client (SCIM): what directories can send, an API key as the
+/// Bearer token (Entra and Okta hold one long-lived secret) or a token from `/oauth/token`,
+/// X-API-KEY or Basic; never the admin page's session cookie.
+pub async fn authenticate_provisioning(
+    state: &AppState,
+    req: &HttpRequest,
+) -> Result<Principal, Error> {
+    let presented = match presented(req, origin::secure_cookies(&state.env.config))? {
+        Presented::Bearer(secret) if secret.starts_with(ops::keys::KEY_PREFIX) => {
+            Presented::ApiKey(secret)
+        }
+        Presented::Session(_) => Presented::Nothing,
+        other => other,
+    };
+    authenticate_presented(state, req, presented, false).await
+}
+
+// long: the credential, the CSRF evidence and the pending-password rule, in order.
+async fn authenticate_presented(
+    state: &AppState,
+    req: &HttpRequest,
+    presented: Presented,
+    allow_pending_password_change: bool,
+) -> Result<Principal, Error> {
     let config = &state.env.config;
-    let presented = presented(req, origin::secure_cookies(config))?;
     // The admin page marks its requests; it gets no Basic challenge, which would make the
     // browser open its own password dialog over the page.
     let from_page = req.headers().contains_key("x-requested-with");

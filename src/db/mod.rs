@@ -6,6 +6,7 @@ pub mod keys;
 pub mod oidc;
 pub mod replica;
 pub mod replication;
+pub mod scim;
 pub mod signing_keys;
 pub mod structure;
 pub mod tokens;

@@ -108,6 +108,19 @@ impl<'a> MembershipWrite<'a> {
     }
 }
 
+/// Proof that the caller may create, change or delete the SCIM group of a role at this scope
+/// (they administer it): the storage functions that write a group's row take one.
+#[derive(Debug)]
+pub struct GroupWrite<'a> {
+    scope: &'a Scope,
+}
+
+impl<'a> GroupWrite<'a> {
+    pub fn scope(&self) -> &'a Scope {
+        self.scope
+    }
+}
+
 /// What the signed-in user may do in general, for the admin page: it shows exactly these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -311,6 +324,28 @@ impl Principal {
                 && organisations
                     .iter()
                     .all(|o| self.administers(&Scope::organisation(o))))
+    }
+
+    /// Creates, changes or deletes a SCIM group (a role at `scope`): its admins.
+    pub fn may_manage_group<'a>(&self, scope: &'a Scope) -> Option<GroupWrite<'a>> {
+        self.administers(scope).then_some(GroupWrite { scope })
+    }
+
+    /// Where a person a directory provisions through this caller is placed, as a viewer, so
+    /// that the account belongs where the caller administers: the first of the outermost
+    /// scopes they administer. `None` for a superadmin, whose provisioned accounts are the
+    /// system's until a group gives them a role (and for anyone who administers nothing, who
+    /// then may not create accounts at all).
+    pub fn provisioning_home(&self) -> Option<Scope> {
+        if self.superadmin {
+            return None;
+        }
+        let administered = self
+            .memberships
+            .iter()
+            .filter(|m| m.role == Role::Admin)
+            .map(|m| &m.scope);
+        outermost(administered).into_iter().next()
     }
 
     /// Lets an application skip the consent screen (a first-party app): superadmins only.

@@ -5,3 +5,4 @@ pub mod fields;
 pub mod model;
 pub mod oidc;
 pub mod password;
+pub mod scim;

@@ -17,6 +17,7 @@ pub mod memberships;
 pub mod oidc;
 pub mod profile;
 pub mod replication;
+pub mod scim;
 pub mod scrape;
 pub mod sessions;
 pub mod signed_in;

@@ -157,6 +157,7 @@ fn fail(op: Op, e: &Error) -> HttpResponse {
         Error::Malformed(m) => reply(400, m.clone()),
         Error::UnsupportedMediaType(_) => reply(400, "Invalid content type"),
         Error::PayloadTooLarge(_) => reply(413, e.public_message()),
+        Error::MethodNotAllowed(_) => reply(405, e.public_message()),
         Error::TooManyRequests(_) => reply(429, e.public_message()),
         Error::Unavailable(_) | Error::ReadOnlyReplica(_) => reply(503, e.public_message()),
         Error::Internal(_) => reply(500, e.public_message()),

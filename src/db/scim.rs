@@ -1,0 +1,243 @@
+//! What SCIM keeps beside accounts and memberships: the directory's names for people
+//! (`scim_users`) and the groups a directory created (`scim_groups`), and the queries that
+//! see memberships as groups.
+
+use crate::domain::access::{AccountWrite, GroupWrite};
+use crate::domain::model::{Role, ScopeType};
+use crate::domain::scim::group::GroupId;
+use crate::domain::scim::user::Identity;
+use crate::error::Error;
+use rusqlite::{params, Connection, OptionalExtension};
+
+pub fn find_identity(conn: &Connection, user_id: &str) -> Result<Option<Identity>, Error> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT user_name, external_id, display_name_given, extension_given
+             FROM scim_users WHERE user_id = ?1",
+        )?
+        .query_row([user_id], |r| {
+            Ok(Identity {
+                user_name: r.get(0)?,
+                external_id: r.get(1)?,
+                display_name_given: r.get(2)?,
+                extension_given: r.get(3)?,
+            })
+        })
+        .optional()?)
+}
+
+/// The user a SCIM `userName` names: the one the directory gave it to, else the one whose
+/// email it is (and who has no user name of the directory's).
+pub fn find_by_user_name(
+    conn: &Connection,
+    user_name_key: &str,
+    email_key: &str,
+) -> Result<Option<String>, Error> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT user_id FROM scim_users WHERE user_name_key = ?1
+             UNION ALL
+             SELECT u.id FROM users u WHERE u.email_key = ?2
+                AND NOT EXISTS (SELECT 1 FROM scim_users s WHERE s.user_id = u.id)
+             LIMIT 1",
+        )?
+        .query_row([user_name_key, email_key], |r| r.get(0))
+        .optional()?)
+}
+
+/// The users the directory knows by this `externalId`.
+pub fn find_by_external_id(conn: &Connection, external_id: &str) -> Result<Vec<String>, Error> {
+    let mut statement =
+        conn.prepare_cached("SELECT user_id FROM scim_users WHERE external_id = ?1")?;
+    let ids = statement
+        .query_map([external_id], |r| r.get(0))?
+        .collect::<Result<Vec<String>, _>>()?;
+    Ok(ids)
+}
+
+/// Keeps the directory's names for an account, replacing what was kept.
+pub fn save_identity(
+    conn: &Connection,
+    w: &AccountWrite,
+    identity: &Identity,
+) -> Result<(), Error> {
+    conn.prepare_cached(
+        "INSERT INTO scim_users (user_id, user_name, user_name_key, external_id, display_name_given,
+            extension_given)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (user_id) DO UPDATE SET user_name = excluded.user_name,
+            user_name_key = excluded.user_name_key, external_id = excluded.external_id,
+            display_name_given = excluded.display_name_given,
+            extension_given = excluded.extension_given",
+    )?
+    .execute(params![
+        w.user_id(),
+        identity.user_name,
+        identity.user_name.to_lowercase(),
+        identity.external_id,
+        identity.display_name_given,
+        identity.extension_given
+    ])
+    .map_err(|e| crate::db::unique_or(e, "the userName is taken"))?;
+    Ok(())
+}
+
+/// A group a directory created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupRow {
+    pub external_id: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+pub fn find_group(conn: &Connection, id: &GroupId) -> Result<Option<GroupRow>, Error> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT external_id, created_at, updated_at FROM scim_groups WHERE id = ?1",
+        )?
+        .query_row([id.to_string()], |r| {
+            Ok(GroupRow {
+                external_id: r.get(0)?,
+                created_at: r.get(1)?,
+                updated_at: r.get(2)?,
+            })
+        })
+        .optional()?)
+}
+
+/// Creates or changes a group's row.
+pub fn save_group(
+    conn: &Connection,
+    w: &GroupWrite,
+    role: Role,
+    row: &GroupRow,
+) -> Result<(), Error> {
+    let id = GroupId::of(role, w.scope()).to_string();
+    conn.prepare_cached(
+        "INSERT INTO scim_groups (id, external_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (id) DO UPDATE SET external_id = excluded.external_id,
+            updated_at = excluded.updated_at",
+    )?
+    .execute(params![id, row.external_id, row.created_at, row.updated_at])?;
+    Ok(())
+}
+
+pub fn delete_group(conn: &Connection, w: &GroupWrite, role: Role) -> Result<(), Error> {
+    let id = GroupId::of(role, w.scope()).to_string();
+    conn.prepare_cached("DELETE FROM scim_groups WHERE id = ?1")?
+        .execute([id])?;
+    Ok(())
+}
+
+/// The ids of every group row.
+pub fn group_rows(conn: &Connection) -> Result<Vec<String>, Error> {
+    let mut statement = conn.prepare_cached("SELECT id FROM scim_groups ORDER BY id")?;
+    let ids = statement
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<Vec<String>, _>>()?;
+    Ok(ids)
+}
+
+/// The membership condition for the holders of `role` at exactly the scope of `id`.
+fn at_exactly(kind: ScopeType) -> &'static str {
+    match kind {
+        ScopeType::Organisation => {
+            "m.organisation = (SELECT number FROM organisations WHERE id = ?1) AND m.site IS NULL"
+        }
+        ScopeType::Site => "m.site = (SELECT number FROM sites WHERE id = ?1) AND m.plant IS NULL",
+        ScopeType::Plant => "m.plant = (SELECT number FROM plants WHERE id = ?1)",
+    }
+}
+
+/// The ids of the users who hold the group's role at its scope, in email order.
+pub fn members(conn: &Connection, id: &GroupId) -> Result<Vec<String>, Error> {
+    let sql = format!(
+        "SELECT u.id FROM memberships m JOIN users u ON u.number = m.user_number
+         WHERE {} AND m.role = ?2 ORDER BY m.email_key",
+        at_exactly(id.kind)
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let ids = statement
+        .query_map(params![id.scope_id, id.role.as_str()], |r| r.get(0))?
+        .collect::<Result<Vec<String>, _>>()?;
+    Ok(ids)
+}
+
+/// Whether anyone holds the group's role at its scope.
+pub fn has_members(conn: &Connection, id: &GroupId) -> Result<bool, Error> {
+    let sql = format!(
+        "SELECT EXISTS (SELECT 1 FROM memberships m WHERE {} AND m.role = ?2)",
+        at_exactly(id.kind)
+    );
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row(params![id.scope_id, id.role.as_str()], |r| r.get(0))?)
+}
+
+/// Every group someone is in: each role at each scope held by anyone, once (one walk of the
+/// index `memberships_by_group`).
+pub fn groups_with_members(conn: &Connection) -> Result<Vec<GroupId>, Error> {
+    let mut statement = conn.prepare_cached(
+        "SELECT g.role, o.id, s.id, p.id FROM
+            (SELECT DISTINCT role, organisation, site, plant FROM memberships) g
+         JOIN organisations o ON o.number = g.organisation
+         LEFT JOIN sites s ON s.number = g.site
+         LEFT JOIN plants p ON p.number = g.plant",
+    )?;
+    let rows = statement.query_map([], |r| {
+        let role: String = r.get(0)?;
+        let (o, s, p): (String, Option<String>, Option<String>) = (r.get(1)?, r.get(2)?, r.get(3)?);
+        Ok((role, o, s, p))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (role, o, s, p) = row?;
+        let Ok(role) = Role::parse(&role) else {
+            continue;
+        };
+        let (kind, scope_id) = match (s, p) {
+            (_, Some(p)) => (ScopeType::Plant, p),
+            (Some(s), None) => (ScopeType::Site, s),
+            (None, None) => (ScopeType::Organisation, o),
+        };
+        out.push(GroupId {
+            kind,
+            scope_id,
+            role,
+        });
+    }
+    Ok(out)
+}
+
+/// The scope named by its organisation's, site's and plant's names (one to three, each
+/// without regard to case): its kind and id.
+pub fn find_scope_by_names(
+    conn: &Connection,
+    names: &[String],
+) -> Result<Option<(ScopeType, String)>, Error> {
+    let (kind, sql) = match names.len() {
+        1 => (
+            ScopeType::Organisation,
+            "SELECT o.id FROM organisations o WHERE o.name = ?1 COLLATE NOCASE",
+        ),
+        2 => (
+            ScopeType::Site,
+            "SELECT s.id FROM sites s JOIN organisations o ON o.id = s.organisation_id
+             WHERE o.name = ?1 COLLATE NOCASE AND s.name = ?2 COLLATE NOCASE",
+        ),
+        3 => (
+            ScopeType::Plant,
+            "SELECT p.id FROM plants p JOIN sites s ON s.id = p.site_id
+             JOIN organisations o ON o.id = s.organisation_id
+             WHERE o.name = ?1 COLLATE NOCASE AND s.name = ?2 COLLATE NOCASE
+                AND p.name = ?3 COLLATE NOCASE",
+        ),
+        _ => return Ok(None),
+    };
+    let arguments = rusqlite::params_from_iter(names.iter());
+    let id: Option<String> = conn
+        .prepare_cached(sql)?
+        .query_row(arguments, |r| r.get(0))
+        .optional()?;
+    Ok(id.map(|id| (kind, id)))
+}

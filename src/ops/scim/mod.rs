@@ -1,0 +1,72 @@
+//! SCIM 2.0 provisioning: users and groups as a directory sees them, each request one of the
+//! operations the native API runs, with the caller's rights. What SCIM means is
+//! `domain::scim`'s; this is where it meets the accounts and memberships.
+
+pub mod groups;
+pub mod users;
+
+use crate::domain::access::Principal;
+use crate::domain::scim::filter::{Filter, Op};
+use crate::domain::scim::schemas;
+use crate::error::Error;
+use crate::ops::Env;
+use rusqlite::Connection;
+use serde_json::Value;
+
+/// How many group names the Group schema offers as `canonicalValues`.
+const OFFERED_GROUPS: usize = 200;
+
+/// The root of the SCIM API as clients reach it: the base of every `location` and `$ref`.
+pub fn base(env: &Env) -> String {
+    format!("{}/scim/v2", crate::ops::oidc::issuer(env))
+}
+
+/// The schemas, as this caller's requests should be built: the group names they may create.
+pub fn schemas(conn: &Connection, env: &Env, actor: &Principal) -> Result<Vec<Value>, Error> {
+    let offered = groups::offered(conn, actor, OFFERED_GROUPS)?;
+    Ok(schemas::schemas(
+        &base(env),
+        &env.config.modules.catalogue,
+        &offered,
+    ))
+}
+
+/// An equality an index can answer, found in a filter (alone, or beside others under `and`,
+/// which are then checked on what it finds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anchor {
+    /// The attribute, lower case, with its sub-attribute: `username`, `emails.value`.
+    pub attribute: String,
+    pub value: String,
+}
+
+/// The attributes an index answers, of users and of groups.
+const INDEXED: [&str; 6] = [
+    "id",
+    "externalid",
+    "username",
+    "emails.value",
+    "emails",
+    "displayname",
+];
+
+pub fn anchor(filter: &Filter) -> Option<Anchor> {
+    match filter {
+        Filter::Compare {
+            path,
+            op: Op::Eq,
+            value: serde_json::Value::String(value),
+        } if path.schema.is_none() => {
+            let mut attribute = path.attr.to_ascii_lowercase();
+            if let Some(sub) = &path.sub {
+                attribute = format!("{attribute}.{}", sub.to_ascii_lowercase());
+            }
+            INDEXED.contains(&attribute.as_str()).then(|| Anchor {
+                attribute,
+                value: value.clone(),
+            })
+        }
+        Filter::And(a, b) => anchor(a).or_else(|| anchor(b)),
+        _ => None,
+    }
+}

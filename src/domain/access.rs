@@ -121,6 +121,15 @@ impl<'a> GroupWrite<'a> {
     }
 }
 
+/// Where a provisioned account is placed (`Principal::provisioning_home`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Home {
+    /// The system's, with no role until a group gives one.
+    System,
+    /// A viewer at this scope.
+    Viewer(Scope),
+}
+
 /// What the signed-in user may do in general, for the admin page: it shows exactly these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -331,21 +340,20 @@ impl Principal {
         self.administers(scope).then_some(GroupWrite { scope })
     }
 
-    /// Where a person a directory provisions through this caller is placed, as a viewer, so
-    /// that the account belongs where the caller administers: the first of the outermost
-    /// scopes they administer. `None` for a superadmin, whose provisioned accounts are the
-    /// system's until a group gives them a role (and for anyone who administers nothing, who
-    /// then may not create accounts at all).
-    pub fn provisioning_home(&self) -> Option<Scope> {
+    /// Where a person a directory provisions through this caller is placed, so that the
+    /// account belongs where the caller administers: a superadmin's are the system's until a
+    /// group gives them a role; anyone else's are viewers at the first of the outermost scopes
+    /// they administer. `None`: the caller administers nothing and may not provision.
+    pub fn provisioning_home(&self) -> Option<Home> {
         if self.superadmin {
-            return None;
+            return Some(Home::System);
         }
         let administered = self
             .memberships
             .iter()
             .filter(|m| m.role == Role::Admin)
             .map(|m| &m.scope);
-        outermost(administered).into_iter().next()
+        outermost(administered).into_iter().next().map(Home::Viewer)
     }
 
     /// Lets an application skip the consent screen (a first-party app): superadmins only.

@@ -31,6 +31,8 @@ mod page_import;
 mod plans;
 mod replica;
 mod replication;
+mod scim;
+mod scim_e2e;
 mod sessions;
 mod signed_in;
 mod structure;

@@ -396,3 +396,32 @@ fn an_oidc_client_is_managed_by_a_superadmin_or_an_admin_of_every_organisation_i
     root.superadmin = true;
     assert!(root.may_manage_oidc_client(&[]) && root.may_skip_consent());
 }
+
+#[test]
+fn provisioning_places_accounts_where_the_caller_administers_and_groups_need_an_admin() {
+    let site = Scope::site("o", "s");
+    let plant = Scope::plant("o", "s", "p");
+    let mut root = principal(site.clone(), Role::Viewer);
+    root.superadmin = true;
+    assert_eq!(root.provisioning_home(), Some(Home::System));
+    let mut two = principal(plant.clone(), Role::Admin);
+    two.memberships
+        .push(membership("caller", site.clone(), Role::Admin));
+    assert_eq!(
+        two.provisioning_home(),
+        Some(Home::Viewer(site.clone())),
+        "the outermost"
+    );
+    assert_eq!(
+        principal(site.clone(), Role::Support).provisioning_home(),
+        None
+    );
+    let site_admin = principal(site.clone(), Role::Admin);
+    assert!(site_admin.may_manage_group(&plant).is_some());
+    assert!(site_admin
+        .may_manage_group(&Scope::organisation("o"))
+        .is_none());
+    assert!(principal(site, Role::Support)
+        .may_manage_group(&plant)
+        .is_none());
+}

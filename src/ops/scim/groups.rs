@@ -6,7 +6,7 @@
 
 use super::base;
 use crate::db::{self, scim as store, structure as places};
-use crate::domain::access::Principal;
+use crate::domain::access::{Home, Principal};
 use crate::domain::model::{Role, Scope, ScopeType};
 use crate::domain::scim::filter::{Filter, Op};
 use crate::domain::scim::group::{self as model, GroupId, Member, WHAT_A_GROUP_IS};
@@ -604,9 +604,9 @@ fn every_group(conn: &Connection) -> Result<Vec<GroupId>, Error> {
     Ok(ids)
 }
 
-/// The names of groups the caller may create (at the scopes they administer, not existing
-/// yet), up to `limit`: organisations first, then sites, then plants.
-pub fn offered(conn: &Connection, actor: &Principal, limit: usize) -> Result<Vec<String>, Error> {
+/// The places the caller administers, with their names from the organisation down:
+/// organisations first, then sites, then plants.
+fn administered(conn: &Connection, actor: &Principal) -> Result<Vec<(Scope, Vec<String>)>, Error> {
     let mut places: Vec<(Scope, Vec<String>)> = Vec::new();
     for o in structure::list_organisations(conn, actor)? {
         places.push((Scope::organisation(&o.id), vec![o.name]));
@@ -615,26 +615,34 @@ pub fn offered(conn: &Connection, actor: &Principal, limit: usize) -> Result<Vec
         places.push((s.scope(), vec![s.organisation_name.clone(), s.name.clone()]));
     }
     for p in structure::list_plants(conn, actor, None)? {
-        places.push((
-            p.scope(),
-            vec![
-                p.organisation_name.clone(),
-                p.site_name.clone(),
-                p.name.clone(),
-            ],
-        ));
+        let names = vec![
+            p.organisation_name.clone(),
+            p.site_name.clone(),
+            p.name.clone(),
+        ];
+        places.push((p.scope(), names));
     }
+    places.retain(|(scope, _)| actor.administers(scope));
+    Ok(places)
+}
+
+/// The names of groups the caller may create (where they administer, not existing yet, and
+/// not the one provisioned accounts join), up to `limit`.
+pub fn offered(conn: &Connection, actor: &Principal, limit: usize) -> Result<Vec<String>, Error> {
+    // The viewers where the caller provisions people are the group every provisioned account
+    // joins: it exists as soon as anyone is provisioned, so it is not one to create.
+    let home = match actor.provisioning_home() {
+        Some(Home::Viewer(scope)) => Some(GroupId::of(Role::Viewer, &scope)),
+        _ => None,
+    };
     let mut names = Vec::new();
-    for (scope, place_names) in places
-        .into_iter()
-        .filter(|(scope, _)| actor.administers(scope))
-    {
+    for (scope, place_names) in administered(conn, actor)? {
         for role in Role::ALL {
             if names.len() == limit {
                 return Ok(names);
             }
             let id = GroupId::of(role, &scope);
-            if find(conn, actor, &id)?.is_none() {
+            if Some(&id) != home.as_ref() && find(conn, actor, &id)?.is_none() {
                 names.push(model::display_name(role, &place_names));
             }
         }

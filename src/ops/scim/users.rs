@@ -3,7 +3,7 @@
 
 use super::base;
 use crate::db::{self, scim as store};
-use crate::domain::access::Principal;
+use crate::domain::access::{Home, Principal};
 use crate::domain::fields::Email;
 use crate::domain::model::{Role, Scope, ScopeType, UserRecord, UserStatus};
 use crate::domain::scim::list::{self, ListRequest};
@@ -79,10 +79,18 @@ pub fn create(
 ) -> Result<Value, Error> {
     let input = user::read(doc)?;
     let (country_code, mobile_number) = input.phone.clone().unzip();
-    let home = actor.provisioning_home().map(|scope| NewMembership {
-        scope: scope_ref(&scope),
-        role: Role::Viewer,
-    });
+    let home = match actor.provisioning_home() {
+        Some(Home::System) => None,
+        Some(Home::Viewer(scope)) => Some(NewMembership {
+            scope: scope_ref(&scope),
+            role: Role::Viewer,
+        }),
+        None => {
+            return Err(Error::Forbidden(
+                "provisioning creates accounts where the key's holder is an admin, and they administer nothing".into(),
+            ))
+        }
+    };
     let new = NewUser {
         email: input.email.clone(),
         first_name: input.given_name.clone(),

@@ -544,3 +544,13 @@ CREATE TABLE scim_groups (
 ) WITHOUT ROWID;
 -- The groups that have members, without sorting every membership: one walk of this index.
 CREATE INDEX memberships_by_group ON memberships (role, organisation, site, plant);
+-- The API keys an organisation's admins made for their directory to provision with (the
+-- organisation's page shows them, and the last change they made from the audit trail).
+CREATE TABLE provisioning_keys (
+    key_id          TEXT PRIMARY KEY REFERENCES api_keys (id) ON DELETE CASCADE,
+    organisation_id TEXT NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
+    created_at      TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX provisioning_keys_by_organisation ON provisioning_keys (organisation_id);
+-- The last change made with a credential, without walking the trail.
+CREATE INDEX audit_by_credential ON audit (credential_id, seq) WHERE credential_id IS NOT NULL;

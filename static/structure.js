@@ -3,6 +3,7 @@
 import { api } from './api.js';
 import { h, field, errorBox, onSubmit, showError, confirmDialog, openDialog } from './dom.js';
 import { mayCreateOrganisations, state } from './session.js';
+import { provisioningPanel } from './provisioning.js';
 
 /** Everything the caller can see, in one go. */
 export async function loadStructure() {
@@ -134,6 +135,13 @@ export async function structureView(main) {
                   extra: [['timezone', 'Time zone', 'An IANA name: type to choose, for example Europe/London', 'time-zones']],
                 },
                 refresh,
+              ),
+            )
+          : null,
+        org.canAdminister
+          ? button('Provisioning', () =>
+              openDialog(`Provisioning of ${org.name}`, (close) =>
+                h('div', {}, provisioningPanel(org), h('div', { class: 'actions' }, button('Close', close))),
               ),
             )
           : null,

@@ -241,3 +241,66 @@ pub fn find_scope_by_names(
         .optional()?;
     Ok(id.map(|id| (kind, id)))
 }
+
+/// Marks a new API key as an organisation's provisioning key.
+pub fn insert_provisioning_key(
+    conn: &Connection,
+    w: &GroupWrite,
+    key_id: &str,
+    now: &str,
+) -> Result<(), Error> {
+    conn.prepare_cached(
+        "INSERT INTO provisioning_keys (key_id, organisation_id, created_at) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![key_id, w.scope().organisation_id, now])?;
+    Ok(())
+}
+
+/// An organisation's provisioning key, with its holder's email.
+#[derive(Debug, Clone)]
+pub struct ProvisioningKey {
+    pub key: crate::db::keys::ApiKey,
+    pub holder_email: String,
+}
+
+pub fn provisioning_keys(
+    conn: &Connection,
+    organisation_id: &str,
+) -> Result<Vec<ProvisioningKey>, Error> {
+    let mut statement = conn.prepare_cached(
+        "SELECT k.id, k.user_id, k.name, k.prefix, k.created_at, k.expires_at, k.last_used_at,
+            coalesce(u.email, u.email_key)
+         FROM provisioning_keys p JOIN api_keys k ON k.id = p.key_id JOIN users u ON u.id = k.user_id
+         WHERE p.organisation_id = ?1 ORDER BY k.created_at, k.id",
+    )?;
+    let rows = statement.query_map([organisation_id], |r| {
+        Ok(ProvisioningKey {
+            key: crate::db::keys::ApiKey {
+                id: r.get(0)?,
+                user_id: r.get(1)?,
+                name: r.get(2)?,
+                prefix: r.get(3)?,
+                created_at: r.get(4)?,
+                expires_at: r.get(5)?,
+                last_used_at: r.get(6)?,
+            },
+            holder_email: r.get(7)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The sequence number of the last audit row written with this credential.
+pub fn last_audited_with(conn: &Connection, credential_id: &str) -> Result<Option<i64>, Error> {
+    Ok(conn
+        .prepare_cached("SELECT max(seq) FROM audit WHERE credential_id = ?1")?
+        .query_row([credential_id], |r| r.get(0))?)
+}
+
+/// The organisation an API key provisions, if it is a provisioning key.
+pub fn provisioned_by_key(conn: &Connection, key_id: &str) -> Result<Option<String>, Error> {
+    Ok(conn
+        .prepare_cached("SELECT organisation_id FROM provisioning_keys WHERE key_id = ?1")?
+        .query_row([key_id], |r| r.get(0))
+        .optional()?)
+}

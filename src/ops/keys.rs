@@ -25,6 +25,20 @@ pub fn create_key(
     name: &str,
     expires_at: Option<&str>,
 ) -> Result<NewKey, Error> {
+    let tx = db::write(conn)?;
+    let created = create_key_in(&tx, env, actor, name, expires_at)?;
+    tx.commit()?;
+    Ok(created)
+}
+
+/// Creates a key inside the caller's transaction (a provisioning key is one with its row).
+pub(crate) fn create_key_in(
+    tx: &Connection,
+    env: &Env,
+    actor: &Principal,
+    name: &str,
+    expires_at: Option<&str>,
+) -> Result<NewKey, Error> {
     if !actor.may_create_api_key() {
         return Err(Error::Forbidden(
             "an API key can only be created with a password sign-in".into(),
@@ -44,15 +58,13 @@ pub fn create_key(
         expires_at,
         last_used_at: None,
     };
-    let tx = db::write(conn)?;
-    store::insert_key(&tx, &key, &secrets::digest(&secret))?;
+    store::insert_key(tx, &key, &secrets::digest(&secret))?;
     audit::record(
-        &tx,
+        tx,
         env,
         &Actor::of(actor),
-        key_event(&tx, "apikey.create", actor, &key)?,
+        key_event(tx, "apikey.create", actor, &key)?,
     )?;
-    tx.commit()?;
     Ok(NewKey { key, secret })
 }
 

@@ -33,6 +33,7 @@ mod replica;
 mod replication;
 mod scim;
 mod scim_e2e;
+mod scim_groups;
 mod sessions;
 mod signed_in;
 mod structure;

@@ -463,6 +463,30 @@ try {
   check(new Set(looks).size === 3, `each level looks its own: ${looks.join(' / ')}`);
   await screen('structure');
 
+  step('provisioning: the organisation shows its SCIM address, makes a key shown once, and its last change');
+  await node('Acme Steel').getByRole('button', { name: 'Provisioning' }).click();
+  const provisioning = page.locator('dialog[open]');
+  const scimUrl = (await provisioning.locator('code.scim-url').textContent()).trim();
+  check(scimUrl.endsWith('/scim/v2'), `the SCIM address is shown: ${scimUrl}`);
+  await provisioning.getByText('No provisioning yet').waitFor();
+  await provisioning.getByRole('button', { name: 'Create provisioning key' }).click();
+  const provisioningKey = (await provisioning.locator('code[data-secret]').textContent()).trim();
+  // The directory's first change, made with the key as Entra ID sends it.
+  const provisioned = await page.evaluate(
+    async ([address, key]) => {
+      const body = JSON.stringify({ userName: 'directory.person@acme.example', active: true });
+      const headers = { Authorization: `Bearer ${key}`, 'Content-Type': 'application/scim+json' };
+      return (await fetch(`${address}/Users`, { method: 'POST', headers, body })).status;
+    },
+    [new URL(scimUrl).pathname, provisioningKey],
+  );
+  check(provisioned === 201, `the provisioning key provisions: ${provisioned}`);
+  await provisioning.getByRole('button', { name: 'Close' }).click();
+  await node('Acme Steel').getByRole('button', { name: 'Provisioning' }).click();
+  await page.locator('dialog[open]').getByText('Last change: user.create').waitFor();
+  check((await page.locator('dialog[open] code[data-secret]').count()) === 0, 'the key is not shown again');
+  await page.locator('dialog[open]').getByRole('button', { name: 'Close' }).click();
+
   step('a refused delete says what is in the way, with a link to it');
   // The browser logs the refused request as a console error; that one is expected.
   const logged = problems.length;

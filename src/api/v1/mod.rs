@@ -4,6 +4,7 @@ mod audit;
 pub mod auth;
 mod keys;
 mod oidc;
+mod provisioning;
 mod structure;
 pub(crate) mod users;
 pub mod wire;
@@ -38,6 +39,7 @@ pub fn configure(routes: &mut Routes) {
         oidc::configure(api);
         users::configure(api);
         keys::configure(api);
+        provisioning::configure(api);
     });
     routes.service(
         scope

@@ -199,6 +199,7 @@ fn always(p: &AttrPath) -> bool {
         && (p.attr.eq_ignore_ascii_case("id") || p.attr.eq_ignore_ascii_case("schemas"))
 }
 
+// long: the part of the document the path names, then the attribute or its sub-attribute.
 fn copy(doc: &Value, out: &mut Map<String, Value>, p: &AttrPath) {
     let (source, target) = match &p.schema {
         None => (Some(doc), &mut *out),

@@ -127,13 +127,38 @@ pub fn read(doc: &Value) -> Result<ScimUser, Error> {
 /// attributes returned on request (`returned: request`): they are in the document only with
 /// `with_gatehouse` (an `attributes` parameter naming them, or a filter reading them). The
 /// version is the same either way.
-// long: one document, attribute by attribute, as the schema lists them.
 pub fn document(
     record: &UserRecord,
     identity: Option<&Identity>,
     base: &str,
     with_gatehouse: bool,
 ) -> Value {
+    let u = &record.user;
+    let mut doc = core(record, identity, base);
+    let mut extension = extension_of(record);
+    let version = {
+        let mut full = doc.clone();
+        full.insert(GATEHOUSE_USER.into(), Value::Object(extension.clone()));
+        version_of(&Value::Object(full))
+    };
+    if !with_gatehouse {
+        extension.clear();
+    }
+    // Shown when it holds something, or as the directory sent it (even empty), so that what
+    // was sent reads back.
+    if !extension.is_empty() || identity.is_some_and(|i| i.extension_given) {
+        doc.insert(GATEHOUSE_USER.into(), Value::Object(extension));
+    }
+    let mut doc = Value::Object(doc);
+    doc["meta"] = json!({"resourceType": "User", "created": u.created_at,
+        "lastModified": u.updated_at, "location": format!("{base}/Users/{}", u.id),
+        "version": version});
+    doc
+}
+
+/// The core schema's attributes, as the schema lists them.
+// long: one attribute after another, each shown only when it has a value.
+fn core(record: &UserRecord, identity: Option<&Identity>, base: &str) -> Map<String, Value> {
     let u = &record.user;
     let mut doc = Map::new();
     doc.insert("schemas".into(), json!([CORE_USER, GATEHOUSE_USER]));
@@ -143,13 +168,10 @@ pub fn document(
     }
     let user_name = identity.map_or(u.email.as_str(), |i| i.user_name.as_str());
     doc.insert("userName".into(), json!(user_name));
-    let mut name = Map::new();
-    if let Some(given) = &u.first_name {
-        name.insert("givenName".into(), json!(given));
-    }
-    if let Some(family) = &u.last_name {
-        name.insert("familyName".into(), json!(family));
-    }
+    let name: Map<String, Value> = [("givenName", &u.first_name), ("familyName", &u.last_name)]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (k.to_string(), json!(v))))
+        .collect();
     if !name.is_empty() {
         doc.insert("name".into(), Value::Object(name));
     }
@@ -164,10 +186,8 @@ pub fn document(
         };
         doc.insert("phoneNumbers".into(), json!([{"value": value}]));
     }
-    doc.insert(
-        "active".into(),
-        json!(u.status == crate::domain::model::UserStatus::Active),
-    );
+    let active = u.status == crate::domain::model::UserStatus::Active;
+    doc.insert("active".into(), json!(active));
     let groups: Vec<Value> = record
         .memberships
         .iter()
@@ -179,6 +199,11 @@ pub fn document(
     if !groups.is_empty() {
         doc.insert("groups".into(), Value::Array(groups));
     }
+    doc
+}
+
+/// Gatehouse's extension: memberships in Gatehouse's terms, and modules.
+fn extension_of(record: &UserRecord) -> Map<String, Value> {
     let memberships: Vec<Value> = record
         .memberships
         .iter()
@@ -196,25 +221,7 @@ pub fn document(
         modules.sort();
         extension.insert("modules".into(), json!(modules));
     }
-    let given = identity.is_some_and(|i| i.extension_given);
-    let version = {
-        let mut full = doc.clone();
-        full.insert(GATEHOUSE_USER.into(), Value::Object(extension.clone()));
-        version_of(&Value::Object(full))
-    };
-    if !with_gatehouse {
-        extension.clear();
-    }
-    // Shown when it holds something, or as the directory sent it (even empty), so that what
-    // was sent reads back.
-    if !extension.is_empty() || given {
-        doc.insert(GATEHOUSE_USER.into(), Value::Object(extension));
-    }
-    let mut doc = Value::Object(doc);
-    doc["meta"] = json!({"resourceType": "User", "created": u.created_at,
-        "lastModified": u.updated_at, "location": format!("{base}/Users/{}", u.id),
-        "version": version});
-    doc
+    extension
 }
 
 #[cfg(test)]

@@ -3,12 +3,15 @@
 //! `domain::scim`'s; this is where it meets the accounts and memberships.
 
 pub mod groups;
+pub mod provisioning;
 pub mod users;
 
-use crate::domain::access::Principal;
+use crate::domain::access::{Credential, Home, Principal};
+use crate::domain::model::{Scope, ScopeType};
 use crate::domain::scim::filter::{Filter, Op};
 use crate::domain::scim::schemas;
 use crate::error::Error;
+use crate::ops::users::ScopeRef;
 use crate::ops::Env;
 use rusqlite::Connection;
 use serde_json::Value;
@@ -29,6 +32,31 @@ pub fn schemas(conn: &Connection, env: &Env, actor: &Principal) -> Result<Vec<Va
         &env.config.modules.catalogue,
         &offered,
     ))
+}
+
+/// Where the accounts this caller provisions are placed: with an organisation's provisioning
+/// key, as viewers of that organisation (if the key's holder administers it); else where
+/// `Principal::provisioning_home` says.
+pub fn home(conn: &Connection, actor: &Principal) -> Result<Option<Home>, Error> {
+    if let Credential::ApiKey(key_id) = &actor.credential {
+        if let Some(organisation_id) = crate::db::scim::provisioned_by_key(conn, key_id)? {
+            let scope = Scope::organisation(&organisation_id);
+            if actor.administers(&scope) {
+                return Ok(Some(Home::Viewer(scope)));
+            }
+        }
+    }
+    Ok(actor.provisioning_home())
+}
+
+/// A scope as the user operations name one.
+pub(crate) fn scope_ref(scope: &Scope) -> ScopeRef {
+    let id = scope.id().to_string();
+    match scope.kind() {
+        ScopeType::Organisation => ScopeRef::Organisation(id),
+        ScopeType::Site => ScopeRef::Site(id),
+        ScopeType::Plant => ScopeRef::Plant(id),
+    }
 }
 
 /// An equality an index can answer, found in a filter (alone, or beside others under `and`,

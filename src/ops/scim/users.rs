@@ -1,18 +1,18 @@
 //! SCIM users: each request is the same user operations the native API runs (create, change,
 //! disable, delete), with the caller's rights, plus what the directory keeps beside the account.
 
-use super::base;
+use super::{base, scope_ref};
 use crate::db::{self, scim as store};
 use crate::domain::access::{Home, Principal};
 use crate::domain::fields::Email;
-use crate::domain::model::{Role, Scope, ScopeType, UserRecord, UserStatus};
+use crate::domain::model::{Role, UserRecord, UserStatus};
 use crate::domain::scim::list::{self, ListRequest};
 use crate::domain::scim::patch;
 use crate::domain::scim::user::{self, Identity, ScimUser};
 use crate::domain::scim::GATEHOUSE_USER;
 use crate::error::Error;
 use crate::ops::listing::{self, UserFilter};
-use crate::ops::users::{self, change, create, NewMembership, NewUser, ScopeRef, UserChanges};
+use crate::ops::users::{self, change, create, NewMembership, NewUser, UserChanges};
 use crate::ops::Env;
 use rusqlite::Connection;
 use serde_json::Value;
@@ -49,15 +49,6 @@ fn require_free(conn: &Connection, user_name: &str, except: Option<&str>) -> Res
     }
 }
 
-fn scope_ref(scope: &Scope) -> ScopeRef {
-    let id = scope.id().to_string();
-    match scope.kind() {
-        ScopeType::Organisation => ScopeRef::Organisation(id),
-        ScopeType::Site => ScopeRef::Site(id),
-        ScopeType::Plant => ScopeRef::Plant(id),
-    }
-}
-
 fn identity_of(input: &ScimUser) -> Identity {
     Identity {
         user_name: input.user_name.clone(),
@@ -79,7 +70,7 @@ pub fn create(
 ) -> Result<Value, Error> {
     let input = user::read(doc)?;
     let (country_code, mobile_number) = input.phone.clone().unzip();
-    let home = match actor.provisioning_home() {
+    let home = match super::home(conn, actor)? {
         Some(Home::System) => None,
         Some(Home::Viewer(scope)) => Some(NewMembership {
             scope: scope_ref(&scope),
@@ -238,64 +229,109 @@ pub fn delete(conn: &mut Connection, env: &Env, actor: &Principal, id: &str) -> 
 
 /// The users the caller can see that match the request: found by index for the filters
 /// directories send (`userName eq`, `externalId eq`, `id eq`, `emails.value eq`, alone or
-/// with `and`), else by walking every visible user.
+/// with `and`); with no filter and no order, counted and read only up to the page asked for;
+/// else by looking at every visible user.
 pub fn list(
     conn: &Connection,
     env: &Env,
     actor: &Principal,
     request: &ListRequest,
 ) -> Result<(usize, Vec<Value>), Error> {
-    let base = base(env);
-    let shown = request.asks_for(GATEHOUSE_USER);
+    if request.filter.is_none() && request.sort_by.is_none() {
+        return unfiltered(conn, env, actor, request);
+    }
     let candidates = match request.filter.as_ref().and_then(super::anchor) {
         Some(anchor) => anchored(conn, actor, &anchor)?,
         None => None,
     };
     let mut found = Vec::new();
-    let mut keep = |record: UserRecord| -> Result<(), Error> {
-        let identity = store::find_identity(conn, &record.user.id)?;
-        // Matched on everything; shown with what the request asks for.
-        let doc = user::document(&record, identity.as_ref(), &base, true);
-        if request.matches(&doc) {
-            found.push(match shown {
-                true => doc,
-                false => user::document(&record, identity.as_ref(), &base, false),
-            });
+    let mut keep = |record: UserRecord| -> Result<bool, Error> {
+        if let Some(doc) = shown_if_matching(conn, env, request, &record)? {
+            found.push(doc);
         }
-        Ok(())
+        Ok(true)
     };
     match candidates {
         Some(ids) => {
             for id in ids {
                 match users::get_user(conn, actor, &id) {
                     Ok(record) => keep(record)?,
-                    Err(Error::NotFound(_)) => {}
+                    Err(Error::NotFound(_)) => true,
                     Err(other) => return Err(other),
-                }
+                };
             }
         }
-        None => walk(conn, env, actor, &mut keep)?,
+        None => walk(conn, env, actor, listing::MAX_LIMIT, &mut keep)?,
     }
     Ok(list::page(found, request))
 }
 
-/// Every user the caller can see, a page at a time.
+/// The document of a user who matches the request's filter (matched on every attribute, shown
+/// with what the request asks for).
+fn shown_if_matching(
+    conn: &Connection,
+    env: &Env,
+    request: &ListRequest,
+    record: &UserRecord,
+) -> Result<Option<Value>, Error> {
+    let identity = store::find_identity(conn, &record.user.id)?;
+    let base = base(env);
+    let doc = user::document(record, identity.as_ref(), &base, true);
+    if !request.matches(&doc) {
+        return Ok(None);
+    }
+    Ok(Some(match request.asks_for(GATEHOUSE_USER) {
+        true => doc,
+        false => user::document(record, identity.as_ref(), &base, false),
+    }))
+}
+
+/// Every visible user, in email order: counted by the index, and read only up to the end of
+/// the page asked for (Okta's first request, `startIndex=1&count=2`, reads two).
+fn unfiltered(
+    conn: &Connection,
+    env: &Env,
+    actor: &Principal,
+    request: &ListRequest,
+) -> Result<(usize, Vec<Value>), Error> {
+    let total = listing::count_users(conn, env, actor, UserFilter::default())?;
+    let total = usize::try_from(total).unwrap_or(usize::MAX);
+    let end = (request.start_index - 1).saturating_add(request.count);
+    let mut page = Vec::new();
+    let mut seen = 0;
+    if request.count > 0 {
+        let size = end.clamp(1, listing::MAX_LIMIT);
+        walk(conn, env, actor, size, &mut |record| {
+            seen += 1;
+            if seen >= request.start_index {
+                page.extend(shown_if_matching(conn, env, request, &record)?);
+            }
+            Ok(seen < end)
+        })?;
+    }
+    Ok((total, page))
+}
+
+/// Visible users a page of `size` at a time, while `each` says to go on.
 fn walk(
     conn: &Connection,
     env: &Env,
     actor: &Principal,
-    each: &mut dyn FnMut(UserRecord) -> Result<(), Error>,
+    size: usize,
+    each: &mut dyn FnMut(UserRecord) -> Result<bool, Error>,
 ) -> Result<(), Error> {
     let mut cursor = None;
     loop {
         let filter = UserFilter {
             cursor,
-            limit: Some(listing::MAX_LIMIT),
+            limit: Some(size),
             ..UserFilter::default()
         };
         let page = listing::list_users(conn, env, actor, filter)?;
         for record in page.items {
-            each(record)?;
+            if !each(record)? {
+                return Ok(());
+            }
         }
         match page.next_cursor {
             Some(next) => cursor = Some(next),

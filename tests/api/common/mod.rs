@@ -3,6 +3,7 @@
 pub mod matrix;
 pub mod oidc;
 pub mod process;
+pub mod scim;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};

@@ -1,191 +1,23 @@
-//! SCIM groups: a group is a role at a scope and its members are those who hold it, so adding
-//! and removing members grant and revoke memberships, with the caller's rights and audited as
-//! such. A group is seen by those who read the users of its scope (admin or support there).
-//! It exists while someone holds the role there, or once a directory created it (a row in
-//! `scim_groups`) and until it deletes it.
+//! Creating, changing and deleting groups: each member added or removed is a membership
+//! granted or revoked through `ops::memberships`, with the caller's rights.
 
-use super::base;
-use crate::db::{self, scim as store, structure as places};
-use crate::domain::access::{Home, Principal};
-use crate::domain::model::{Role, Scope, ScopeType};
+use super::{find, found, get, named, place, Group};
+use crate::db::{self, scim as store};
+use crate::domain::access::Principal;
 use crate::domain::scim::filter::{Filter, Op};
-use crate::domain::scim::group::{self as model, GroupId, Member, WHAT_A_GROUP_IS};
-use crate::domain::scim::list::{self, ListRequest};
+use crate::domain::scim::group::{self as model, WHAT_A_GROUP_IS};
 use crate::domain::scim::patch::{self, Kind, Operation, Target};
 use crate::domain::scim::path::field;
 use crate::domain::scim::READ_ONLY;
 use crate::error::Error;
 use crate::ops::audit::{self, Actor, Event};
 use crate::ops::memberships;
-use crate::ops::structure;
-use crate::ops::users::{self, NewMembership, ScopeRef};
+use crate::ops::scim::scope_ref;
+use crate::ops::users::{self, NewMembership};
 use crate::ops::Env;
 use db::scim::GroupRow;
 use rusqlite::Connection;
 use serde_json::{json, Value};
-
-/// A group that exists and that the caller sees.
-struct Group {
-    id: GroupId,
-    scope: Scope,
-    /// The scope's names from the organisation down.
-    names: Vec<String>,
-    external_id: Option<String>,
-    created: String,
-    updated: String,
-}
-
-/// Where a group is: its scope, the scope's names from the organisation down, its times.
-struct Place {
-    scope: Scope,
-    names: Vec<String>,
-    created: String,
-    updated: String,
-}
-
-/// The place of a group, if the caller reads the users of its scope.
-fn place(conn: &Connection, actor: &Principal, id: &GroupId) -> Result<Option<Place>, Error> {
-    let at = |scope: Scope, names: Vec<String>, created: String, updated: String| Place {
-        scope,
-        names,
-        created,
-        updated,
-    };
-    let found = match id.kind {
-        ScopeType::Organisation => {
-            structure::get_organisation(conn, actor, &id.scope_id).map(|o| {
-                at(
-                    Scope::organisation(&o.id),
-                    vec![o.name],
-                    o.created_at,
-                    o.updated_at,
-                )
-            })
-        }
-        ScopeType::Site => structure::get_site(conn, actor, &id.scope_id).map(|s| {
-            let names = vec![s.organisation_name.clone(), s.name.clone()];
-            at(s.scope(), names, s.created_at, s.updated_at)
-        }),
-        ScopeType::Plant => structure::get_plant(conn, actor, &id.scope_id).map(|p| {
-            let names = vec![
-                p.organisation_name.clone(),
-                p.site_name.clone(),
-                p.name.clone(),
-            ];
-            at(p.scope(), names, p.created_at, p.updated_at)
-        }),
-    };
-    match found {
-        Ok(place) if actor.reads_users_in(&place.scope) => Ok(Some(place)),
-        Ok(_) | Err(Error::NotFound(_)) => Ok(None),
-        Err(other) => Err(other),
-    }
-}
-
-fn find(conn: &Connection, actor: &Principal, id: &GroupId) -> Result<Option<Group>, Error> {
-    let Some(Place {
-        scope,
-        names,
-        created,
-        updated,
-    }) = place(conn, actor, id)?
-    else {
-        return Ok(None);
-    };
-    let row = store::find_group(conn, id)?;
-    if row.is_none() && !store::has_members(conn, id)? {
-        return Ok(None);
-    }
-    let (external_id, created, updated) = match row {
-        Some(r) => (r.external_id, r.created_at, r.updated_at),
-        None => (None, created, updated),
-    };
-    Ok(Some(Group {
-        id: id.clone(),
-        scope,
-        names,
-        external_id,
-        created,
-        updated,
-    }))
-}
-
-fn found(conn: &Connection, actor: &Principal, id: &str) -> Result<Group, Error> {
-    let id = GroupId::parse(id).ok_or_else(|| Error::not_found("group"))?;
-    find(conn, actor, &id)?.ok_or_else(|| Error::not_found("group"))
-}
-
-fn document(
-    conn: &Connection,
-    env: &Env,
-    group: &Group,
-    with_members: bool,
-) -> Result<Value, Error> {
-    let members = match with_members {
-        true => Some(
-            store::members(conn, &group.id)?
-                .into_iter()
-                .map(|user_id| Member { user_id })
-                .collect::<Vec<_>>(),
-        ),
-        false => None,
-    };
-    let times = (group.created.as_str(), group.updated.as_str());
-    Ok(model::document(
-        &group.id,
-        &group.names,
-        group.external_id.as_deref(),
-        members.as_deref(),
-        times,
-        &base(env),
-    ))
-}
-
-pub fn get(
-    conn: &Connection,
-    env: &Env,
-    actor: &Principal,
-    id: &str,
-    with_members: bool,
-) -> Result<Value, Error> {
-    document(conn, env, &found(conn, actor, id)?, with_members)
-}
-
-/// The group a display name names, at a scope the caller reads the users of.
-fn named(conn: &Connection, actor: &Principal, display_name: &str) -> Result<GroupId, Error> {
-    let (role, names) = model::read_display_name(display_name)?;
-    let mut located = store::find_scope_by_names(conn, &names)?;
-    if let (None, [only]) = (&located, names.as_slice()) {
-        located = by_scope_id(conn, only)?;
-    }
-    let nothing = || {
-        Error::invalid(
-            "displayName",
-            format!(
-                "no organisation, site or plant you can see is `{}`: {WHAT_A_GROUP_IS}",
-                names.join(" / ")
-            ),
-        )
-    };
-    let (kind, scope_id) = located.ok_or_else(nothing)?;
-    let id = GroupId {
-        kind,
-        scope_id,
-        role,
-    };
-    place(conn, actor, &id)?.ok_or_else(nothing)?;
-    Ok(id)
-}
-
-fn by_scope_id(conn: &Connection, id: &str) -> Result<Option<(ScopeType, String)>, Error> {
-    if places::find_organisation(conn, id)?.is_some() {
-        return Ok(Some((ScopeType::Organisation, id.to_string())));
-    }
-    if places::find_site(conn, id)?.is_some() {
-        return Ok(Some((ScopeType::Site, id.to_string())));
-    }
-    Ok(places::find_plant(conn, id)?.map(|_| (ScopeType::Plant, id.to_string())))
-}
 
 fn text(doc: &Value, name: &str) -> Result<Option<String>, Error> {
     match field(doc, name) {
@@ -213,15 +45,6 @@ fn member_ids(value: Option<&Value>) -> Result<Vec<String>, Error> {
                 })
         })
         .collect()
-}
-
-fn scope_ref(scope: &Scope) -> ScopeRef {
-    let id = scope.id().to_string();
-    match scope.kind() {
-        ScopeType::Organisation => ScopeRef::Organisation(id),
-        ScopeType::Site => ScopeRef::Site(id),
-        ScopeType::Plant => ScopeRef::Plant(id),
-    }
 }
 
 /// Grants the group's role at its scope to a user the caller can see.
@@ -320,6 +143,7 @@ fn save(
 /// POST: the group a display name names, with the members sent. There is one group per role
 /// and scope: one that exists already (created, or held by someone) is a 409 `uniqueness`
 /// naming its id, as a directory expects; it then finds it with a `displayName eq` filter.
+// long: the name read, the group made, its members granted, audited, in one transaction.
 pub fn create(
     conn: &mut Connection,
     env: &Env,
@@ -560,92 +384,4 @@ pub fn delete(conn: &mut Connection, env: &Env, actor: &Principal, id: &str) -> 
     )?;
     tx.commit()?;
     Ok(())
-}
-
-/// The groups the caller sees that match the request; `displayName eq` and `id eq` are found
-/// directly, anything else by looking at every group.
-pub fn list(
-    conn: &Connection,
-    env: &Env,
-    actor: &Principal,
-    request: &ListRequest,
-) -> Result<(usize, Vec<Value>), Error> {
-    let with_members = request.shows("members") || request.reads("members");
-    let ids = match request.filter.as_ref().and_then(super::anchor) {
-        Some(a) if a.attribute == "id" => GroupId::parse(&a.value).into_iter().collect(),
-        Some(a) if a.attribute == "displayname" => match named(conn, actor, &a.value) {
-            Ok(id) => vec![id],
-            Err(Error::Invalid { .. }) => Vec::new(),
-            Err(other) => return Err(other),
-        },
-        _ => every_group(conn)?,
-    };
-    let mut found = Vec::new();
-    for id in ids {
-        if let Some(group) = find(conn, actor, &id)? {
-            let doc = document(conn, env, &group, with_members)?;
-            if request.matches(&doc) {
-                found.push(doc);
-            }
-        }
-    }
-    Ok(list::page(found, request))
-}
-
-/// Every group that exists: created by a directory, or held by someone; each once.
-fn every_group(conn: &Connection) -> Result<Vec<GroupId>, Error> {
-    let mut ids: Vec<GroupId> = store::group_rows(conn)?
-        .iter()
-        .filter_map(|id| GroupId::parse(id))
-        .collect();
-    ids.extend(store::groups_with_members(conn)?);
-    ids.sort_by_key(|id| id.to_string());
-    ids.dedup();
-    Ok(ids)
-}
-
-/// The places the caller administers, with their names from the organisation down:
-/// organisations first, then sites, then plants.
-fn administered(conn: &Connection, actor: &Principal) -> Result<Vec<(Scope, Vec<String>)>, Error> {
-    let mut places: Vec<(Scope, Vec<String>)> = Vec::new();
-    for o in structure::list_organisations(conn, actor)? {
-        places.push((Scope::organisation(&o.id), vec![o.name]));
-    }
-    for s in structure::list_sites(conn, actor, None)? {
-        places.push((s.scope(), vec![s.organisation_name.clone(), s.name.clone()]));
-    }
-    for p in structure::list_plants(conn, actor, None)? {
-        let names = vec![
-            p.organisation_name.clone(),
-            p.site_name.clone(),
-            p.name.clone(),
-        ];
-        places.push((p.scope(), names));
-    }
-    places.retain(|(scope, _)| actor.administers(scope));
-    Ok(places)
-}
-
-/// The names of groups the caller may create (where they administer, not existing yet, and
-/// not the one provisioned accounts join), up to `limit`.
-pub fn offered(conn: &Connection, actor: &Principal, limit: usize) -> Result<Vec<String>, Error> {
-    // The viewers where the caller provisions people are the group every provisioned account
-    // joins: it exists as soon as anyone is provisioned, so it is not one to create.
-    let home = match actor.provisioning_home() {
-        Some(Home::Viewer(scope)) => Some(GroupId::of(Role::Viewer, &scope)),
-        _ => None,
-    };
-    let mut names = Vec::new();
-    for (scope, place_names) in administered(conn, actor)? {
-        for role in Role::ALL {
-            if names.len() == limit {
-                return Ok(names);
-            }
-            let id = GroupId::of(role, &scope);
-            if Some(&id) != home.as_ref() && find(conn, actor, &id)?.is_none() {
-                names.push(model::display_name(role, &place_names));
-            }
-        }
-    }
-    Ok(names)
 }

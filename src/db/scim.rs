@@ -129,13 +129,20 @@ pub fn delete_group(conn: &Connection, w: &GroupWrite, role: Role) -> Result<(),
     Ok(())
 }
 
-/// The ids of every group row.
-pub fn group_rows(conn: &Connection) -> Result<Vec<String>, Error> {
-    let mut statement = conn.prepare_cached("SELECT id FROM scim_groups ORDER BY id")?;
-    let ids = statement
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<Vec<String>, _>>()?;
-    Ok(ids)
+/// Every group row, by its group's id.
+pub fn group_rows(conn: &Connection) -> Result<Vec<(String, GroupRow)>, Error> {
+    let mut statement = conn.prepare_cached(
+        "SELECT id, external_id, created_at, updated_at FROM scim_groups ORDER BY id",
+    )?;
+    let rows = statement.query_map([], |r| {
+        let row = GroupRow {
+            external_id: r.get(1)?,
+            created_at: r.get(2)?,
+            updated_at: r.get(3)?,
+        };
+        Ok((r.get(0)?, row))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// The membership condition for the holders of `role` at exactly the scope of `id`.

@@ -465,6 +465,25 @@ async fn filters_paging_sorting_and_attributes_answer_as_rfc_7644_says() {
         (json!(4), json!(2), json!(2))
     );
     assert_eq!(user_names(&page), ["cleo@g.example", "bert@f.example"]);
+    // With no filter and no order: email order, counted by the index, read up to the page.
+    let plain = scim(&app, "GET", &query("startIndex=2&count=2"), &key, None)
+        .await
+        .json();
+    assert_eq!(plain["totalResults"], 4);
+    assert_eq!(user_names(&plain), ["bert@f.example", "cleo@g.example"]);
+    let across = scim(
+        &app,
+        "POST",
+        "/.search",
+        &key,
+        Some(json!({"startIndex": 4, "count": 1})),
+    )
+    .await
+    .json();
+    assert_eq!(
+        (across["totalResults"].clone(), user_names(&across)),
+        (json!(4), vec!["root@plant.example".to_string()])
+    );
     let counted = scim(&app, "GET", &query("count=0"), &key, None)
         .await
         .json();

@@ -4,28 +4,19 @@
 use super::{answer, body, query_parameters, search_parameters, Provisioner, Reply, Scim};
 use crate::api::refusal::Refused;
 use crate::domain::access::Principal;
-use crate::domain::scim::list::{self, ListRequest, MAX_RESULTS};
+use crate::domain::scim::list::{self, ListRequest};
 use crate::domain::scim::GATEHOUSE_USER;
 use crate::error::Error;
-use crate::ops::scim::{groups, users};
-use crate::ops::Env;
+use crate::ops::scim::{self, groups, users, Resource};
 use crate::state::AppState;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use rusqlite::Connection;
-use serde_json::Value;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Users,
-    Groups,
-}
 
 type Args = (web::Data<AppState>, Provisioner, HttpRequest);
 
 // long: the routes of both resource types, `.search` before `{id}`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    for (kind, path) in [(Kind::Users, "/Users"), (Kind::Groups, "/Groups")] {
+    for (kind, path) in [(Resource::Users, "/Users"), (Resource::Groups, "/Groups")] {
         cfg.service(
             web::resource(path)
                 .route(web::get().to(move |s, p, r| list(kind, (s, p, r))))
@@ -65,73 +56,34 @@ fn id_of(req: &HttpRequest) -> String {
     req.match_info().get("id").unwrap_or_default().to_string()
 }
 
-fn listed(
-    kind: Kind,
-    conn: &Connection,
-    env: &Env,
-    p: &Principal,
-    request: &ListRequest,
-) -> Result<(usize, Vec<Value>), Error> {
-    match kind {
-        Kind::Users => users::list(conn, env, p, request),
-        Kind::Groups => groups::list(conn, env, p, request),
-    }
-}
-
-async fn list(kind: Kind, (state, Provisioner(p), req): Args) -> Reply {
+async fn list(kind: Resource, (state, Provisioner(p), req): Args) -> Reply {
     let request = query_parameters(&req)?;
-    respond_list(&state, kind.into(), p, request).await
+    respond_list(&state, vec![kind], p, request).await
 }
 
 async fn search(
-    kind: Option<Kind>,
+    kind: Option<Resource>,
     (state, Provisioner(p), req): Args,
     bytes: web::Bytes,
 ) -> Reply {
     let request = search_parameters(&body(&req, &bytes)?)?;
     let kinds = match kind {
         Some(kind) => vec![kind],
-        None => vec![Kind::Users, Kind::Groups],
+        None => vec![Resource::Users, Resource::Groups],
     };
     respond_list(&state, kinds, p, request).await
 }
 
-impl From<Kind> for Vec<Kind> {
-    fn from(kind: Kind) -> Vec<Kind> {
-        vec![kind]
-    }
-}
-
-/// A list across the kinds asked for: each filtered, then one page of them together.
+/// A page of the kinds asked for, as a ListResponse.
 async fn respond_list(
     state: &AppState,
-    kinds: Vec<Kind>,
+    kinds: Vec<Resource>,
     p: Principal,
     request: ListRequest,
 ) -> Reply {
     let shown = request.clone();
     let (total, items) = state
-        .run(move |conn, env| {
-            if let [kind] = kinds.as_slice() {
-                return listed(*kind, conn, env, &p, &request);
-            }
-            let every = ListRequest {
-                start_index: 1,
-                count: usize::MAX,
-                ..request.clone()
-            };
-            let mut found = Vec::new();
-            for kind in kinds {
-                found.extend(listed(kind, conn, env, &p, &every)?.1);
-            }
-            Ok(list::page(
-                found,
-                &ListRequest {
-                    count: request.count.min(MAX_RESULTS),
-                    ..request
-                },
-            ))
-        })
+        .run(move |conn, env| scim::list(conn, env, &p, &kinds, &request))
         .await?;
     Ok(answer(
         StatusCode::OK,
@@ -139,12 +91,12 @@ async fn respond_list(
     ))
 }
 
-async fn create(kind: Kind, (state, Provisioner(p), req): Args, bytes: web::Bytes) -> Reply {
+async fn create(kind: Resource, (state, Provisioner(p), req): Args, bytes: web::Bytes) -> Reply {
     let doc = body(&req, &bytes)?;
     let created = state
         .run(move |conn, env| match kind {
-            Kind::Users => users::create(conn, env, &p, &doc),
-            Kind::Groups => groups::create(conn, env, &p, &doc),
+            Resource::Users => users::create(conn, env, &p, &doc),
+            Resource::Groups => groups::create(conn, env, &p, &doc),
         })
         .await?;
     let mut response: HttpResponse = answer(StatusCode::CREATED, &created);
@@ -156,15 +108,15 @@ async fn create(kind: Kind, (state, Provisioner(p), req): Args, bytes: web::Byte
     Ok(response)
 }
 
-async fn get(kind: Kind, (state, Provisioner(p), req): Args) -> Reply {
+async fn get(kind: Resource, (state, Provisioner(p), req): Args) -> Reply {
     let request = query_parameters(&req)?;
     let id = id_of(&req);
     let with_members = request.shows("members");
     let with_gatehouse = request.asks_for(GATEHOUSE_USER);
     let doc = state
         .run(move |conn, env| match kind {
-            Kind::Users => users::get(conn, env, &p, &id, with_gatehouse),
-            Kind::Groups => groups::get(conn, env, &p, &id, with_members),
+            Resource::Users => users::get(conn, env, &p, &id, with_gatehouse),
+            Resource::Groups => groups::get(conn, env, &p, &id, with_members),
         })
         .await?;
     Ok(answer(StatusCode::OK, &list::project(&doc, &request)))
@@ -172,7 +124,7 @@ async fn get(kind: Kind, (state, Provisioner(p), req): Args) -> Reply {
 
 /// PUT (`patch: false`) or PATCH.
 async fn change(
-    kind: Kind,
+    kind: Resource,
     patch: bool,
     (state, Provisioner(p), req): Args,
     bytes: web::Bytes,
@@ -181,21 +133,21 @@ async fn change(
     let id = id_of(&req);
     let changed = state
         .run(move |conn, env| match (kind, patch) {
-            (Kind::Users, false) => users::replace(conn, env, &p, &id, &doc),
-            (Kind::Users, true) => users::patch(conn, env, &p, &id, &doc),
-            (Kind::Groups, false) => groups::replace(conn, env, &p, &id, &doc),
-            (Kind::Groups, true) => groups::patch(conn, env, &p, &id, &doc),
+            (Resource::Users, false) => users::replace(conn, env, &p, &id, &doc),
+            (Resource::Users, true) => users::patch(conn, env, &p, &id, &doc),
+            (Resource::Groups, false) => groups::replace(conn, env, &p, &id, &doc),
+            (Resource::Groups, true) => groups::patch(conn, env, &p, &id, &doc),
         })
         .await?;
     Ok(answer(StatusCode::OK, &changed))
 }
 
-async fn delete(kind: Kind, (state, Provisioner(p), req): Args) -> Reply {
+async fn delete(kind: Resource, (state, Provisioner(p), req): Args) -> Reply {
     let id = id_of(&req);
     state
         .run(move |conn, env| match kind {
-            Kind::Users => users::delete(conn, env, &p, &id),
-            Kind::Groups => groups::delete(conn, env, &p, &id),
+            Resource::Users => users::delete(conn, env, &p, &id),
+            Resource::Groups => groups::delete(conn, env, &p, &id),
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -378,6 +378,7 @@ pub fn run_gatehouse(
     };
     let all = reads(seeded, dir, token)
         .into_iter()
+        .chain(crate::scim::cases(seeded, dir))
         .map(|(script, reference)| (script, reference, None))
         .chain(writes);
     let mut out = Vec::new();

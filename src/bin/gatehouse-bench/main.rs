@@ -8,6 +8,7 @@
 
 mod cases;
 mod load;
+mod scim;
 mod seed;
 
 use clap::Parser;

@@ -9,6 +9,7 @@ pub mod users;
 use crate::domain::access::{Credential, Home, Principal};
 use crate::domain::model::{Scope, ScopeType};
 use crate::domain::scim::filter::{Filter, Op};
+use crate::domain::scim::list::{self, ListRequest};
 use crate::domain::scim::schemas;
 use crate::error::Error;
 use crate::ops::users::ScopeRef;
@@ -47,6 +48,43 @@ pub fn home(conn: &Connection, actor: &Principal) -> Result<Option<Home>, Error>
         }
     }
     Ok(actor.provisioning_home())
+}
+
+/// The kinds of SCIM resources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    Users,
+    Groups,
+}
+
+/// A list (or a `.search`) over one kind of resource, or over both (`/.search` at the root):
+/// the first `startIndex + count - 1` of each are enough for the page asked for, in any order.
+pub fn list(
+    conn: &Connection,
+    env: &Env,
+    actor: &Principal,
+    resources: &[Resource],
+    request: &ListRequest,
+) -> Result<(usize, Vec<Value>), Error> {
+    let one = |resource: Resource, request: &ListRequest| match resource {
+        Resource::Users => users::list(conn, env, actor, request),
+        Resource::Groups => groups::list(conn, env, actor, request),
+    };
+    if let [resource] = resources {
+        return one(*resource, request);
+    }
+    let window = ListRequest {
+        start_index: 1,
+        count: (request.start_index - 1).saturating_add(request.count),
+        ..request.clone()
+    };
+    let (mut total, mut found) = (0, Vec::new());
+    for resource in resources {
+        let (count, items) = one(*resource, &window)?;
+        total += count;
+        found.extend(items);
+    }
+    Ok((total, list::page(found, request).1))
 }
 
 /// A scope as the user operations name one.

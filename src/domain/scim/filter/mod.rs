@@ -120,7 +120,11 @@ pub fn parse(text: &str) -> Result<Filter, Error> {
         return Err(invalid("the filter is longer than 4096 characters"));
     }
     let tokens = tokens(text)?;
-    let mut parser = Parser { tokens, at: 0 };
+    let mut parser = Parser {
+        tokens,
+        at: 0,
+        depth: 0,
+    };
     let filter = parser.or()?;
     match parser.peek() {
         None => Ok(filter),
@@ -142,7 +146,13 @@ fn shown(token: &Token) -> String {
 struct Parser {
     tokens: Vec<Token>,
     at: usize,
+    /// How deep in parentheses and brackets the parser is: bounded, so that no filter can
+    /// recurse the stack away.
+    depth: usize,
 }
+
+/// The deepest nesting of parentheses and brackets a filter may have.
+const MAX_DEPTH: usize = 16;
 
 impl Parser {
     fn peek(&self) -> Option<&Token> {
@@ -160,6 +170,18 @@ impl Parser {
     }
 
     fn or(&mut self) -> Result<Filter, Error> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(invalid(format!(
+                "the filter nests more than {MAX_DEPTH} levels of parentheses"
+            )));
+        }
+        let parsed = self.disjunction();
+        self.depth -= 1;
+        parsed
+    }
+
+    fn disjunction(&mut self) -> Result<Filter, Error> {
         let mut left = self.and()?;
         while self.keyword("or") {
             self.at += 1;

@@ -9,6 +9,7 @@ mod change;
 pub use change::{create, delete, patch, replace};
 
 use super::base;
+use crate::db::scim::GroupRow;
 use crate::db::{scim as store, structure as places};
 use crate::domain::access::{Home, Principal};
 use crate::domain::model::{Role, Scope, ScopeType};
@@ -19,6 +20,7 @@ use crate::ops::structure;
 use crate::ops::Env;
 use rusqlite::Connection;
 use serde_json::Value;
+use std::collections::HashMap;
 
 /// A group that exists and that the caller sees.
 struct Group {
@@ -79,31 +81,30 @@ fn place(conn: &Connection, actor: &Principal, id: &GroupId) -> Result<Option<Pl
 }
 
 fn find(conn: &Connection, actor: &Principal, id: &GroupId) -> Result<Option<Group>, Error> {
-    let Some(Place {
-        scope,
-        names,
-        created,
-        updated,
-    }) = place(conn, actor, id)?
-    else {
+    let Some(place) = place(conn, actor, id)? else {
         return Ok(None);
     };
     let row = store::find_group(conn, id)?;
     if row.is_none() && !store::has_members(conn, id)? {
         return Ok(None);
     }
+    Ok(Some(group_at(id, &place, row.as_ref())))
+}
+
+/// A group at its place, with its row when a directory created it.
+fn group_at(id: &GroupId, place: &Place, row: Option<&GroupRow>) -> Group {
     let (external_id, created, updated) = match row {
-        Some(r) => (r.external_id, r.created_at, r.updated_at),
-        None => (None, created, updated),
+        Some(r) => (r.external_id.clone(), &r.created_at, &r.updated_at),
+        None => (None, &place.created, &place.updated),
     };
-    Ok(Some(Group {
+    Group {
         id: id.clone(),
-        scope,
-        names,
+        scope: place.scope.clone(),
+        names: place.names.clone(),
         external_id,
-        created,
-        updated,
-    }))
+        created: created.clone(),
+        updated: updated.clone(),
+    }
 }
 
 fn found(conn: &Connection, actor: &Principal, id: &str) -> Result<Group, Error> {
@@ -184,7 +185,8 @@ fn by_scope_id(conn: &Connection, id: &str) -> Result<Option<(ScopeType, String)
 }
 
 /// The groups the caller sees that match the request; `displayName eq` and `id eq` are found
-/// directly, anything else by looking at every group.
+/// directly, anything else among every group. With no filter and no order, only the page's
+/// groups are shown (their members read).
 pub fn list(
     conn: &Connection,
     env: &Env,
@@ -192,48 +194,87 @@ pub fn list(
     request: &ListRequest,
 ) -> Result<(usize, Vec<Value>), Error> {
     let with_members = request.shows("members") || request.reads("members");
-    let ids = match request.filter.as_ref().and_then(super::anchor) {
-        Some(a) if a.attribute == "id" => GroupId::parse(&a.value).into_iter().collect(),
+    let named_ids = match request.filter.as_ref().and_then(super::anchor) {
+        Some(a) if a.attribute == "id" => Some(GroupId::parse(&a.value).into_iter().collect()),
         Some(a) if a.attribute == "displayname" => match named(conn, actor, &a.value) {
-            Ok(id) => vec![id],
-            Err(Error::Invalid { .. }) => Vec::new(),
+            Ok(id) => Some(vec![id]),
+            Err(Error::Invalid { .. }) => Some(Vec::new()),
             Err(other) => return Err(other),
         },
-        _ => every_group(conn)?,
+        _ => None,
     };
-    let mut found = Vec::new();
-    for id in ids {
-        if let Some(group) = find(conn, actor, &id)? {
-            let doc = document(conn, env, &group, with_members)?;
-            if request.matches(&doc) {
-                found.push(doc);
+    let groups = match named_ids {
+        Some(ids) => {
+            let mut found = Vec::new();
+            for id in &ids {
+                found.extend(find(conn, actor, id)?);
             }
+            found
+        }
+        None => every_group(conn, actor)?,
+    };
+    if request.filter.is_none() && request.sort_by.is_none() {
+        let window = groups
+            .iter()
+            .skip(request.start_index - 1)
+            .take(request.count);
+        let docs = window
+            .map(|g| document(conn, env, g, with_members))
+            .collect::<Result<_, _>>()?;
+        return Ok((groups.len(), docs));
+    }
+    let mut found = Vec::new();
+    for group in &groups {
+        let doc = document(conn, env, group, with_members)?;
+        if request.matches(&doc) {
+            found.push(doc);
         }
     }
     Ok(list::page(found, request))
 }
 
-/// Every group that exists: created by a directory, or held by someone; each once.
-fn every_group(conn: &Connection) -> Result<Vec<GroupId>, Error> {
-    let mut ids: Vec<GroupId> = store::group_rows(conn)?
-        .iter()
-        .filter_map(|id| GroupId::parse(id))
+/// Every group the caller sees that exists: created by a directory, or held by someone; each
+/// once, in id order. The places are read once, not once a group.
+fn every_group(conn: &Connection, actor: &Principal) -> Result<Vec<Group>, Error> {
+    let places: HashMap<(ScopeType, String), Place> = seen_places(conn, actor)?
+        .into_iter()
+        .map(|p| ((p.scope.kind(), p.scope.id().to_string()), p))
         .collect();
+    let rows: HashMap<String, GroupRow> = store::group_rows(conn)?.into_iter().collect();
+    let mut ids: Vec<GroupId> = rows.keys().filter_map(|id| GroupId::parse(id)).collect();
     ids.extend(store::groups_with_members(conn)?);
     ids.sort_by_key(|id| id.to_string());
     ids.dedup();
-    Ok(ids)
+    Ok(ids
+        .iter()
+        .filter_map(|id| {
+            let place = places.get(&(id.kind, id.scope_id.clone()))?;
+            Some(group_at(id, place, rows.get(&id.to_string())))
+        })
+        .collect())
 }
 
-/// The places the caller administers, with their names from the organisation down:
+/// The places whose users the caller reads, with their names from the organisation down:
 /// organisations first, then sites, then plants.
-fn administered(conn: &Connection, actor: &Principal) -> Result<Vec<(Scope, Vec<String>)>, Error> {
-    let mut places: Vec<(Scope, Vec<String>)> = Vec::new();
+fn seen_places(conn: &Connection, actor: &Principal) -> Result<Vec<Place>, Error> {
+    let mut places = Vec::new();
     for o in structure::list_organisations(conn, actor)? {
-        places.push((Scope::organisation(&o.id), vec![o.name]));
+        let scope = Scope::organisation(&o.id);
+        places.push(Place {
+            scope,
+            names: vec![o.name],
+            created: o.created_at,
+            updated: o.updated_at,
+        });
     }
     for s in structure::list_sites(conn, actor, None)? {
-        places.push((s.scope(), vec![s.organisation_name.clone(), s.name.clone()]));
+        let names = vec![s.organisation_name.clone(), s.name.clone()];
+        places.push(Place {
+            scope: s.scope(),
+            names,
+            created: s.created_at,
+            updated: s.updated_at,
+        });
     }
     for p in structure::list_plants(conn, actor, None)? {
         let names = vec![
@@ -241,9 +282,14 @@ fn administered(conn: &Connection, actor: &Principal) -> Result<Vec<(Scope, Vec<
             p.site_name.clone(),
             p.name.clone(),
         ];
-        places.push((p.scope(), names));
+        places.push(Place {
+            scope: p.scope(),
+            names,
+            created: p.created_at,
+            updated: p.updated_at,
+        });
     }
-    places.retain(|(scope, _)| actor.administers(scope));
+    places.retain(|p| actor.reads_users_in(&p.scope));
     Ok(places)
 }
 
@@ -257,7 +303,15 @@ pub fn offered(conn: &Connection, actor: &Principal, limit: usize) -> Result<Vec
         _ => None,
     };
     let mut names = Vec::new();
-    for (scope, place_names) in administered(conn, actor)? {
+    let administered = seen_places(conn, actor)?
+        .into_iter()
+        .filter(|p| actor.administers(&p.scope));
+    for Place {
+        scope,
+        names: place_names,
+        ..
+    } in administered
+    {
         for role in Role::ALL {
             if names.len() == limit {
                 return Ok(names);

@@ -170,26 +170,45 @@ pub fn members(conn: &Connection, id: &GroupId) -> Result<Vec<String>, Error> {
     Ok(ids)
 }
 
-/// Whether anyone holds the group's role at its scope.
+/// Whether anyone holds the group's role at its scope (one read of `group_sizes`).
 pub fn has_members(conn: &Connection, id: &GroupId) -> Result<bool, Error> {
     let sql = format!(
-        "SELECT EXISTS (SELECT 1 FROM memberships m WHERE {} AND m.role = ?2)",
-        at_exactly(id.kind)
+        "SELECT EXISTS (SELECT 1 FROM group_sizes g WHERE g.role = ?2 AND {})",
+        group_scope(id.kind)
     );
     Ok(conn
         .prepare_cached(&sql)?
         .query_row(params![id.scope_id, id.role.as_str()], |r| r.get(0))?)
 }
 
-/// Every group someone is in: each role at each scope held by anyone, once (one walk of the
-/// index `memberships_by_group`).
+/// The `group_sizes` condition for the scope `?1` of a kind.
+fn group_scope(kind: ScopeType) -> &'static str {
+    match kind {
+        ScopeType::Organisation => {
+            "g.organisation = (SELECT number FROM organisations WHERE id = ?1) AND g.site = 0"
+        }
+        ScopeType::Site => {
+            "(g.organisation, g.site) = (SELECT o.number, s.number FROM sites s
+                 JOIN organisations o ON o.id = s.organisation_id WHERE s.id = ?1)
+             AND g.plant = 0"
+        }
+        ScopeType::Plant => {
+            "(g.organisation, g.site, g.plant) = (SELECT o.number, s.number, p.number FROM plants p
+                 JOIN sites s ON s.id = p.site_id JOIN organisations o ON o.id = s.organisation_id
+                 WHERE p.id = ?1)"
+        }
+    }
+}
+
+/// Every group someone is in: each role at each scope held by anyone, once (from
+/// `group_sizes`, not from every membership).
 pub fn groups_with_members(conn: &Connection) -> Result<Vec<GroupId>, Error> {
     let mut statement = conn.prepare_cached(
-        "SELECT g.role, o.id, s.id, p.id FROM
-            (SELECT DISTINCT role, organisation, site, plant FROM memberships) g
+        "SELECT g.role, o.id, s.id, p.id FROM group_sizes g
          JOIN organisations o ON o.number = g.organisation
          LEFT JOIN sites s ON s.number = g.site
-         LEFT JOIN plants p ON p.number = g.plant",
+         LEFT JOIN plants p ON p.number = g.plant
+         WHERE g.members > 0",
     )?;
     let rows = statement.query_map([], |r| {
         let role: String = r.get(0)?;

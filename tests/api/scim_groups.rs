@@ -373,3 +373,51 @@ async fn an_organisations_admin_makes_its_provisioning_key_and_sees_the_last_cha
         (json!(w.org_b), json!("viewer"))
     );
 }
+
+#[actix_web::test]
+async fn the_kept_counts_of_users_and_group_sizes_follow_every_change() {
+    let app = start().await;
+    let w = app.world().await;
+    let key = root_key(&app).await;
+    let body = json!({"displayName": "member at Acme / North", "members": [{"value": w.at_p1}, {"value": w.at_p2}]});
+    let group = scim(&app, "POST", "/Groups", &key, Some(body)).await.json();
+    let gone =
+        patch(json!([{"op": "remove", "path": format!("members[value eq \"{}\"]", w.at_p2)}]));
+    scim(
+        &app,
+        "PATCH",
+        &format!("/Groups/{}", group["id"].as_str().unwrap()),
+        &key,
+        Some(gone),
+    )
+    .await;
+    // A user deleted takes their memberships with them (a cascade).
+    assert_eq!(
+        app.delete(&format!("/api/v1/users/{}", w.at_p3), &Who::admin())
+            .await
+            .status,
+        204
+    );
+    let conn = app.state.pool.get().unwrap();
+    let kept: i64 = conn
+        .query_row("SELECT n FROM user_count", [], |r| r.get(0))
+        .unwrap();
+    let counted: i64 = conn
+        .query_row("SELECT count(*) FROM users", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(kept, counted);
+    let differ: i64 = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM (
+                SELECT role, organisation, ifnull(site, 0), ifnull(plant, 0), count(*) FROM memberships GROUP BY 1, 2, 3, 4
+                EXCEPT SELECT role, organisation, site, plant, members FROM group_sizes))
+             + (SELECT count(*) FROM (SELECT role, organisation, site, plant, members FROM group_sizes
+                EXCEPT SELECT role, organisation, ifnull(site, 0), ifnull(plant, 0), count(*) FROM memberships GROUP BY 1, 2, 3, 4))",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(differ, 0, "group_sizes is exactly the memberships counted");
+    let listed = scim(&app, "GET", "/Users?count=1", &key, None).await.json();
+    assert_eq!(listed["totalResults"], counted);
+}

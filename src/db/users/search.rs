@@ -277,7 +277,11 @@ fn count_sql(q: &UserQuery) -> Option<Sql> {
     sql.text = match &q.reach {
         ListingReach::Everyone => {
             let conditions = everyone_conditions(&mut sql, q);
-            format!("SELECT count(*) FROM users u WHERE 1 = 1{conditions}")
+            match conditions.is_empty() {
+                // Everyone, unfiltered: the count the triggers keep (migration 12).
+                true => "SELECT n FROM user_count WHERE id = 1".to_string(),
+                false => format!("SELECT count(*) FROM users u WHERE 1 = 1{conditions}"),
+            }
         }
         ListingReach::Members { scopes, me } => {
             let keys = member_keys(&mut sql, q, scopes, *me)?;

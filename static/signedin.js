@@ -60,7 +60,8 @@ export function signedInPanel(user) {
     h('h2', {}, 'Signed in'),
     h(
       'div',
-      { class: 'table-wrap' },
+      // Scrolls sideways in a narrow column: reachable from the keyboard.
+      { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': 'Sign-ins, scrollable' },
       h(
         'table',
         { class: 'dense', 'aria-label': `Where ${user.email} is signed in` },

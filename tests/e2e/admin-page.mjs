@@ -524,7 +524,12 @@ try {
   check(signedIn === 200, `the shown key id signs in as client_id: ${signedIn}`);
   await keyRow.getByRole('button', { name: 'Revoke' }).click();
   await page.locator('dialog[open]').getByRole('button', { name: 'Revoke' }).click();
-  await page.getByText('No API keys.').waitFor();
+  // The provisioning key made on the structure page stays: it is an API key of the admin's too.
+  await keyRow.waitFor({ state: 'detached' });
+  check(
+    (await page.locator('tr', { hasText: 'Provisioning for Acme Steel' }).count()) === 1,
+    "the provisioning key is listed among the admin's keys",
+  );
   await page.getByLabel('Current password').fill(adminPassword);
   await page.getByLabel('New password', { exact: true }).fill('a brand new admin phrase');
   await page.getByLabel('New password again').fill('a brand new admin phrase');

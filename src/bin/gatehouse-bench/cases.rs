@@ -360,15 +360,15 @@ end) .. '0000'):gsub('%d%d?%d?%d?%d?%d?', function(x)\n    if #x < 6 then return
 for i = 1, 6 do c = c + (x:sub(i, i) == '1' and 2 ^ (6 - i) or 0) end\n    return chars:sub(c + 1, c + 1)\n  \
 end) .. ({ '', '==', '=' })[#data % 3 + 1])\nend\n";
 
-/// Runs the cases (`only` those whose name contains it). On a read-only replica, only the
-/// reads that present a key or a token: a replica refuses writes and password checks.
+/// Runs the cases (`only` those whose name contains it), with `more` reads after these (the
+/// SCIM cases). On a read-only replica, only the reads that present a key or a token: a
+/// replica refuses writes and password checks.
 pub fn run_gatehouse(
     driver: &Driver,
     seeded: &Seeded,
     dir: &Path,
-    only: Option<&str>,
-    token: &str,
-    replica: bool,
+    (only, token, replica): (Option<&str>, &str, bool),
+    more: Vec<(Script, Reference)>,
 ) -> Vec<(Measured, Reference)> {
     let probe = [("X-API-KEY", seeded.superadmin.key.as_str())];
     let writes = if replica {
@@ -378,7 +378,7 @@ pub fn run_gatehouse(
     };
     let all = reads(seeded, dir, token)
         .into_iter()
-        .chain(crate::scim::cases(seeded, dir))
+        .chain(more)
         .map(|(script, reference)| (script, reference, None))
         .chain(writes);
     let mut out = Vec::new();

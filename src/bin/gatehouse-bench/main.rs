@@ -215,7 +215,8 @@ fn main() {
         dir: dir.clone(),
     };
     let only = args.only.as_deref();
-    let ours = cases::run_gatehouse(&driver, &seeded, &dir, only, &token, args.replica);
+    let scim = scim::cases(&seeded, &dir);
+    let ours = cases::run_gatehouse(&driver, &seeded, &dir, (only, &token, args.replica), scim);
     let report = Report {
         users: args.users,
         jwt: args.jwt,

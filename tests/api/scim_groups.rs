@@ -421,3 +421,48 @@ async fn the_kept_counts_of_users_and_group_sizes_follow_every_change() {
     let listed = scim(&app, "GET", "/Users?count=1", &key, None).await.json();
     assert_eq!(listed["totalResults"], counted);
 }
+
+#[actix_web::test]
+async fn an_access_token_from_a_keys_client_credentials_provisions_with_the_keys_rights() {
+    let app = start().await;
+    let w = app.world().await;
+    let key = app
+        .post(
+            "/api/v1/api-keys",
+            &Who::basic(ORG_ADMIN),
+            json!({"name": "entra"}),
+        )
+        .await
+        .json();
+    let grant = actix_web::test::TestRequest::post().uri("/oauth/token").set_json(json!({
+        "grant_type": "client_credentials", "client_id": key["id"], "client_secret": key["secret"]}));
+    let reply = app.send(grant).await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let token = Who::Bearer(reply.json()["access_token"].as_str().unwrap().to_string());
+    let made = scim(
+        &app,
+        "POST",
+        "/Users",
+        &token,
+        Some(json!({"userName": "tok@a.example"})),
+    )
+    .await;
+    assert_eq!(made.status, 201, "{}", made.text());
+    error_of(
+        &scim(&app, "GET", &format!("/Users/{}", w.at_q1), &token, None).await,
+        404,
+        None,
+    );
+    error_of(
+        &scim(
+            &app,
+            "GET",
+            "/Users",
+            &Who::Bearer("ghk_not_a_key".into()),
+            None,
+        )
+        .await,
+        401,
+        None,
+    );
+}

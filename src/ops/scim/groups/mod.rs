@@ -194,25 +194,7 @@ pub fn list(
     request: &ListRequest,
 ) -> Result<(usize, Vec<Value>), Error> {
     let with_members = request.shows("members") || request.reads("members");
-    let named_ids = match request.filter.as_ref().and_then(super::anchor) {
-        Some(a) if a.attribute == "id" => Some(GroupId::parse(&a.value).into_iter().collect()),
-        Some(a) if a.attribute == "displayname" => match named(conn, actor, &a.value) {
-            Ok(id) => Some(vec![id]),
-            Err(Error::Invalid { .. }) => Some(Vec::new()),
-            Err(other) => return Err(other),
-        },
-        _ => None,
-    };
-    let groups = match named_ids {
-        Some(ids) => {
-            let mut found = Vec::new();
-            for id in &ids {
-                found.extend(find(conn, actor, id)?);
-            }
-            found
-        }
-        None => every_group(conn, actor)?,
-    };
+    let groups = candidates(conn, actor, request)?;
     if request.filter.is_none() && request.sort_by.is_none() {
         let window = groups
             .iter()
@@ -231,6 +213,28 @@ pub fn list(
         }
     }
     Ok(list::page(found, request))
+}
+
+/// The groups a request's filter names by id or display name, or else every group.
+fn candidates(
+    conn: &Connection,
+    actor: &Principal,
+    request: &ListRequest,
+) -> Result<Vec<Group>, Error> {
+    let ids = match request.filter.as_ref().and_then(super::anchor) {
+        Some(a) if a.attribute == "id" => GroupId::parse(&a.value).into_iter().collect(),
+        Some(a) if a.attribute == "displayname" => match named(conn, actor, &a.value) {
+            Ok(id) => vec![id],
+            Err(Error::Invalid { .. }) => Vec::new(),
+            Err(other) => return Err(other),
+        },
+        _ => return every_group(conn, actor),
+    };
+    let mut found = Vec::new();
+    for id in &ids {
+        found.extend(find(conn, actor, id)?);
+    }
+    Ok(found)
 }
 
 /// Every group the caller sees that exists: created by a directory, or held by someone; each

@@ -58,9 +58,9 @@ fn identity_of(input: &ScimUser) -> Identity {
     }
 }
 
-/// Creates the account a directory sends: a viewer where the caller provisions
-/// (`Principal::provisioning_home`), with a generated password nobody is shown, to be set by
-/// an administrator's reset.
+/// Creates the account a directory sends: a viewer where the caller provisions (`super::home`:
+/// the provisioning key's organisation, else `Principal::provisioning_home`), with a generated
+/// password nobody is shown, to be set by an administrator's reset.
 // long: the account, the directory's names and the first status, in one transaction.
 pub fn create(
     conn: &mut Connection,

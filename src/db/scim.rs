@@ -45,6 +45,21 @@ pub fn find_by_user_name(
         .optional()?)
 }
 
+/// The users whose directory-given `userName` contains `text` (without regard to ASCII case).
+pub fn find_by_user_name_containing(conn: &Connection, text: &str) -> Result<Vec<String>, Error> {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let mut statement = conn
+        .prepare_cached("SELECT user_id FROM scim_users WHERE user_name_key LIKE ?1 ESCAPE '\\'")?;
+    let ids = statement
+        .query_map([format!("%{escaped}%")], |r| r.get(0))?
+        .collect::<Result<Vec<String>, _>>()?;
+    Ok(ids)
+}
+
 /// The users the directory knows by this `externalId`.
 pub fn find_by_external_id(conn: &Connection, external_id: &str) -> Result<Vec<String>, Error> {
     let mut statement =

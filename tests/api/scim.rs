@@ -198,6 +198,35 @@ async fn a_user_name_that_is_not_an_email_is_kept_and_the_email_comes_from_email
     .await
     .json();
     assert_eq!(found["totalResults"], 1);
+    // Narrowed in SQL by text, the directory's own userName is found too; a name that is not
+    // ASCII is matched without the narrowing.
+    for filter in [
+        "userName%20sw%20%22e123%22",
+        "userName%20co%20%22234%22%20and%20active%20eq%20true",
+        "emails.value%20co%20%22WORK@%22",
+    ] {
+        let list = scim(&app, "GET", &format!("/Users?filter={filter}"), &key, None)
+            .await
+            .json();
+        assert_eq!(list["totalResults"], 1, "{filter}: {list}");
+    }
+    let accented = json!({"userName": "emile@x.example", "name": {"givenName": "Émile"}});
+    assert_eq!(
+        scim(&app, "POST", "/Users", &key, Some(accented))
+            .await
+            .status,
+        201
+    );
+    let list = scim(
+        &app,
+        "GET",
+        "/Users?filter=name.givenName%20eq%20%22%C3%A9MILE%22",
+        &key,
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(list["totalResults"], 1, "{list}");
     let refused = scim(
         &app,
         "POST",
@@ -213,7 +242,7 @@ async fn a_user_name_that_is_not_an_email_is_kept_and_the_email_comes_from_email
     );
     assert_eq!(
         app.count("users"),
-        2,
+        3,
         "nothing was made by the refused request"
     );
 }

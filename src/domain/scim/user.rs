@@ -125,8 +125,8 @@ pub fn read(doc: &Value) -> Result<ScimUser, Error> {
 
 /// The account as a SCIM document; `base` is the SCIM root URL. Gatehouse's extension holds
 /// attributes returned on request (`returned: request`): they are in the document only with
-/// `with_gatehouse` (an `attributes` parameter naming them, or a filter reading them). The
-/// version is the same either way.
+/// `with_gatehouse` (an `attributes` parameter naming them); else see `without_gatehouse`.
+/// The version is the same either way.
 pub fn document(
     record: &UserRecord,
     identity: Option<&Identity>,
@@ -135,24 +135,32 @@ pub fn document(
 ) -> Value {
     let u = &record.user;
     let mut doc = core(record, identity, base);
-    let mut extension = extension_of(record);
-    let version = {
-        let mut full = doc.clone();
-        full.insert(GATEHOUSE_USER.into(), Value::Object(extension.clone()));
-        version_of(&Value::Object(full))
-    };
-    if !with_gatehouse {
-        extension.clear();
-    }
+    let extension = extension_of(record);
     // Shown when it holds something, or as the directory sent it (even empty), so that what
     // was sent reads back.
     if !extension.is_empty() || identity.is_some_and(|i| i.extension_given) {
         doc.insert(GATEHOUSE_USER.into(), Value::Object(extension));
     }
     let mut doc = Value::Object(doc);
+    let version = version_of(&doc);
     doc["meta"] = json!({"resourceType": "User", "created": u.created_at,
         "lastModified": u.updated_at, "location": format!("{base}/Users/{}", u.id),
         "version": version});
+    match with_gatehouse {
+        true => doc,
+        false => without_gatehouse(doc, identity),
+    }
+}
+
+/// A whole document as shown when Gatehouse's extension is not asked for: the extension empty
+/// if the directory sent one, else absent.
+pub fn without_gatehouse(mut doc: Value, identity: Option<&Identity>) -> Value {
+    if let Some(object) = doc.as_object_mut() {
+        match identity.is_some_and(|i| i.extension_given) {
+            true => object.insert(GATEHOUSE_USER.into(), Value::Object(Map::new())),
+            false => object.remove(GATEHOUSE_USER),
+        };
+    }
     doc
 }
 

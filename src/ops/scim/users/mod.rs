@@ -1,17 +1,18 @@
 //! SCIM users: each request is the same user operations the native API runs (create, change,
 //! disable, delete), with the caller's rights, plus what the directory keeps beside the account.
 
+mod search;
+
+pub use search::list;
+
 use super::{base, scope_ref};
 use crate::db::{self, scim as store};
 use crate::domain::access::{Home, Principal};
 use crate::domain::fields::Email;
 use crate::domain::model::{Role, UserRecord, UserStatus};
-use crate::domain::scim::list::{self, ListRequest};
 use crate::domain::scim::patch;
 use crate::domain::scim::user::{self, Identity, ScimUser};
-use crate::domain::scim::GATEHOUSE_USER;
 use crate::error::Error;
-use crate::ops::listing::{self, UserFilter};
 use crate::ops::users::{self, change, create, NewMembership, NewUser, UserChanges};
 use crate::ops::Env;
 use rusqlite::Connection;
@@ -225,141 +226,4 @@ fn changes_between(
 
 pub fn delete(conn: &mut Connection, env: &Env, actor: &Principal, id: &str) -> Result<(), Error> {
     users::delete_user(conn, env, actor, id).map(|_| ())
-}
-
-/// The users the caller can see that match the request: found by index for the filters
-/// directories send (`userName eq`, `externalId eq`, `id eq`, `emails.value eq`, alone or
-/// with `and`); with no filter and no order, counted and read only up to the page asked for;
-/// else by looking at every visible user.
-pub fn list(
-    conn: &Connection,
-    env: &Env,
-    actor: &Principal,
-    request: &ListRequest,
-) -> Result<(usize, Vec<Value>), Error> {
-    if request.filter.is_none() && request.sort_by.is_none() {
-        return unfiltered(conn, env, actor, request);
-    }
-    let candidates = match request.filter.as_ref().and_then(super::anchor) {
-        Some(anchor) => anchored(conn, actor, &anchor)?,
-        None => None,
-    };
-    let mut found = Vec::new();
-    let mut keep = |record: UserRecord| -> Result<bool, Error> {
-        if let Some(doc) = shown_if_matching(conn, env, request, &record)? {
-            found.push(doc);
-        }
-        Ok(true)
-    };
-    match candidates {
-        Some(ids) => {
-            for id in ids {
-                match users::get_user(conn, actor, &id) {
-                    Ok(record) => keep(record)?,
-                    Err(Error::NotFound(_)) => true,
-                    Err(other) => return Err(other),
-                };
-            }
-        }
-        None => walk(conn, env, actor, listing::MAX_LIMIT, &mut keep)?,
-    }
-    Ok(list::page(found, request))
-}
-
-/// The document of a user who matches the request's filter (matched on every attribute, shown
-/// with what the request asks for).
-fn shown_if_matching(
-    conn: &Connection,
-    env: &Env,
-    request: &ListRequest,
-    record: &UserRecord,
-) -> Result<Option<Value>, Error> {
-    let identity = store::find_identity(conn, &record.user.id)?;
-    let base = base(env);
-    let doc = user::document(record, identity.as_ref(), &base, true);
-    if !request.matches(&doc) {
-        return Ok(None);
-    }
-    Ok(Some(match request.asks_for(GATEHOUSE_USER) {
-        true => doc,
-        false => user::document(record, identity.as_ref(), &base, false),
-    }))
-}
-
-/// Every visible user, in email order: counted by the index, and read only up to the end of
-/// the page asked for (Okta's first request, `startIndex=1&count=2`, reads two).
-fn unfiltered(
-    conn: &Connection,
-    env: &Env,
-    actor: &Principal,
-    request: &ListRequest,
-) -> Result<(usize, Vec<Value>), Error> {
-    let total = listing::count_users(conn, env, actor, UserFilter::default())?;
-    let total = usize::try_from(total).unwrap_or(usize::MAX);
-    let end = (request.start_index - 1).saturating_add(request.count);
-    let mut page = Vec::new();
-    let mut seen = 0;
-    if request.count > 0 {
-        let size = end.clamp(1, listing::MAX_LIMIT);
-        walk(conn, env, actor, size, &mut |record| {
-            seen += 1;
-            if seen >= request.start_index {
-                page.extend(shown_if_matching(conn, env, request, &record)?);
-            }
-            Ok(seen < end)
-        })?;
-    }
-    Ok((total, page))
-}
-
-/// Visible users a page of `size` at a time, while `each` says to go on.
-fn walk(
-    conn: &Connection,
-    env: &Env,
-    actor: &Principal,
-    size: usize,
-    each: &mut dyn FnMut(UserRecord) -> Result<bool, Error>,
-) -> Result<(), Error> {
-    let mut cursor = None;
-    loop {
-        let filter = UserFilter {
-            cursor,
-            limit: Some(size),
-            ..UserFilter::default()
-        };
-        let page = listing::list_users(conn, env, actor, filter)?;
-        for record in page.items {
-            if !each(record)? {
-                return Ok(());
-            }
-        }
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => return Ok(()),
-        }
-    }
-}
-
-/// The ids an indexed filter names; `None` when no index of users answers it.
-fn anchored(
-    conn: &Connection,
-    actor: &Principal,
-    anchor: &super::Anchor,
-) -> Result<Option<Vec<String>>, Error> {
-    Ok(Some(match anchor.attribute.as_str() {
-        "id" => vec![anchor.value.clone()],
-        "externalid" => store::find_by_external_id(conn, &anchor.value)?,
-        "username" => {
-            let key = anchor.value.to_lowercase();
-            store::find_by_user_name(conn, &key, &Email::key_of(&anchor.value))?
-                .into_iter()
-                .collect()
-        }
-        "emails" | "emails.value" => match users::find_by_email(conn, actor, &anchor.value) {
-            Ok(record) => vec![record.user.id],
-            Err(Error::NotFound(_)) => Vec::new(),
-            Err(other) => return Err(other),
-        },
-        _ => return Ok(None),
-    }))
 }

@@ -111,15 +111,7 @@ fn query_parameters(req: &HttpRequest) -> Result<ListRequest, Error> {
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.clone())
     };
-    ListRequest::parse(&Parameters {
-        filter: get("filter"),
-        start_index: get("startIndex"),
-        count: get("count"),
-        sort_by: get("sortBy"),
-        sort_order: get("sortOrder"),
-        attributes: get("attributes"),
-        excluded_attributes: get("excludedAttributes"),
-    })
+    ListRequest::parse(&Parameters::named(get))
 }
 
 /// The list parameters of a `.search` body (RFC 7644 3.4.3).
@@ -137,13 +129,5 @@ fn search_parameters(doc: &Value) -> Result<ListRequest, Error> {
         ),
         Some(other) => Some(other.to_string()),
     };
-    ListRequest::parse(&Parameters {
-        filter: get("filter"),
-        start_index: get("startIndex"),
-        count: get("count"),
-        sort_by: get("sortBy"),
-        sort_order: get("sortOrder"),
-        attributes: get("attributes"),
-        excluded_attributes: get("excludedAttributes"),
-    })
+    ListRequest::parse(&Parameters::named(get))
 }

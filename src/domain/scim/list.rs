@@ -37,6 +37,21 @@ pub struct Parameters {
     pub excluded_attributes: Option<String>,
 }
 
+impl Parameters {
+    /// The parameters by their SCIM names, from wherever they are (a query string, a body).
+    pub fn named(get: impl Fn(&str) -> Option<String>) -> Parameters {
+        Parameters {
+            filter: get("filter"),
+            start_index: get("startIndex"),
+            count: get("count"),
+            sort_by: get("sortBy"),
+            sort_order: get("sortOrder"),
+            attributes: get("attributes"),
+            excluded_attributes: get("excludedAttributes"),
+        }
+    }
+}
+
 fn number(name: &str, text: Option<&str>) -> Result<Option<i64>, Error> {
     text.map(|t| {
         t.trim()

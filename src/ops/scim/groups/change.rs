@@ -65,11 +65,15 @@ fn add_member(
         }
         Err(other) => return Err(other),
     };
-    let request = NewMembership {
+    memberships::add_in(tx, env, actor, &record, &held(group)).map(|_| ())
+}
+
+/// The membership that is being in the group: its role at its scope.
+fn held(group: &Group) -> NewMembership {
+    NewMembership {
         scope: scope_ref(&group.scope),
         role: group.id.role,
-    };
-    memberships::add_in(tx, env, actor, &record, &request).map(|_| ())
+    }
 }
 
 /// Revokes the group's role from a user; one who does not hold it is left alone.
@@ -85,11 +89,7 @@ fn remove_member(
         Err(Error::NotFound(_)) => return Ok(()),
         Err(other) => return Err(other),
     };
-    let request = NewMembership {
-        scope: scope_ref(&group.scope),
-        role: group.id.role,
-    };
-    memberships::remove_in(tx, env, actor, &record, &request).map(|_| ())
+    memberships::remove_in(tx, env, actor, &record, &held(group)).map(|_| ())
 }
 
 /// Makes the members exactly `wanted`.
